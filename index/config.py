@@ -1,0 +1,54 @@
+"""The one configuration object. The CLI and the UI only fill it in."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+#: The checkout this package lives in (an editable install keeps it there).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+
+def default_index_dir() -> Path:
+    """`$FACTCHECK_INDEX_DIR`, else `.factcheck/index` inside the project."""
+    env = os.environ.get("FACTCHECK_INDEX_DIR")
+    return Path(env) if env else PROJECT_ROOT / ".factcheck" / "index"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes an index or a search, with defaults.
+
+    Args:
+        corpus_dir: folder of ``.txt``/``.md`` files to index.
+        index_dir: where the index lives.
+        embedder: ``use-m``, ``e5-small`` or ``st:<path or package>``.
+        chunk_size: target chunk length in characters (a few Chinese sentences).
+        chunk_overlap: characters shared by neighbouring chunks.
+        threads: BLAS/OpenMP threads for embedding and FAISS.
+        k: passages returned by default.
+        lexical_weight: weight of BM25 in the fused score when every content
+            word of the query is in the corpus vocabulary; it shrinks with the
+            share of query words the corpus knows (English questions get ~0).
+        candidates: how many candidates each side contributes before fusion.
+    """
+
+    corpus_dir: Path = SEEDS_DIR
+    index_dir: Path = field(default_factory=default_index_dir)
+    embedder: str = "use-m"
+    chunk_size: int = 220
+    chunk_overlap: int = 60
+    threads: int = 1
+    k: int = 5
+    lexical_weight: float = 0.5
+    candidates: int = 50
+
+    def with_(self, **changes: object) -> "Settings":
+        """A copy with some fields changed; ``None`` values are ignored."""
+        clean = {k: v for k, v in changes.items() if v is not None}
+        for key in ("corpus_dir", "index_dir"):
+            if key in clean:
+                clean[key] = Path(clean[key]).expanduser()  # type: ignore[arg-type]
+        return replace(self, **clean)  # type: ignore[arg-type]

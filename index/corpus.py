@@ -1,0 +1,275 @@
+"""Reading a corpus folder into :class:`Document` objects.
+
+Files are decoded (UTF-8 with or without BOM, UTF-16 with BOM, GB18030, Big5),
+binary or undecodable files are refused with a message naming the file, and
+page furniture (image placeholders, platform notices, disclaimers, credits)
+is marked so it never becomes an answer passage. The original text is kept
+untouched: every offset in the index points into it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import CorpusError
+from .text import detect_script, fold, is_probably_text
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md")
+METADATA_FILE = "sources.json"
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+_FURNITURE = [
+    re.compile(p)
+    for p in (
+        r"^!\[[^\]]*\]\([^)]*\)$",  # markdown image placeholder
+        r"^(免责声明|特别声明|声明|版权声明|notice|disclaimer)\s*[:：]",
+        r"^(the end|end|-+|=+|\*+)$",
+        r"公网安备|icp备",
+        r"(图片来源|头图来源|图源)\s*[:：]",
+        r"[（(]图\s*[:：][^）)]*[）)]$",  # photo caption "（图：Shutterstock）"
+        r"^文\s*[|｜]\s*.{0,20}作者",  # byline "文 | ... 作者 ..."
+        r"^.{0,16}编译.{0,8}\d{4}-\d{2}-\d{2}",  # dateline "鉅亨網編譯陳韋廷 2026-01-08 13:00"
+        r"仅提供信息存储服务|only provides information storage services",
+        r"未经授权禁止转载",
+    )
+]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source article: its original text and what is known about it.
+
+    ``content_spans`` are the ``(start, end)`` character ranges of the blocks
+    (runs of adjacent lines) that are real content, not page furniture.
+    """
+
+    doc_id: str
+    path: str
+    text: str
+    sha256: str
+    encoding: str
+    script: str
+    title: str = ""
+    publisher: str = ""
+    byline: str = ""
+    date: str | None = None
+    date_note: str = ""
+    content_spans: tuple[tuple[int, int], ...] = field(default=())
+
+    def source(self) -> dict[str, object]:
+        """The metadata shown beside a citation (no text)."""
+        return {
+            "doc_id": self.doc_id,
+            "path": self.path,
+            "title": self.title,
+            "publisher": self.publisher,
+            "byline": self.byline,
+            "date": self.date,
+            "date_note": self.date_note,
+            "script": self.script,
+        }
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["content_spans"] = [list(s) for s in self.content_spans]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> "Document":
+        data = dict(data)
+        data["content_spans"] = tuple(tuple(s) for s in data.get("content_spans", ()))  # type: ignore[union-attr]
+        return cls(**data)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that was left out of the corpus, and why."""
+
+    path: str
+    reason: str
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The ``.txt``/``.md`` files directly in ``corpus_dir``, sorted by name."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"Corpus folder {corpus_dir} does not exist or is not a folder.")
+    return sorted(
+        p for p in corpus_dir.iterdir()
+        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """Decode file bytes to text; return ``(text, encoding)`` or raise :class:`CorpusError`."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{name}: starts with a UTF-16 mark but is not valid UTF-16 ({exc.reason}).") from None
+    if b"\x00" in data[:8192]:
+        raise CorpusError(f"{name}: looks like a binary file (it contains NUL bytes); only text files can be indexed.")
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = _decode_chinese_legacy(data, name)
+    if not is_probably_text(text[:20000]):
+        raise CorpusError(f"{name}: looks like a binary file (mostly control characters); only text files can be indexed.")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+def _decode_chinese_legacy(data: bytes, name: str) -> tuple[str, str]:
+    # GB18030 and Big5 byte ranges overlap, so a Big5 file usually "decodes" as
+    # GB18030 into nonsense. Decode with both and keep the one whose text reads
+    # as Chinese: the larger share of characters inside dictionary words.
+    candidates = []
+    for encoding in ("gb18030", "big5"):
+        try:
+            candidates.append((data.decode(encoding), encoding))
+        except UnicodeDecodeError:
+            continue
+    if not candidates:
+        raise CorpusError(
+            f"{name}: cannot be decoded as UTF-8, GB18030 or Big5; save it as UTF-8 and try again."
+        )
+    if len(candidates) == 1:
+        return candidates[0]
+    return max(candidates, key=lambda c: _chinese_score(c[0]))
+
+
+def _chinese_score(text: str) -> float:
+    from .text import _jieba  # the tokenizer's dictionary is the judge
+
+    sample = fold(text[:5000])
+    words = _jieba().lcut(sample, HMM=False)
+    freq = _jieba().dt.FREQ
+    in_words = sum(len(w) for w in words if len(w) > 1 and freq.get(w))
+    cjk = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff") or 1
+    return in_words / cjk
+
+
+def is_furniture(line: str) -> bool:
+    """True for page furniture: image placeholders, notices, disclaimers, credits."""
+    probe = fold(line).strip().lower()
+    if not probe:
+        return True
+    return any(p.search(probe) for p in _FURNITURE)
+
+
+def content_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Blocks of ``text`` that are content: runs of adjacent non-blank lines that are
+    not page furniture, each trimmed of surrounding spaces."""
+    blocks: list[tuple[int, int]] = []
+    pos = 0
+    open_block: list[int] | None = None
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if is_furniture(line):
+            open_block = None
+            continue
+        if open_block is None:
+            open_block = [start, end]
+            blocks.append((start, end))
+        else:
+            open_block[1] = end
+            blocks[-1] = (open_block[0], end)
+    return tuple(_trim(text, s, e) for s, e in blocks)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def read_document(path: Path, metadata: dict[str, object] | None = None, doc_id: str | None = None) -> Document:
+    """Read one file into a :class:`Document`, or raise :class:`CorpusError` naming it."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if size > MAX_FILE_BYTES:
+        raise CorpusError(f"{path.name}: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit for one document; split it.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror}).") from None
+    text, encoding = decode(data, path.name)
+    spans = content_spans(text)
+    if not spans:
+        raise CorpusError(f"{path.name}: has no text to index (empty, or only page furniture).")
+    meta = dict(metadata or {})
+    first = text[spans[0][0]:spans[0][1]].split("\n", 1)[0].strip()
+    return Document(
+        doc_id=doc_id or path.stem,
+        path=str(path),
+        text=text,
+        sha256=file_sha256(data),
+        encoding=encoding,
+        script=str(meta.get("script") or detect_script(text)),
+        title=str(meta.get("title") or first[:80]),
+        publisher=str(meta.get("publisher", "")),
+        byline=str(meta.get("byline", "")),
+        date=(str(meta["date"]) if meta.get("date") else None),
+        date_note=str(meta.get("date_note", "")),
+        content_spans=spans,
+    )
+
+
+def read_metadata(corpus_dir: Path) -> dict[str, dict[str, object]]:
+    """The optional ``sources.json`` beside the articles: ``{doc_id: {field: value}}``."""
+    path = corpus_dir / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path}: is not valid JSON ({exc}); fix or remove it.") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise CorpusError(f"{path}: must map each document id to an object of fields.")
+    return data
+
+
+def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[Problem]]:
+    """Read every usable file of a corpus folder.
+
+    Returns the documents and the files that were left out (with reasons).
+    Raises :class:`CorpusError` when the folder holds no usable document.
+    """
+    corpus_dir = Path(corpus_dir)
+    metadata = read_metadata(corpus_dir)
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    by_hash: dict[str, str] = {}
+    ids: set[str] = set()
+    for path in corpus_files(corpus_dir):
+        doc_id = path.stem if path.stem not in ids else path.name
+        try:
+            doc = read_document(path, metadata.get(path.stem), doc_id=doc_id)
+        except CorpusError as exc:
+            log.warning("skipped %s", exc)
+            problems.append(Problem(str(path), str(exc)))
+            continue
+        if doc.sha256 in by_hash:
+            problems.append(Problem(str(path), f"{path.name}: same content as {by_hash[doc.sha256]}; skipped as a duplicate."))
+            continue
+        by_hash[doc.sha256] = path.name
+        ids.add(doc.doc_id)
+        documents.append(doc)
+    if not documents:
+        detail = "; ".join(p.reason for p in problems) or "no .txt or .md files"
+        raise CorpusError(f"No usable documents in {corpus_dir} ({detail}).")
+    return documents, problems

@@ -1,0 +1,420 @@
+"""Building, saving and loading an index directory.
+
+Layout of ``index_dir``::
+
+    CURRENT            name of the generation readers use (replaced atomically)
+    gen-<id>/          one complete index
+        manifest.json  format, embedder, chunker, corpus hashes, counts, file checksums
+        documents.jsonl chunks.jsonl sentences.jsonl
+        dense.faiss    chunk vectors (inner product on unit vectors = cosine)
+        sentences.npy  sentence vectors, for picking the sentences an answer quotes
+        bm25/ idf.json the lexical index
+
+A build writes a new generation beside the old one and then swaps ``CURRENT``
+with :func:`os.replace`, so a reader sees either the old index or the new
+one, never half of one, and a crash mid-build leaves the old index usable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .chunks import Chunk, Sentence, chunk_documents
+from .config import Settings
+from .corpus import METADATA_FILE, Document, Problem, corpus_files, file_sha256, load_corpus
+from .embedders import Embedder, load_embedder
+from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError
+from .lexical import LexicalIndex
+from .text import tokenize
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+NORMALISER = "opencc-t2s+halfwidth+lower+jieba-0.42"
+
+
+@dataclass
+class Index:
+    """A loaded index: everything search and answers need, in memory."""
+
+    directory: Path
+    manifest: dict[str, Any]
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    dense: Any  # faiss.Index
+    sentence_vectors: np.ndarray
+    lexical: LexicalIndex
+
+    @property
+    def embedder_name(self) -> str:
+        return str(self.manifest["embedder"]["name"])
+
+    @property
+    def dim(self) -> int:
+        return int(self.manifest["embedder"]["dim"])
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+) -> tuple[Index, list[Problem]]:
+    """Build an index of ``settings.corpus_dir`` into ``settings.index_dir``.
+
+    Returns the loaded index and the corpus files that were left out.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    documents, problems = load_corpus(settings.corpus_dir)
+    timings["load"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    chunks, sentences = chunk_documents(documents, settings.chunk_size, settings.chunk_overlap)
+    tokens = [tokenize(c.text) for c in chunks]
+    timings["chunk"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if embedder is None:
+        embedder = load_embedder(settings.embedder, settings.threads)
+    elif embedder.name != settings.embedder:
+        raise ValueError(f"embedder {embedder.name!r} given for settings asking {settings.embedder!r}")
+    texts = [c.text for c in chunks] + [s.text for s in sentences]
+    with _progress_bar(len(texts), f"embedding with {embedder.name}", progress) as tick:
+        vectors = embedder.embed_passages(texts, progress=tick)
+    chunk_vectors, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks):]
+    timings["embed"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    dense = _dense_index(chunk_vectors, settings.threads)
+    lexical = LexicalIndex.build(tokens)
+    timings["index"] = time.perf_counter() - t
+
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "embedder": {"name": embedder.name, "dim": embedder.dim},
+        "chunker": {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "splitter": "langchain RecursiveCharacterTextSplitter"},
+        "normaliser": NORMALISER,
+        "corpus": corpus_fingerprint(Path(settings.corpus_dir)),
+        "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
+        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
+    }
+    t = time.perf_counter()
+    directory = Path(settings.index_dir)
+    with _build_lock(directory):
+        generation, manifest = _write_generation(
+            directory, manifest, documents, chunks, sentences, dense, sentence_vectors, lexical, timings, started
+        )
+        _publish(directory, generation)
+    timings["write"] = time.perf_counter() - t
+    log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
+    index = Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors, lexical)
+    return index, problems
+
+
+def _dense_index(vectors: np.ndarray, threads: int):  # type: ignore[no-untyped-def]
+    import faiss
+
+    faiss.omp_set_num_threads(max(1, threads))
+    dense = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return dense
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, label: str, show: bool) -> Iterator[Any]:
+    if not show:
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=label, unit="text", leave=False, dynamic_ncols=True) as bar:
+        yield bar.update
+
+
+def _write_generation(directory: Path, manifest: dict[str, Any], documents: list[Document], chunks: list[Chunk],
+                      sentences: list[Sentence], dense: Any, sentence_vectors: np.ndarray, lexical: LexicalIndex,
+                      timings: dict[str, float], started: float) -> tuple[str, dict[str, Any]]:
+    import faiss
+
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
+    tmp = directory / f".tmp-{name}"
+    tmp.mkdir()
+    try:
+        _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents))
+        _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+        _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in sentences))
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        np.save(tmp / "sentences.npy", sentence_vectors.astype(np.float32), allow_pickle=False)
+        lexical.save(tmp)
+        manifest = dict(manifest)
+        manifest["timings"] = {k: round(v, 3) for k, v in timings.items()}
+        manifest["build_seconds"] = round(time.perf_counter() - started, 3)
+        manifest["files"] = {
+            str(p.relative_to(tmp)): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
+        }
+        _write_bytes(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        for p in tmp.rglob("*"):
+            if p.is_file():
+                _fsync(p)
+        os.replace(tmp, directory / name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return name, manifest
+
+
+def _publish(directory: Path, generation: str) -> None:
+    """Point CURRENT at ``generation`` atomically, then drop all but the previous generation."""
+    previous = _current_generation(directory)
+    pointer = directory / f".{CURRENT}.tmp-{os.getpid()}"
+    _write_bytes(pointer, (generation + "\n").encode("ascii"))
+    _fsync(pointer)
+    os.replace(pointer, directory / CURRENT)
+    _fsync_dir(directory)
+    keep = {generation, previous}
+    for entry in directory.iterdir():
+        if entry.is_dir() and (entry.name.startswith("gen-") or entry.name.startswith(".tmp-gen-")) and entry.name not in keep:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _build_lock(directory: Path) -> Iterator[None]:
+    import fcntl
+
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_jsonl(path: Path, rows: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False))
+            handle.write("\n")
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- load
+
+
+def _current_generation(directory: Path) -> str | None:
+    try:
+        name = (directory / CURRENT).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return name or None
+
+
+def index_exists(directory: Path) -> bool:
+    """True when ``directory`` holds a published index (it may still be stale or damaged)."""
+    name = _current_generation(Path(directory))
+    return bool(name) and (Path(directory) / name / MANIFEST).is_file()  # type: ignore[operator]
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The manifest of the current generation; raises if missing or unreadable."""
+    directory = Path(directory)
+    name = _current_generation(directory)
+    if name is None:
+        raise IndexNotFoundError(f"No index at {directory}. Build one with: factcheck index --index {directory}")
+    path = directory / name / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"Index at {directory} points at {name}, which is missing. Rebuild it with: factcheck index --index {directory}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"Index manifest {path} is unreadable ({exc}). Rebuild it with: factcheck index --index {directory}") from None
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        found = manifest.get("format_version") if isinstance(manifest, dict) else None
+        raise IndexStaleError(f"Index at {directory} has format {found!r}, this version reads {FORMAT_VERSION}. Rebuild it with: factcheck index --index {directory}")
+    for key in ("embedder", "files", "counts", "corpus"):
+        if key not in manifest:
+            raise IndexCorruptError(f"Index manifest {path} lacks {key!r}. Rebuild it with: factcheck index --index {directory}")
+    return manifest
+
+
+def load_index(directory: Path, verify: bool = True) -> Index:
+    """Load the current generation of ``directory``.
+
+    Every file is checked against the checksum in the manifest (``verify``), so
+    a truncated or edited file raises :class:`IndexCorruptError` instead of
+    producing wrong answers.
+    """
+    import faiss
+
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    gen = directory / str(_current_generation(directory))
+    hint = f"Rebuild it with: factcheck index --index {directory}"
+    if verify:
+        for rel, expected in manifest["files"].items():
+            path = gen / rel
+            if not path.is_file():
+                raise IndexCorruptError(f"Index file {path} is missing. {hint}")
+            if _sha256_file(path) != expected:
+                raise IndexCorruptError(f"Index file {path} does not match its checksum (damaged or edited). {hint}")
+    try:
+        documents = [Document.from_dict(r) for r in _read_jsonl(gen / "documents.jsonl")]
+        chunks = [Chunk.from_dict(r) for r in _read_jsonl(gen / "chunks.jsonl")]
+        sentences = [Sentence(**r) for r in _read_jsonl(gen / "sentences.jsonl")]
+        dense = faiss.read_index(str(gen / "dense.faiss"))
+        sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False)
+        lexical = LexicalIndex.load(gen)
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise IndexCorruptError(f"Index at {directory} cannot be read ({type(exc).__name__}: {exc}). {hint}") from None
+    dim = int(manifest["embedder"]["dim"])
+    counts = manifest["counts"]
+    if (dense.ntotal != len(chunks) or dense.d != dim or len(chunks) != counts.get("chunks")
+            or sentence_vectors.shape != (len(sentences), dim) or lexical.n_chunks != len(chunks)):
+        raise IndexCorruptError(f"Index at {directory} is inconsistent (counts or dimensions disagree with the manifest). {hint}")
+    return Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors, lexical)
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+# --------------------------------------------------------------------------- freshness
+
+
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, Any]:
+    """What an index must remember of its corpus to notice changes: path and file hashes."""
+    files = {}
+    for path in corpus_files(corpus_dir):
+        try:
+            files[path.name] = file_sha256(path.read_bytes())
+        except OSError as exc:
+            raise CorpusError(f"{path}: cannot be read ({exc.strerror}).") from None
+    meta = corpus_dir / METADATA_FILE
+    if meta.exists():
+        files[METADATA_FILE] = file_sha256(meta.read_bytes())
+    return {"dir": str(corpus_dir.resolve()), "files": files}
+
+
+def stale_reasons(manifest: dict[str, Any], corpus_dir: Path | None = None, embedder: str | None = None) -> list[str]:
+    """Why an index no longer matches a corpus folder and an embedder (empty when it does)."""
+    reasons = []
+    built_with = manifest["embedder"]["name"]
+    if embedder is not None and embedder != built_with:
+        reasons.append(f"it was built with embedder {built_with!r}, not {embedder!r}")
+    recorded = manifest["corpus"]
+    folder = Path(corpus_dir) if corpus_dir is not None else Path(recorded["dir"])
+    if not folder.is_dir():
+        if corpus_dir is not None:
+            reasons.append(f"corpus folder {folder} does not exist")
+        return reasons
+    if corpus_dir is not None and str(folder.resolve()) != recorded["dir"]:
+        reasons.append(f"it was built from {recorded['dir']}, not {folder.resolve()}")
+        return reasons
+    now = corpus_fingerprint(folder)["files"]
+    old = recorded["files"]
+    added = sorted(set(now) - set(old))
+    removed = sorted(set(old) - set(now))
+    changed = sorted(n for n in set(now) & set(old) if now[n] != old[n])
+    for label, names in (("added", added), ("removed", removed), ("changed", changed)):
+        if names:
+            reasons.append(f"{len(names)} corpus file(s) {label} since the build: {', '.join(names[:5])}")
+    return reasons
+
+
+def ensure_index(
+    settings: Settings,
+    corpus_dir: Path | None = None,
+    embedder_name: str | None = None,
+    embedder: Embedder | None = None,
+    rebuild: bool = True,
+    progress: bool = True,
+) -> tuple[Index, str]:
+    """Load the index at ``settings.index_dir``, building or rebuilding it when needed.
+
+    ``corpus_dir`` and ``embedder_name`` are what the caller insists on; when
+    ``None``, an existing index is checked against the corpus folder and
+    embedder recorded in its own manifest, and a missing one is built from
+    ``settings``. Returns the index and what happened (``loaded``, ``built``
+    or ``rebuilt: <why>``). With ``rebuild=False`` a stale or missing index
+    raises instead of being rebuilt.
+    """
+    directory = Path(settings.index_dir)
+    if not index_exists(directory):
+        if not rebuild:
+            raise IndexNotFoundError(f"No index at {directory}. Build one with: factcheck index --index {directory}")
+        fresh = settings.with_(corpus_dir=corpus_dir, embedder=embedder_name)
+        index, _ = build_index(fresh, embedder, progress)
+        return index, "built"
+    recorded: dict[str, Any] = {}
+    try:
+        manifest = read_manifest(directory)
+        recorded = {"corpus_dir": manifest["corpus"]["dir"], "embedder": manifest["embedder"]["name"]}
+        reasons = stale_reasons(manifest, corpus_dir, embedder_name)
+        if not reasons:
+            return load_index(directory), "loaded"
+    except (IndexCorruptError, IndexStaleError) as exc:
+        if not rebuild:
+            raise
+        reasons = [str(exc)]
+    if not rebuild:
+        raise IndexStaleError(
+            f"Index at {directory} is out of date: {'; '.join(reasons)}. Rebuild it with: factcheck index --index {directory}"
+        )
+    target = settings.with_(**recorded).with_(corpus_dir=corpus_dir, embedder=embedder_name)
+    if not Path(target.corpus_dir).is_dir():
+        raise IndexStaleError(
+            f"Index at {directory} is out of date ({'; '.join(reasons)}) and its corpus folder "
+            f"{target.corpus_dir} is gone. Rebuild it with: factcheck index --corpus DIR --index {directory}"
+        )
+    log.warning("rebuilding index at %s: %s", directory, "; ".join(reasons))
+    if embedder is not None and embedder.name != target.embedder:
+        embedder = None
+    index, _ = build_index(target, embedder, progress)
+    return index, "rebuilt: " + "; ".join(reasons)

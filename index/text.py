@@ -1,0 +1,190 @@
+"""The one normaliser, the one tokenizer and the one sentence splitter.
+
+Original text is kept for display and citation; everything lexical (BM25,
+claim parsing, answer matching) works on :func:`fold` or :func:`normalise`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterator
+
+# Sentence ends: Chinese full stops and friends, runs of them, then closing
+# quotes/brackets that belong to the sentence. Latin ".!?" only end a sentence
+# when whitespace follows, so "3.124" stays whole.
+_SENTENCE_END = re.compile(
+    r"(?:[。！？；!?;…]+|\.(?=\s))[”’」』\"'）)】]*|\n+"
+)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SPACES = re.compile(r"\s+")
+_NUMBER = re.compile(r"^[\d.,%+\-]+$")
+
+# Question words and function words that carry no lexical evidence.
+_STOPWORDS = frozenset(
+    """
+    的 了 是 在 和 与 及 或 等 吗 呢 吧 啊 呀 么 什么 多少 几 哪 哪些 哪个 哪家 哪里 哪一 如何 怎么 怎样
+    为什么 为何 谁 有 有没有 是否 是不是 其 之 这 那 这个 那个 这家 该 把 被 对 从 向 到 给 由 以 而 也 都
+    就 还 又 再 所 将 于 为 约 请问 一下 多 少 个 年 月 日 时 会 能 可以 要 说 称 据 报道 哪年 几年 何时
+    a an the of in on at to for from by with and or is are was were be been being do does did how
+    what which who whom whose when where why much many many's it its this that these those as than
+    s 's about according did has have had will would can could should there their they he she his her
+    """.split()
+)
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _fold_width(ch: str) -> str:
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E:  # full-width ASCII
+        return chr(code - 0xFEE0)
+    if code == 0x3000:  # ideographic space
+        return " "
+    return ch
+
+
+_WIDTH_TABLE = {c: _fold_width(chr(c)) for c in list(range(0xFF01, 0xFF5F)) + [0x3000]}
+
+
+def fold(text: str) -> str:
+    """Traditional→Simplified and full-width→half-width, one character for one.
+
+    The result has the same length as ``text``, so a span found in the folded
+    text is the same span in the original (claims and highlights rely on this).
+    """
+    if not text:
+        return text
+    text = _clean_surrogates(text)
+    simplified = _t2s().convert(text)
+    if len(simplified) != len(text):
+        # A phrase rule changed the length: fall back to character by character.
+        convert = _t2s().convert
+        simplified = "".join(c if len(s := convert(c)) != 1 else s for c in text)
+    return simplified.translate(_WIDTH_TABLE)
+
+
+def normalise(text: str) -> str:
+    """:func:`fold`, then lower case and single spaces: the form used for matching."""
+    return _SPACES.sub(" ", fold(text)).strip().lower()
+
+
+def _clean_surrogates(text: str) -> str:
+    # Lone surrogates cannot be encoded for OpenCC; replace them.
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text contains at least one CJK ideograph."""
+    return bool(_CJK.search(text))
+
+
+def detect_script(text: str) -> str:
+    """``Traditional``, ``Simplified``, ``Latin`` or ``Mixed`` (for display and metadata)."""
+    cjk = _CJK.findall(text)
+    if not cjk:
+        return "Latin"
+    sample = "".join(cjk[:4000])
+    folded = _t2s().convert(sample)
+    changed = sum(a != b for a, b in zip(sample, folded))
+    share = changed / len(sample)
+    if share > 0.04:
+        return "Traditional"
+    if share < 0.005:
+        return "Simplified"
+    return "Mixed"
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # type: ignore[no-untyped-def]
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """jieba tokens of the normalised text, without punctuation or stopwords."""
+    tokens = []
+    for token in _jieba().lcut(normalise(text)):
+        token = token.strip()
+        if not token or token in _STOPWORDS:
+            continue
+        if not any(c.isalnum() for c in token):
+            continue
+        tokens.append(token)
+    return tokens
+
+
+def content_tokens(tokens: list[str]) -> list[str]:
+    """Tokens that count as lexical evidence: no bare numbers, no single Latin letters."""
+    return [t for t in tokens if not _NUMBER.match(t) and not (len(t) == 1 and t.isascii())]
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` of each sentence in ``text[start:end]``, whitespace trimmed."""
+    end = len(text) if end is None else end
+    pos = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        yield from _trimmed(text, pos, match.end())
+        pos = match.end()
+    yield from _trimmed(text, pos, end)
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield start, end
+
+
+def display_script(text: str, script: str) -> str:
+    """Convert text for display: ``original``, ``Simplified`` or ``Traditional``."""
+    if script == "Simplified":
+        return _t2s().convert(text)
+    if script == "Traditional":
+        return _s2t().convert(text)
+    return text
+
+
+@lru_cache(maxsize=1)
+def _s2t():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def is_probably_text(sample: str) -> bool:
+    """False when a decoded sample is mostly control characters (a binary file)."""
+    if not sample:
+        return True
+    bad = sum(1 for c in sample if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") and c not in "\n\r\t\f")
+    return bad / len(sample) < 0.02
+
+
+__all__ = [
+    "content_tokens",
+    "detect_script",
+    "display_script",
+    "fold",
+    "has_cjk",
+    "is_probably_text",
+    "normalise",
+    "sentence_spans",
+    "tokenize",
+]

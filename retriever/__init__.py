@@ -1,0 +1,14 @@
+"""Searching and answering: hybrid search → cited, extractive answers.
+
+    >>> from retriever import FactChecker
+    >>> fc = FactChecker.load()
+    >>> answer = fc.ask("What was Zhipu's revenue in 2024?")
+"""
+
+from __future__ import annotations
+
+from .answer import Answer, AnswerPolicy, Citation
+from .factchecker import FactChecker, QuestionError
+from .search import HybridSearcher, Passage
+
+__all__ = ["Answer", "AnswerPolicy", "Citation", "FactChecker", "HybridSearcher", "Passage", "QuestionError"]

@@ -1,0 +1,176 @@
+"""The ``factcheck`` command: build an index, search it, ask it questions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Sequence
+
+from index.config import SEEDS_DIR, Settings, default_index_dir
+from index.errors import FactCheckError
+
+DEMO_QUESTION = "智谱2025年上半年的净亏损是多少？"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="factcheck",
+        description="Offline multilingual fact-checking over news articles: hybrid search and cited answers.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=textwrap.dedent(f"""\
+            examples:
+              factcheck ask "智谱2024年收入是多少?"
+              factcheck ask "What was Zhipu's revenue in 2024?" --json
+              factcheck index --corpus ~/articles --index ~/articles-index
+              factcheck ask "..." --index ~/articles-index
+
+            The default index is {default_index_dir()} (set FACTCHECK_INDEX_DIR to move it);
+            it is built from {SEEDS_DIR} the first time it is needed."""),
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="build (or rebuild) an index from a folder of .txt/.md files")
+    p.add_argument("--corpus", type=Path, default=None, metavar="DIR", help=f"folder of articles (default: {SEEDS_DIR})")
+    p.add_argument("--index", type=Path, default=None, metavar="DIR", help="where to write the index (default: %(default)s → project .factcheck/index)")
+    p.add_argument("--embedder", default=None, metavar="NAME", help="use-m (default), e5-small, or st:<path or package>")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="CHARS", help="target chunk length in characters (default 220)")
+    p.add_argument("--chunk-overlap", type=int, default=None, metavar="CHARS", help="characters shared by neighbouring chunks (default 60)")
+    p.add_argument("--threads", type=int, default=None, help="BLAS/OpenMP threads for embedding (default 1)")
+
+    for name, helptext in (("ask", "answer a question with cited sentences"), ("search", "show the best passages for a question")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("question", nargs="?", default=None, help=f"the question (default for ask: {DEMO_QUESTION})" if name == "ask" else "the question")
+        p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
+        p.add_argument("--json", action="store_true", help="print JSON instead of text")
+        p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
+        p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
+
+    p = sub.add_parser("info", help="describe the index: embedder, counts, corpus, freshness")
+    p.add_argument("--index", type=Path, default=None, metavar="DIR")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        if args.command == "index":
+            return _index(args)
+        if args.command == "info":
+            return _info(args)
+        return _ask(args)
+    except FactCheckError as exc:
+        print(f"factcheck: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("factcheck: interrupted", file=sys.stderr)
+        return 130
+
+
+def _index(args: argparse.Namespace) -> int:
+    from index.store import build_index
+
+    if args.chunk_size is not None and args.chunk_size < 20:
+        raise FactCheckError("--chunk-size must be at least 20 characters")
+    settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index, embedder=args.embedder,
+                                chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap, threads=args.threads)
+    if not 0 <= settings.chunk_overlap < settings.chunk_size:
+        raise FactCheckError("--chunk-overlap must be at least 0 and smaller than --chunk-size")
+    from index.embedders import check_name
+
+    check_name(settings.embedder)
+    print(f"Indexing {settings.corpus_dir} with {settings.embedder} into {settings.index_dir}", file=sys.stderr)
+    started = time.perf_counter()
+    index, problems = build_index(settings, progress=True)
+    for problem in problems:
+        print(f"skipped: {problem.reason}", file=sys.stderr)
+    counts = index.manifest["counts"]
+    print(f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} sentences "
+          f"in {time.perf_counter() - started:.1f}s → {settings.index_dir}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from index.store import read_manifest, stale_reasons
+
+    directory = args.index or default_index_dir()
+    manifest = read_manifest(directory)
+    reasons = stale_reasons(manifest)
+    print(json.dumps({
+        "index_dir": str(directory),
+        "embedder": manifest["embedder"],
+        "chunker": manifest["chunker"],
+        "counts": manifest["counts"],
+        "corpus": manifest["corpus"]["dir"],
+        "created_at": manifest.get("created_at"),
+        "build_seconds": manifest.get("build_seconds"),
+        "up_to_date": not reasons,
+        "stale_reasons": reasons,
+    }, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from retriever.factchecker import FactChecker
+
+    question = args.question if args.question is not None else (DEMO_QUESTION if args.command == "ask" else None)
+    if question is None:
+        raise FactCheckError("search needs a question")
+    if args.k < 1 or args.k > 100:
+        raise FactCheckError("-k must be between 1 and 100")
+    fc = FactChecker.load(index_dir=args.index, rebuild=not args.no_rebuild, progress=True)
+    if fc.status.startswith(("built", "rebuilt")):
+        print(f"(index {fc.status})", file=sys.stderr)
+    if args.command == "search":
+        passages = fc.search(question, k=args.k)
+        if args.json:
+            print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
+        else:
+            for p in passages:
+                print(f"{p.rank}. {_source_line(p.source)}  score {p.score:.3f}")
+                print(textwrap.indent(p.text, "   "))
+        return 0
+    answer = fc.ask(question, k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(render_answer(answer))
+    return 0
+
+
+def _source_line(source: dict) -> str:
+    parts = [str(source.get("doc_id", ""))]
+    for key in ("publisher", "byline"):
+        if source.get(key):
+            parts.append(str(source[key]))
+    parts.append(str(source.get("date") or "date unknown"))
+    if source.get("script"):
+        parts.append(str(source["script"]))
+    return " · ".join(parts)
+
+
+def render_answer(answer) -> str:  # type: ignore[no-untyped-def]
+    """Plain-text form of an :class:`~retriever.answer.Answer` for the terminal."""
+    lines = [f"Q: {answer.question}", f"Verdict: {answer.verdict}", "", answer.text]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            lines.append(f"[{c.n}] {_source_line(c.source)} · chars {c.start}-{c.end}")
+            lines.append(textwrap.indent(textwrap.fill(c.quote, 78), "    "))
+    for note in answer.notes:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

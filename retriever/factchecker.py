@@ -1,0 +1,123 @@
+"""The library entry point: :class:`FactChecker`."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from index.config import Settings
+from index.embedders import Embedder, load_embedder
+from index.errors import FactCheckError
+from index.store import Index, ensure_index, index_exists, read_manifest
+
+from .answer import Answer, AnswerPolicy, compose_answer
+from .search import HybridSearcher, Mode, Passage
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+
+
+class QuestionError(FactCheckError, ValueError):
+    """The question cannot be searched (empty, or nothing but symbols)."""
+
+
+def clean_question(question: object) -> tuple[str, list[str]]:
+    """Validate a question; return it cleaned, with notes on what was changed."""
+    if not isinstance(question, str):
+        raise QuestionError(f"A question must be text, not {type(question).__name__}.")
+    notes = []
+    cleaned = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in "\n\t" else c for c in question
+    ).strip()
+    if not cleaned:
+        raise QuestionError("The question is empty: type a question about the articles.")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        cleaned = cleaned[:MAX_QUESTION_CHARS]
+        notes.append(f"question truncated to its first {MAX_QUESTION_CHARS} characters")
+    return cleaned, notes
+
+
+class FactChecker:
+    """Search the articles and answer questions with cited passages.
+
+    Example::
+
+        >>> from retriever import FactChecker
+        >>> fc = FactChecker.load()
+        >>> fc.search("智谱2024年收入是多少?", k=1)[0].doc_id
+        '000_f31368bb9600fd75'
+        >>> fc.ask("What was Zhipu's revenue in 2024?").verdict
+        'answered'
+    """
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None,
+                 policy: AnswerPolicy | None = None, status: str = "loaded") -> None:
+        self.settings = settings or Settings(index_dir=index.directory, embedder=index.embedder_name)
+        self.index = index
+        self.embedder = embedder
+        self.policy = policy or AnswerPolicy()
+        self.status = status
+        self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates)
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: str | Path | None = None,
+        corpus_dir: str | Path | None = None,
+        embedder: str | None = None,
+        settings: Settings | None = None,
+        rebuild: bool = True,
+        progress: bool = False,
+    ) -> "FactChecker":
+        """Open an index, building it from the seeds (or ``corpus_dir``) if it is missing.
+
+        Args:
+            index_dir: index directory; default ``.factcheck/index`` in the project.
+            corpus_dir: insist on this corpus folder (rebuild if the index is of another).
+            embedder: insist on this embedder (rebuild if the index used another).
+            settings: everything else (chunking, fusion, threads).
+            rebuild: rebuild a missing or out-of-date index; if False, raise instead.
+            progress: show a progress bar while building.
+        """
+        settings = (settings or Settings()).with_(index_dir=index_dir)
+        corpus = Path(corpus_dir).expanduser() if corpus_dir is not None else None
+        wanted = embedder
+        if wanted is None:
+            try:
+                wanted = read_manifest(settings.index_dir)["embedder"]["name"] if index_exists(settings.index_dir) else settings.embedder
+            except FactCheckError:
+                wanted = settings.embedder
+        model = load_embedder(wanted, settings.threads)
+        index, status = ensure_index(settings, corpus, embedder, model, rebuild=rebuild, progress=progress)
+        if model.name != index.embedder_name:
+            model = load_embedder(index.embedder_name, settings.threads)
+        return cls(index, model, settings.with_(embedder=index.embedder_name), status=status)
+
+    def search(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
+        """The ``k`` best passages for ``question``, best first."""
+        cleaned, _ = clean_question(question)
+        return self.searcher.search(cleaned, k or self.settings.k, mode)
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """Answer ``question`` from the ``k`` best passages, quoting and citing sentences."""
+        cleaned, notes = clean_question(question)
+        query = self.searcher.prepare(cleaned)
+        passages = self.searcher.search(query, k or self.settings.k)
+        answer = compose_answer(self.index, query, passages, self.policy)
+        answer.notes[:0] = notes
+        return answer
+
+    def info(self) -> dict[str, Any]:
+        """What is loaded: index directory, embedder, counts, corpus."""
+        m = self.index.manifest
+        return {
+            "index_dir": str(self.index.directory),
+            "embedder": m["embedder"],
+            "counts": m["counts"],
+            "corpus_dir": m["corpus"]["dir"],
+            "created_at": m.get("created_at"),
+            "status": self.status,
+        }
