@@ -32,6 +32,7 @@ class Settings:
         lexical_weight: weight of BM25 in the fused score when every content
             word of the query is in the corpus vocabulary; it shrinks with the
             share of query words the corpus knows (English questions get ~0).
+        sentence_weight: share of a passage's dense score taken from its best sentence.
         candidates: how many candidates each side contributes before fusion.
     """
 
@@ -42,7 +43,8 @@ class Settings:
     chunk_overlap: int = 60
     threads: int = 1
     k: int = 5
-    lexical_weight: float = 0.5
+    lexical_weight: float = 0.7
+    sentence_weight: float = 0.3
     candidates: int = 50
 
     def with_(self, **changes: object) -> "Settings":

@@ -98,7 +98,7 @@ class AnswerPolicy:
     max_sentences: int = 3
     margin: float = 0.12
     min_support_cjk: float = 0.42
-    min_support_latin: float = 0.30
+    min_support_latin: float = 0.22
     lexical_bonus: float = 0.35
     min_chars: int = 6
 
@@ -127,7 +127,7 @@ def compose_answer(index: "Index", query: Query, passages: list[Passage], policy
     ids = np.fromiter(candidates, dtype=np.int64)
     dense = index.sentence_vectors[ids] @ query.vector
     words = sorted(set(content_tokens(query.tokens)))
-    bonus = policy.lexical_bonus * (query.lexical_weight / 0.5 if query.lexical_weight else 0.0)
+    bonus = policy.lexical_bonus * query.coverage
     scored = []
     for sid, d in zip(ids.tolist(), dense.tolist()):
         passage, start, end = candidates[sid]

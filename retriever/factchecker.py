@@ -60,7 +60,8 @@ class FactChecker:
         self.embedder = embedder
         self.policy = policy or AnswerPolicy()
         self.status = status
-        self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates)
+        self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
+                                       self.settings.sentence_weight)
 
     @classmethod
     def load(

@@ -1,0 +1,136 @@
+"""Retrieval and answer metrics against the gold QA set in ``eval/``.
+
+Metrics per question (answerable questions only for retrieval):
+
+- ``R@1``, ``R@5``: a passage from a gold document is in the top 1 / top 5.
+- ``MRR@10``: reciprocal rank of the first passage from a gold document.
+- ``hit@5``: a top-5 passage from a gold document contains an answer string
+  (compared on normalised text, so script and width do not matter).
+- ``nf_acc``: the ``answered``/``not_found`` decision is right (all questions).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from index.config import PROJECT_ROOT
+from index.text import normalise
+
+if TYPE_CHECKING:
+    from .factchecker import FactChecker
+    from .search import Mode, Passage
+
+GOLD_PATH = PROJECT_ROOT / "eval" / "gold.jsonl"
+LANGS = ("zh-Hans", "zh-Hant", "en")
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    """One gold question: what it asks and what counts as finding the answer."""
+
+    id: str
+    lang: str
+    question: str
+    doc_ids: tuple[str, ...]
+    answers: tuple[str, ...]
+    verdict: str
+    quantity: str = ""
+    claims: tuple[dict[str, Any], ...] = ()
+    note: str = ""
+
+    @property
+    def answerable(self) -> bool:
+        return self.verdict != "not_found"
+
+
+def load_gold(path: Path = GOLD_PATH) -> list[GoldQuestion]:
+    """Read the gold set (JSON lines)."""
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            rows.append(GoldQuestion(
+                id=r["id"], lang=r["lang"], question=r["question"], doc_ids=tuple(r.get("doc_ids", ())),
+                answers=tuple(r.get("answers", ())), verdict=r["verdict"], quantity=r.get("quantity", ""),
+                claims=tuple(r.get("claims", ())), note=r.get("note", ""),
+            ))
+    return rows
+
+
+@dataclass
+class QuestionResult:
+    gold: GoldQuestion
+    ranked_docs: list[str]
+    hit_at_5: bool
+    verdict: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def first_gold_rank(self) -> int | None:
+        for rank, doc in enumerate(self.ranked_docs, start=1):
+            if doc in self.gold.doc_ids:
+                return rank
+        return None
+
+
+def answer_hit(gold: GoldQuestion, passages: Sequence["Passage"], k: int = 5) -> bool:
+    """A top-``k`` passage from a gold document contains an answer string."""
+    wanted = [normalise(a) for a in gold.answers]
+    for p in passages[:k]:
+        if p.doc_id in gold.doc_ids:
+            text = normalise(p.text)
+            if any(a and a in text for a in wanted):
+                return True
+    return False
+
+
+def run_retrieval(fc: "FactChecker", gold: Iterable[GoldQuestion], mode: "Mode" = "hybrid") -> list[QuestionResult]:
+    """Search every answerable gold question with ``mode`` and record ranks and hits."""
+    results = []
+    for g in gold:
+        if not g.answerable:
+            continue
+        passages = fc.search(g.question, k=10, mode=mode)
+        results.append(QuestionResult(g, [p.doc_id for p in passages], answer_hit(g, passages)))
+    return results
+
+
+def summarise(results: Sequence[QuestionResult]) -> dict[str, float]:
+    """Mean R@1, R@5, MRR@10, hit@5 over ``results`` (and how many there were)."""
+    n = len(results)
+    if not n:
+        return {"n": 0, "R@1": 0.0, "R@5": 0.0, "MRR@10": 0.0, "hit@5": 0.0}
+    ranks = [r.first_gold_rank for r in results]
+    return {
+        "n": n,
+        "R@1": sum(1 for x in ranks if x == 1) / n,
+        "R@5": sum(1 for x in ranks if x is not None and x <= 5) / n,
+        "MRR@10": sum(1 / x for x in ranks if x is not None and x <= 10) / n,
+        "hit@5": sum(r.hit_at_5 for r in results) / n,
+    }
+
+
+def by_language(results: Sequence[QuestionResult]) -> dict[str, dict[str, float]]:
+    """:func:`summarise` per language and ``all``."""
+    table = {lang: summarise([r for r in results if r.gold.lang == lang]) for lang in LANGS}
+    table["all"] = summarise(results)
+    return table
+
+
+def format_table(rows: dict[str, dict[str, float]], title: str, columns: Sequence[str]) -> str:
+    """A plain text table: one row per key of ``rows``."""
+    width = max(len(k) for k in rows) + 2
+    widths = [max(9, len(c) + 2) for c in columns]
+    lines = [title, "".ljust(width) + "".join(c.rjust(w) for c, w in zip(columns, widths))]
+    for key, values in rows.items():
+        cells = []
+        for c, w in zip(columns, widths):
+            v = values.get(c, "")
+            cells.append((f"{v:.3f}" if isinstance(v, float) else str(v)).rjust(w))
+        lines.append(key.ljust(width) + "".join(cells))
+    return "\n".join(lines)
