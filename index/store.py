@@ -5,7 +5,7 @@ Layout of ``index_dir``::
     CURRENT            name of the generation readers use (replaced atomically)
     gen-<id>/          one complete index
         manifest.json  format, embedder, chunker, corpus hashes, counts, file checksums
-        documents.jsonl chunks.jsonl sentences.jsonl
+        documents.jsonl chunks.jsonl sentences.jsonl claims.jsonl
         dense.faiss    chunk vectors (inner product on unit vectors = cosine)
         sentences.npy  sentence vectors, for picking the sentences an answer quotes
         bm25/ idf.json the lexical index
@@ -31,6 +31,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .chunks import Chunk, Sentence, chunk_documents
+from .claims import Claim, extract_claims
 from .config import Settings
 from .corpus import METADATA_FILE, Document, Problem, corpus_files, file_sha256, load_corpus
 from .embedders import Embedder, load_embedder
@@ -40,10 +41,22 @@ from .text import tokenize
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 NORMALISER = "opencc-t2s+halfwidth+lower+jieba-0.42"
+# Modules whose code shapes what an index holds: a change to any of them
+# (a new release of this package, say) makes existing indexes out of date.
+_SHAPING_MODULES = ("text.py", "corpus.py", "chunks.py", "claims.py", "lexical.py")
+
+
+def code_version() -> str:
+    """A digest of the code that decides chunks, tokens and claims."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in _SHAPING_MODULES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -58,6 +71,7 @@ class Index:
     dense: Any  # faiss.Index
     sentence_vectors: np.ndarray
     lexical: LexicalIndex
+    claims: list[Claim]
 
     @property
     def embedder_name(self) -> str:
@@ -89,6 +103,7 @@ def build_index(
     t = time.perf_counter()
     chunks, sentences = chunk_documents(documents, settings.chunk_size, settings.chunk_overlap)
     tokens = [tokenize(c.text) for c in chunks]
+    claims = _claims_of(documents, sentences)
     timings["chunk"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -113,21 +128,33 @@ def build_index(
         "embedder": {"name": embedder.name, "dim": embedder.dim},
         "chunker": {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "splitter": "langchain RecursiveCharacterTextSplitter"},
         "normaliser": NORMALISER,
+        "code_version": code_version(),
         "corpus": corpus_fingerprint(Path(settings.corpus_dir)),
         "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
-        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
+        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences), "claims": len(claims)},
     }
     t = time.perf_counter()
     directory = Path(settings.index_dir)
     with _build_lock(directory):
         generation, manifest = _write_generation(
-            directory, manifest, documents, chunks, sentences, dense, sentence_vectors, lexical, timings, started
+            directory, manifest, documents, chunks, sentences, claims, dense, sentence_vectors, lexical, timings, started
         )
         _publish(directory, generation)
     timings["write"] = time.perf_counter() - t
     log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
-    index = Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors, lexical)
+    index = Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
+                  lexical, claims)
     return index, problems
+
+
+def _claims_of(documents: list[Document], sentences: list[Sentence]) -> list[Claim]:
+    by_doc: dict[str, list[tuple[int, int, int, str]]] = {}
+    for s in sentences:
+        by_doc.setdefault(s.doc_id, []).append((s.sentence_id, s.start, s.end, s.text))
+    claims: list[Claim] = []
+    for doc in documents:
+        claims.extend(extract_claims(doc.doc_id, by_doc.get(doc.doc_id, []), doc.date, first_id=len(claims)))
+    return claims
 
 
 def _dense_index(vectors: np.ndarray, threads: int):  # type: ignore[no-untyped-def]
@@ -152,7 +179,7 @@ def _progress_bar(total: int, label: str, show: bool) -> Iterator[Any]:
 
 
 def _write_generation(directory: Path, manifest: dict[str, Any], documents: list[Document], chunks: list[Chunk],
-                      sentences: list[Sentence], dense: Any, sentence_vectors: np.ndarray, lexical: LexicalIndex,
+                      sentences: list[Sentence], claims: list[Claim], dense: Any, sentence_vectors: np.ndarray, lexical: LexicalIndex,
                       timings: dict[str, float], started: float) -> tuple[str, dict[str, Any]]:
     import faiss
 
@@ -164,6 +191,7 @@ def _write_generation(directory: Path, manifest: dict[str, Any], documents: list
         _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
         _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in sentences))
+        _write_jsonl(tmp / "claims.jsonl", (c.to_dict() for c in claims))
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         np.save(tmp / "sentences.npy", sentence_vectors.astype(np.float32), allow_pickle=False)
         lexical.save(tmp)
@@ -307,6 +335,7 @@ def load_index(directory: Path, verify: bool = True) -> Index:
         documents = [Document.from_dict(r) for r in _read_jsonl(gen / "documents.jsonl")]
         chunks = [Chunk.from_dict(r) for r in _read_jsonl(gen / "chunks.jsonl")]
         sentences = [Sentence(**r) for r in _read_jsonl(gen / "sentences.jsonl")]
+        claims = [Claim.from_dict(r) for r in _read_jsonl(gen / "claims.jsonl")]
         dense = faiss.read_index(str(gen / "dense.faiss"))
         sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False)
         lexical = LexicalIndex.load(gen)
@@ -317,7 +346,8 @@ def load_index(directory: Path, verify: bool = True) -> Index:
     if (dense.ntotal != len(chunks) or dense.d != dim or len(chunks) != counts.get("chunks")
             or sentence_vectors.shape != (len(sentences), dim) or lexical.n_chunks != len(chunks)):
         raise IndexCorruptError(f"Index at {directory} is inconsistent (counts or dimensions disagree with the manifest). {hint}")
-    return Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors, lexical)
+    return Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
+                 lexical, claims)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -345,6 +375,8 @@ def corpus_fingerprint(corpus_dir: Path) -> dict[str, Any]:
 def stale_reasons(manifest: dict[str, Any], corpus_dir: Path | None = None, embedder: str | None = None) -> list[str]:
     """Why an index no longer matches a corpus folder and an embedder (empty when it does)."""
     reasons = []
+    if manifest.get("code_version") != code_version():
+        reasons.append("it was built by another version of the indexing code")
     built_with = manifest["embedder"]["name"]
     if embedder is not None and embedder != built_with:
         reasons.append(f"it was built with embedder {built_with!r}, not {embedder!r}")

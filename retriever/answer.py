@@ -17,11 +17,15 @@ from index.text import content_tokens, has_cjk, normalise, tokenize
 from .search import Passage, Query
 
 if TYPE_CHECKING:
+    from index.claims import Claim
     from index.store import Index
 
-#: Verdicts this module gives; the conflict checker adds its own.
-ANSWERED = "answered"
+    from .check import CheckResult
+
 NOT_FOUND = "not_found"
+CONSISTENT = "consistent"
+SINGLE_SOURCE = "single_source"
+CONFLICT = "conflict"
 
 NOT_FOUND_TEXT = "The sources do not answer this question."
 
@@ -40,9 +44,12 @@ class Citation:
     quote: str
     score: float
     source: dict[str, Any] = field(default_factory=dict)
+    value: str = ""
+    value_start: int = -1
+    value_end: int = -1
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "n": self.n,
             "doc_id": self.doc_id,
             "chunk_id": self.chunk_id,
@@ -53,14 +60,18 @@ class Citation:
             "score": round(self.score, 4),
             "source": self.source,
         }
+        if self.value:
+            data["value"] = self.value
+            data["value_span"] = [self.value_start, self.value_end]
+        return data
 
 
 @dataclass
 class Answer:
     """A question, its answer text with markers ``[n]``, citations and the passages behind them.
 
-    ``verdict`` is ``answered`` or ``not_found`` (the conflict checker refines
-    ``answered`` into ``consistent``, ``single_source`` or ``conflict``).
+    ``verdict`` is ``consistent`` (several sources agree), ``single_source``,
+    ``conflict`` (sources state different values) or ``not_found``.
     """
 
     question: str
@@ -89,6 +100,9 @@ class Answer:
 class AnswerPolicy:
     """How sentences are chosen and when the sources are judged not to answer.
 
+    Claims are gathered from the ``claim_depth`` best passages, from sentences
+    scoring at least the support floor less ``claim_slack``.
+
     ``min_support`` is the lowest support score a quoted sentence may have:
     ``min_support_cjk`` for questions with Chinese characters (lexical and
     dense evidence), ``min_support_latin`` for others (dense evidence only,
@@ -99,8 +113,9 @@ class AnswerPolicy:
     margin: float = 0.12
     min_support_cjk: float = 0.42
     min_support_latin: float = 0.22
-    lexical_bonus: float = 0.35
     min_chars: int = 6
+    claim_depth: int = 20
+    claim_slack: float = 0.05
 
 
 def _lexical_support(index: "Index", query_words: list[str], sentence: str) -> float:
@@ -114,45 +129,179 @@ def _lexical_support(index: "Index", query_words: list[str], sentence: str) -> f
     return found / total if total else 0.0
 
 
-def compose_answer(index: "Index", query: Query, passages: list[Passage], policy: AnswerPolicy = AnswerPolicy()) -> Answer:
-    """Pick the sentences of ``passages`` that best answer ``query`` and cite them."""
+@dataclass
+class ScoredSentence:
+    score: float
+    sentence_id: int
+    passage: Passage
+    start: int
+    end: int
+    text: str
+
+
+def score_sentences(index: "Index", query: Query, passages: list[Passage], min_chars: int = 6) -> list[ScoredSentence]:
+    """Every sentence of ``passages`` scored for how well it supports ``query``, best first.
+
+    The score is the sentence's cosine with the question plus a bonus for the
+    IDF-weighted share of the question's words it contains (scaled by how many
+    of them the corpus knows, so English questions rely on the vectors).
+    """
     candidates: dict[int, tuple[Passage, int, int]] = {}
     for passage in passages:
         for sid, start, end in passage.sentences:
-            if sid not in candidates and end - start >= policy.min_chars:
+            if sid not in candidates and end - start >= min_chars:
                 candidates[sid] = (passage, start, end)
     if not candidates:
-        return Answer(query.text, NOT_FOUND_TEXT, NOT_FOUND, [], passages)
-
+        return []
     ids = np.fromiter(candidates, dtype=np.int64)
     dense = index.sentence_vectors[ids] @ query.vector
     words = sorted(set(content_tokens(query.tokens)))
-    bonus = policy.lexical_bonus * query.coverage
+    bonus = LEXICAL_BONUS * query.coverage
     scored = []
     for sid, d in zip(ids.tolist(), dense.tolist()):
         passage, start, end = candidates[sid]
         text = index.documents[passage.doc_id].text[start:end]
         lexical = _lexical_support(index, words, text) if bonus else 0.0
-        scored.append((d + bonus * lexical, sid, passage, start, end, text))
-    scored.sort(key=lambda row: (-row[0], row[1]))
+        scored.append(ScoredSentence(d + bonus * lexical, sid, passage, start, end, text))
+    scored.sort(key=lambda s: (-s.score, s.sentence_id))
+    return scored
 
-    best = scored[0][0]
-    floor = policy.min_support_cjk if has_cjk(query.text) else policy.min_support_latin
+
+LEXICAL_BONUS = 0.35
+
+
+def support_floor(query: Query, policy: AnswerPolicy) -> float:
+    """The lowest support score a quoted sentence may have for this question."""
+    return policy.min_support_cjk if has_cjk(query.text) else policy.min_support_latin
+
+
+def not_found(query: Query, passages: list[Passage], note: str) -> Answer:
+    """An honest "the sources do not say", citing nothing."""
+    return Answer(query.text, NOT_FOUND_TEXT, NOT_FOUND, [], passages, notes=[note])
+
+
+def compose_answer(index: "Index", query: Query, passages: list[Passage], policy: AnswerPolicy = AnswerPolicy(),
+                   scored: list[ScoredSentence] | None = None) -> Answer:
+    """Quote the sentences of ``passages`` that best answer ``query``, citing each.
+
+    The verdict is ``single_source`` or ``consistent`` by how many documents
+    the quotes come from, or ``not_found`` when no sentence is supportive enough.
+    """
+    scored = score_sentences(index, query, passages, policy.min_chars) if scored is None else scored
+    if not scored:
+        return not_found(query, passages, "no passage matched the question")
+    best = scored[0].score
+    floor = support_floor(query, policy)
     if best < floor:
-        answer = Answer(query.text, NOT_FOUND_TEXT, NOT_FOUND, [], passages)
-        answer.notes.append(f"best supporting sentence scored {best:.2f}, below {floor:.2f}")
-        return answer
-
+        return not_found(query, passages, f"best supporting sentence scored {best:.2f}, below {floor:.2f}")
     citations: list[Citation] = []
     seen_text: set[str] = set()
-    for score, sid, passage, start, end, text in scored:
-        if len(citations) >= policy.max_sentences or score < best - policy.margin:
+    for s in scored:
+        if len(citations) >= policy.max_sentences or s.score < best - policy.margin:
             break
-        key = normalise(text)
+        key = normalise(s.text)
         if key in seen_text:
             continue
         seen_text.add(key)
-        citations.append(Citation(len(citations) + 1, passage.doc_id, passage.chunk_id, passage.rank,
-                                  sid, start, end, text, score, passage.source))
+        citations.append(Citation(len(citations) + 1, s.passage.doc_id, s.passage.chunk_id, s.passage.rank,
+                                  s.sentence_id, s.start, s.end, s.text, s.score, s.passage.source))
     text = "\n".join(f"{c.quote} [{c.n}]" for c in citations)
-    return Answer(query.text, text, ANSWERED, citations, passages)
+    verdict = CONSISTENT if len({c.doc_id for c in citations}) > 1 else SINGLE_SOURCE
+    return Answer(query.text, text, verdict, citations, passages)
+
+
+def _doc_label(source: dict[str, Any]) -> str:
+    return f"{source.get('doc_id', '')} ({source.get('date') or 'undated'})"
+
+
+def compose_checked_answer(index: "Index", query: Query, result: "CheckResult", scored: list[ScoredSentence],
+                           passages: list[Passage]) -> Answer:
+    """An answer built from compared claims: each distinct value with its sources, dates and citations."""
+    from index.claims import quantity_def
+
+    where = {s.sentence_id: s for s in scored}
+    citations: list[Citation] = []
+    by_sentence: dict[tuple[int, int], Citation] = {}
+    lines: list[str] = []
+    qdef = quantity_def(result.frame.quantity)
+    what = (qdef.description if qdef else result.frame.quantity) + (f", {result.period}" if result.period else "")
+    if result.frame.qualifiers:
+        what += f" [{', '.join(sorted(result.frame.qualifiers))}]"
+    newest = max((c.doc_date or "" for c in result.claims), default="")
+    if result.verdict == CONFLICT:
+        lines.append(f"The sources disagree on {what}:")
+    elif result.verdict == CONSISTENT:
+        lines.append(f"{len({c.doc_id for c in result.claims})} sources agree on {what}:")
+    else:
+        lines.append(f"One source states {what}:")
+    groups_out = []
+    for group in result.groups:
+        refs = []
+        quotes = []
+        for claim in sorted(group.claims, key=lambda c: (c.doc_date or "", c.doc_id, c.start)):
+            s = where.get(claim.sentence_id)
+            if s is None:
+                continue
+            key = (claim.sentence_id, claim.claim_id if result.verdict == CONFLICT else -1)
+            cite = by_sentence.get((claim.sentence_id, -1)) or by_sentence.get(key)
+            if cite is None:
+                cite = Citation(len(citations) + 1, s.passage.doc_id, s.passage.chunk_id, s.passage.rank,
+                                s.sentence_id, s.start, s.end, s.text, s.score, s.passage.source,
+                                value=claim.text, value_start=claim.start, value_end=claim.end)
+                citations.append(cite)
+                by_sentence[(claim.sentence_id, -1)] = cite
+                quotes.append(f"  {s.text} [{cite.n}]")
+            refs.append(cite)
+        if not refs:
+            continue
+        sources = sorted({(c.source.get("date") or "", c.doc_id) for c in refs})
+        latest = " (most recent)" if result.verdict == CONFLICT and sources[-1][0] == newest else ""
+        lines.append(f"• {group.label()} — " + "; ".join(
+            f"{doc} ({date or 'undated'})" for date, doc in sources) + latest)
+        lines.extend(quotes)
+        groups_out.append({
+            "value": group.label(),
+            "interval": [group.low, group.high],
+            "doc_ids": group.doc_ids,
+            "dates": {doc: date for date, doc in sources},
+            "citations": sorted({c.n for c in refs}),
+            "most_recent": bool(latest),
+        })
+    if result.verdict == CONFLICT and newest:
+        recent = sorted({c.doc_id for c in result.claims if (c.doc_date or "") == newest})
+        lines.append(f"Most recent source: {', '.join(recent)} ({newest}).")
+    passages = list(passages)
+    for cite in citations:
+        if all(p.chunk_id != cite.chunk_id for p in passages):
+            passages.append(where[cite.sentence_id].passage)
+    answer = Answer(query.text, "\n".join(lines), result.verdict, citations, passages, notes=list(result.notes))
+    answer.extra = {
+        "check": {
+            "question": result.frame.to_dict(),
+            "period": result.period,
+            "groups": groups_out,
+            "most_recent_date": newest,
+        },
+        "claims": [claim_dict(c) for c in result.claims],
+    }
+    return answer
+
+
+def claim_dict(claim: "Claim") -> dict[str, Any]:
+    """A claim as shown in ``Answer.to_dict()``."""
+    return {
+        "claim_id": claim.claim_id,
+        "doc_id": claim.doc_id,
+        "text": claim.text,
+        "value": claim.value,
+        "unit": claim.unit,
+        "counter": claim.counter,
+        "interval": [claim.low, claim.high],
+        "hedge": claim.hedge,
+        "quantity": claim.quantity,
+        "qualifiers": list(claim.qualifiers),
+        "period": claim.period,
+        "sentence_id": claim.sentence_id,
+        "value_span": [claim.start, claim.end],
+        "doc_date": claim.doc_date,
+    }

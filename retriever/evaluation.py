@@ -134,3 +134,68 @@ def format_table(rows: dict[str, dict[str, float]], title: str, columns: Sequenc
             cells.append((f"{v:.3f}" if isinstance(v, float) else str(v)).rjust(w))
         lines.append(key.ljust(width) + "".join(cells))
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- verdicts
+
+VERDICTS = ("consistent", "single_source", "conflict", "not_found")
+
+
+@dataclass
+class VerdictResult:
+    gold: GoldQuestion
+    verdict: str
+    citation_ok: int
+    citations_with_value: int
+    answer: Any = None
+
+
+def run_verdicts(fc: "FactChecker", gold: Iterable[GoldQuestion]) -> list[VerdictResult]:
+    """Ask every gold question; record the verdict and check every value citation.
+
+    A value citation is correct when the cited span of the source document
+    really contains the value it is cited for (both in the original text).
+    """
+    out = []
+    for g in gold:
+        answer = fc.ask(g.question)
+        ok = total = 0
+        for c in answer.citations:
+            doc = fc.index.documents[c.doc_id]
+            quote_ok = doc.text[c.start:c.end] == c.quote
+            if c.value:
+                total += 1
+                value_ok = (doc.text[c.value_start:c.value_end] == c.value
+                            and c.start <= c.value_start and c.value_end <= c.end)
+                ok += quote_ok and value_ok
+        out.append(VerdictResult(g, answer.verdict, ok, total, answer))
+    return out
+
+
+def verdict_metrics(results: Sequence[VerdictResult]) -> dict[str, float]:
+    """Verdict accuracy, conflict precision/recall, false alarms on consistent facts, citation precision."""
+    n = len(results)
+    said_conflict = [r for r in results if r.verdict == "conflict"]
+    real_conflict = [r for r in results if r.gold.verdict == "conflict"]
+    agreeing = [r for r in results if r.gold.verdict in ("consistent", "single_source")]
+    cited = sum(r.citations_with_value for r in results)
+    return {
+        "n": n,
+        "accuracy": sum(r.verdict == r.gold.verdict for r in results) / n if n else 0.0,
+        "conflict_P": (sum(r.gold.verdict == "conflict" for r in said_conflict) / len(said_conflict)) if said_conflict else 1.0,
+        "conflict_R": (sum(r.verdict == "conflict" for r in real_conflict) / len(real_conflict)) if real_conflict else 1.0,
+        "false_alarm": (sum(r.verdict == "conflict" for r in agreeing) / len(agreeing)) if agreeing else 0.0,
+        "not_found_R": _rate([r for r in results if r.gold.verdict == "not_found"], "not_found"),
+        "cite_P": (sum(r.citation_ok for r in results) / cited) if cited else 1.0,
+        "value_cites": cited,
+    }
+
+
+def _rate(results: Sequence[VerdictResult], verdict: str) -> float:
+    return sum(r.verdict == verdict for r in results) / len(results) if results else 1.0
+
+
+def verdicts_by_language(results: Sequence[VerdictResult]) -> dict[str, dict[str, float]]:
+    table = {lang: verdict_metrics([r for r in results if r.gold.lang == lang]) for lang in LANGS}
+    table["all"] = verdict_metrics(results)
+    return table

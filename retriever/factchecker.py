@@ -12,7 +12,17 @@ from index.embedders import Embedder, load_embedder
 from index.errors import FactCheckError
 from index.store import Index, ensure_index, index_exists, read_manifest
 
-from .answer import Answer, AnswerPolicy, compose_answer
+from .answer import (
+    NOT_FOUND,
+    Answer,
+    AnswerPolicy,
+    compose_answer,
+    compose_checked_answer,
+    not_found,
+    score_sentences,
+    support_floor,
+)
+from .check import QuestionReader, check_claims
 from .search import HybridSearcher, Mode, Passage
 
 log = logging.getLogger(__name__)
@@ -60,6 +70,11 @@ class FactChecker:
         self.embedder = embedder
         self.policy = policy or AnswerPolicy()
         self.status = status
+        self.reader = QuestionReader(embedder)
+        self._claims_by_sentence: dict[int, list] = {}
+        for claim in index.claims:
+            self._claims_by_sentence.setdefault(claim.sentence_id, []).append(claim)
+        self._today = max((d.date for d in index.documents.values() if d.date), default=None)
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight)
 
@@ -103,12 +118,31 @@ class FactChecker:
         return self.searcher.search(cleaned, k or self.settings.k, mode)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer ``question`` from the ``k`` best passages, quoting and citing sentences."""
+        """Answer ``question``: compare the sources' claims when it asks for a value, else quote sentences.
+
+        The verdict is ``conflict``, ``consistent``, ``single_source`` or ``not_found``.
+        """
         cleaned, notes = clean_question(question)
+        k = k or self.settings.k
         query = self.searcher.prepare(cleaned)
-        passages = self.searcher.search(query, k or self.settings.k)
-        answer = compose_answer(self.index, query, passages, self.policy)
+        deep = self.searcher.search(query, max(k, self.policy.claim_depth))
+        passages = deep[:k]
+        scored = score_sentences(self.index, query, deep, self.policy.min_chars)
+        frame = self.reader.read(cleaned, query.vector, today=self._today)
+        floor = support_floor(query, self.policy) - self.policy.claim_slack
+        candidates = [c for s in scored if s.score >= floor for c in self._claims_by_sentence.get(s.sentence_id, ())]
+        result = check_claims(frame, candidates)
+        if result is None:
+            top = [s for s in scored if s.passage.rank <= k]
+            answer = compose_answer(self.index, query, passages, self.policy, scored=top)
+        elif result.verdict == NOT_FOUND:
+            known = ", ".join(result.other_periods) or "other periods"
+            answer = not_found(query, passages, f"the sources give this figure for {known}, not for {result.period}")
+        else:
+            answer = compose_checked_answer(self.index, query, result, scored, passages)
         answer.notes[:0] = notes
+        if "check" not in answer.extra:
+            answer.extra["check"] = {"question": frame.to_dict()}
         return answer
 
     def info(self) -> dict[str, Any]:

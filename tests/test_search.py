@@ -1,0 +1,159 @@
+"""retriever.search: hybrid, dense and lexical search over the real seeds index."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.text import display_script
+from retriever import HybridSearcher, QuestionError
+
+MODES = ["hybrid", "dense", "lexical"]
+
+# Questions that reuse an article's own words, with the article they come from.
+REUSING_QUESTIONS = [
+    ("智譜核心科研團隊已發表多少篇頂尖高影響力論文？", "000"),
+    ("唐杰教授团队研发了AMiner科研情报系统", "001"),
+    ("券商为智谱借出多少孖展？", "001"),
+    ("三年半智譜累計收入不過多少？", "002"),
+    ("智谱股票代码是多少", "003"),
+    ("智谱IPO引入多少家基石投资者？", "003"),
+    ("鉅亨網 智譜 港股上市首日飆漲", "004"),
+    ("智谱香港公开发售倍数是多少？", "004"),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("question", ["智谱2025年上半年的净亏损是多少？", "What was Zhipu's revenue in 2024?",
+                                      "智譜的企業客戶有多少家？"])
+def test_search_returns_k_ranked_passages_that_slice_back(fc, question, mode):
+    k = 5
+    passages = fc.search(question, k=k, mode=mode)
+    assert len(passages) == k
+    assert [p.rank for p in passages] == list(range(1, k + 1))
+    scores = [p.score for p in passages]
+    assert scores == sorted(scores, reverse=True)
+    assert len({p.chunk_id for p in passages}) == k
+    for p in passages:
+        doc = fc.index.documents[p.doc_id]
+        assert doc.text[p.start:p.end] == p.text
+        assert p.source["doc_id"] == p.doc_id and p.source["date"] == doc.date
+        for _, start, end in p.sentences:
+            assert p.start <= start < end <= p.end
+        if mode == "lexical":
+            assert p.lexical_score > 0 and p.score == pytest.approx(p.lexical_score)
+        if mode == "dense":
+            assert p.score == pytest.approx(p.dense_score)
+
+
+def test_passage_to_dict(fc):
+    passage = fc.search("智谱股票代码是多少", k=1)[0]
+    data = passage.to_dict()
+    assert data["rank"] == 1 and data["doc_id"] == passage.doc_id and data["text"] == passage.text
+    assert data["span"] == [passage.start, passage.end]
+    assert data["source"]["doc_id"] == passage.doc_id
+
+
+@pytest.mark.parametrize("mode", ["lexical", "hybrid"])
+@pytest.mark.parametrize("question, key", REUSING_QUESTIONS)
+def test_question_reusing_an_articles_words_finds_it_first(fc, seed_ids, question, key, mode):
+    top = fc.search(question, k=3, mode=mode)[0]
+    assert top.doc_id == seed_ids[key]
+
+
+@pytest.mark.parametrize("question", ["智谱2025年上半年的净亏损是多少？", "智譜的股票代碼是多少？", "智谱IPO引入多少家基石投资者？"])
+def test_chinese_questions_get_a_real_lexical_weight(fc, question):
+    query = fc.searcher.prepare(question)
+    assert query.lexical_weight > 0.2
+    assert query.tokens
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much money did the company lose in the first half of 2025?",
+        "Who are the founders and where did they study?",
+        # The example question of the package's own docs. It names the company
+        # in Latin letters, which one seed article also does once.
+        "What was Zhipu's revenue in 2024?",
+        "What is Zhipu's stock code?",
+    ],
+)
+def test_english_questions_get_a_near_zero_lexical_weight(fc, question):
+    # Documented: "~0 for English questions" (search.py, config.py).
+    assert fc.searcher.prepare(question).lexical_weight < 0.1
+
+
+@pytest.mark.parametrize(
+    "simplified, traditional",
+    [
+        ("智谱2025年上半年的净亏损是多少？", "智譜2025年上半年的淨虧損是多少？"),
+        ("智谱2025年上半年的净亏损是多少？", "智譜2025年上半年的凈虧損是多少？"),
+        ("智谱的股票代码是多少？", "智譜的股票代碼是多少？"),
+        ("智谱上市首日开盘价是多少港元？", "智譜上市首日開盤價是多少港元？"),
+        ("智谱香港公开发售超额认购多少倍？", "智譜香港公開發售超額認購多少倍？"),
+        ("智谱成立于哪一年？", "智譜成立於哪一年？"),
+        ("唐杰教授团队研发了什么系统？", "唐傑教授團隊研發了什麼系統？"),
+    ],
+)
+def test_traditional_and_simplified_questions_find_the_same_top_doc(fc, simplified, traditional):
+    for mode in ("hybrid", "lexical"):
+        a = fc.search(simplified, k=1, mode=mode)[0]
+        b = fc.search(traditional, k=1, mode=mode)[0]
+        assert a.doc_id == b.doc_id, mode
+    assert fc.searcher.prepare(simplified).tokens == fc.searcher.prepare(traditional).tokens
+
+
+def test_script_converted_questions_find_the_same_top_doc(fc):
+    # The same check with OpenCC's s2t as the translator, over more questions.
+    questions = [q for q, _ in REUSING_QUESTIONS] + ["智谱2024年收入是多少？", "智谱的企业客户有多少家？"]
+    for question in questions:
+        simplified = display_script(question, "Simplified")
+        traditional = display_script(question, "Traditional")
+        assert fc.search(simplified, k=1)[0].doc_id == fc.search(traditional, k=1)[0].doc_id, question
+
+
+def test_lexical_mode_finds_nothing_for_words_outside_the_corpus(fc):
+    assert fc.search("capital France Paris", k=5, mode="lexical") == []
+    # the dense side still answers with something
+    assert len(fc.search("capital France Paris", k=5, mode="dense")) == 5
+
+
+def test_k_is_capped_by_the_corpus_and_zero_gives_nothing(small_index, use_embedder):
+    _, index = small_index
+    searcher = HybridSearcher(index, use_embedder)
+    n = len(index.chunks)
+    assert n < 10
+    passages = searcher.search("图书馆", k=50)
+    assert len(passages) == n and [p.rank for p in passages] == list(range(1, n + 1))
+    assert searcher.search("图书馆", k=0) == []
+
+
+def test_small_corpus_top_documents(small_index, use_embedder):
+    _, index = small_index
+    searcher = HybridSearcher(index, use_embedder)
+    assert searcher.search("青山市图书馆藏书多少册？", k=1)[0].doc_id == "library"
+    assert searcher.search("海風航運公司的淨虧損是多少？", k=1)[0].doc_id == "harbor"
+    assert searcher.search("How long is the Red River bridge?", k=1, mode="dense")[0].doc_id == "bridge"
+
+
+def test_searcher_refuses_an_embedder_the_index_was_not_built_with(seeds_index):
+    class Other:
+        name = "e5-small"
+        dim = 384
+
+    with pytest.raises(ValueError) as info:
+        HybridSearcher(seeds_index, Other())
+    assert "use-m" in str(info.value)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", "\x00\x01"])
+def test_search_refuses_empty_questions(fc, question):
+    with pytest.raises(QuestionError):
+        fc.search(question)
+
+
+@pytest.mark.parametrize("question", ["？？？", "!!!", "……", "—— ~ ——"])
+def test_questions_of_only_symbols_are_refused(fc, question):
+    # QuestionError's own contract: "The question cannot be searched (empty, or nothing but symbols)".
+    with pytest.raises(QuestionError):
+        fc.search(question)
