@@ -209,7 +209,9 @@ def _interval(value: float, step: float, kind: str, num: str) -> tuple[float, fl
     size = abs(value)
     low, high = value - half - _SLACK * size, value + half + _SLACK * size
     if kind == "approx":
-        low, high = min(low, value - _APPROX * size), max(high, value + _APPROX * size)
+        # "约70%" may be 70.7%, "约243.77亿" is not 260亿: the tolerance follows the precision written
+        spread = min(_APPROX * size, max(0.02 * size, 3 * step))
+        low, high = min(low, value - spread), max(high, value + spread)
     elif kind == "nearly":
         low = min(low, value - 0.15 * size)
     elif kind == "over":
@@ -230,7 +232,7 @@ _QUARTER_CN = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "
 _PERIOD = re.compile(
     r"(?P<asof>截至|截止|截止到|到)?\s*"
     r"(?:(?P<year>(?:19|20)\d{2})\s*年|(?P<rel>今年|去年|前年|明年|本年))"
-    r"(?:\s*(?:(?P<half>上半年|下半年|前半年|前\s*9\s*月|前九个月)|第(?P<q>[一二三四1234])\s*季度?|(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日)?(?P<end>底|末)?))?"
+    r"(?:\s*(?:(?P<half>上半年|下半年|前半年|头六个月|前六个月|首六个月|1\s*(?:至|到|-|–)\s*6\s*月|前\s*9\s*月|前九个月)|第(?P<q>[一二三四1234])\s*季度?|(?P<month>\d{1,2})\s*月(?:\s*(?P<day>\d{1,2})\s*日)?(?P<end>底|末)?))?"
 )
 _RANGE = re.compile(r"(?P<a>(?:19|20)\d{2})\s*(?:年)?\s*(?:至|到|-|–|—|~)\s*(?P<b>(?:19|20)\d{2})\s*年")
 _PAST_YEARS = re.compile(r"过去(?P<n>[两二三四五]|\d)年")
@@ -287,7 +289,12 @@ def _find_periods(folded: str, article_date: str | None) -> list[Period]:
             year = year_now + {"今年": 0, "本年": 0, "去年": -1, "前年": -2, "明年": 1}[m.group("rel")]
         if m.group("half"):
             half = m.group("half")
-            label, kind = (f"{year}H2", "half") if half == "下半年" else (f"{year}M9", "half") if "9" in half or "九" in half else (f"{year}H1", "half")
+            if half == "下半年":
+                label, kind = f"{year}H2", "half"
+            elif re.search(r"前\s*9|九", half):
+                label, kind = f"{year}M9", "half"
+            else:
+                label, kind = f"{year}H1", "half"
         elif m.group("q"):
             label, kind = f"{year}Q{_QUARTER_CN[m.group('q')]}", "quarter"
         elif m.group("month"):
@@ -377,11 +384,11 @@ QUANTITIES: tuple[QuantityDef, ...] = (
     QuantityDef("net_current_liabilities", ("流动负债净额", "流动负债"), ("net current liabilities", "current liabilities"), ("CNY",), "流动负债净额 net current liabilities"),
     QuantityDef("cash", ("现金及现金等价物", "现金余额"), ("cash and cash equivalents", "cash"), ("CNY",), "现金及现金等价物 cash and cash equivalents"),
     QuantityDef("cash_burn", ("现金消耗率", "烧钱速度", "烧钱", "现金消耗"), ("cash burn", "burn rate", "burn"), ("CNY",), "每月现金消耗 monthly cash burn"),
-    QuantityDef("runway", ("支撑",), ("runway", "last", "sustain"), ("month",), "现金可支撑月数 cash runway months"),
+    QuantityDef("runway", ("支撑", "撑"), ("runway", "last", "sustain"), ("month",), "现金可支撑月数 cash runway months"),
     QuantityDef("gross_margin", ("毛利率", "毛利"), ("gross margin",), ("%",), "毛利率 gross margin"),
     QuantityDef("market_share", ("市场份额", "份额"), ("market share",), ("%",), "市场份额 market share"),
     QuantityDef("market_size", ("市场规模",), ("market size", "size of the market", "market was worth"), ("CNY",), "市场规模 market size"),
-    QuantityDef("cagr", ("复合增长率", "年复合增长率", "复合成长率"), ("compound annual growth", "cagr"), ("%",), "年复合增长率 compound annual growth rate"),
+    QuantityDef("cagr", ("复合增长率", "年复合增长率", "复合成长率"), ("compound annual", "cagr"), ("%",), "年复合增长率 compound annual growth rate"),
     QuantityDef("growth", ("同比增长", "年增", "增长", "增"), ("year-on-year", "growth", "grew", "increase"), ("%", "x"), "同比增长 growth rate"),
     QuantityDef("revenue_share", ("收入占比", "占比", "占总收入", "贡献了总收入", "占收入比重", "占公司营收"), ("share of revenue", "share of total revenue", "proportion of revenue", "percentage of revenue", "share of its revenue", "came from", "what share", "what percentage"), ("%",), "收入占比 share of revenue"),
     QuantityDef("revenue", ("营业收入", "营收", "收入", "年收", "营业额"), ("revenue", "sales", "income", "earned"), ("CNY", "USD"), "收入 营收 revenue"),
@@ -426,6 +433,10 @@ QUALIFIERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("sales", ("销售及营销", "营销开支"), ("sales and marketing", "marketing")),
     ("openai", ("openai",), ("openai",)),
     ("market", ("市场规模",), ("market size", "size of the market")),
+    ("europe", ("欧洲",), ("europe",)),
+    ("namerica", ("北美",), ("north america",)),
+    ("mideast", ("中东",), ("middle east",)),
+    ("japan", ("日本",), ("japan",)),
     ("cumulative", ("累计", "合计投入", "三年半"), ("cumulative", "in total", "combined", "three and a half years", "since 2022")),
     ("segment", ("这类业务", "该业务", "此类业务", "这类"), ()),
     ("founders", ("创始", "刘德兵", "唐杰", "实际控制人", "一致行动"), ("founder", "tang jie", "liu debing", "controlling")),
@@ -555,6 +566,8 @@ _TIME_UNITS = ("month", "day", "week", "hour", "quarter", "year")
 def _qualifiers_for(v: Value, quantity: str, mention: tuple[int, int, str] | None, folded: str,
                     left: int, right: int) -> frozenset[str]:
     found = _own_qualifiers(v, quantity, mention, folded, left, right)
+    if quantity != "market_size" and "市场规模" in folded[:v.start]:
+        found |= {"market"}  # "...53亿元的市场规模中,机构客户贡献47亿元": figures of the market, not the company
     before = folded[max(0, v.start - 2):v.start]
     if "从" in before and re.match(r"\s*(?:提升|增长|增加|升|扩大|降)", folded[v.end:v.end + 4]):
         found |= {"baseline"}  # "从15%提升至50%": 15% is where it starts, not the figure asked
@@ -575,18 +588,15 @@ def _own_qualifiers(v: Value, quantity: str, mention: tuple[int, int, str] | Non
         own = qualifiers_in(folded[v.start:mention[1]])
         return own or qualifiers_in(folded[left:v.start])
     own = qualifiers_in(folded[left:right])
+    if v.unit in ("CNY", "HKD", "USD") and (re.search(r"其中|贡献", folded[left:v.start])
+                                             or re.search(r"%\s*[(（]\s*(?:约|大约)?\s*$", folded[max(0, v.start - 8):v.start])):
+        own |= {"part"}  # "其中70%(约15.53亿元)用于算力", "机构客户贡献47亿元": a part of the figure
     if own:
         return own
-    # else the nearest earlier clause of the sentence that names a qualifier
-    cut = left
-    while cut > 0:
-        prev_left, _ = _clause_bounds(folded, max(0, cut - 2), max(0, cut - 1))
-        found = qualifiers_in(folded[prev_left:cut])
-        if found:
-            return found
-        if prev_left >= cut:
-            break
-        cut = prev_left
+    # else the clause just before ("在港股公开发售募资2.2亿元计算,超额认购910倍")
+    if left > 1:
+        prev_left, _ = _clause_bounds(folded, left - 2, left - 1)
+        return qualifiers_in(folded[prev_left:left])
     return frozenset()
 
 
@@ -595,7 +605,7 @@ def _quantity_for(v: Value, mentions: Sequence[tuple[int, int, str]], folded: st
     """The quantity a value measures, and the mention it was read from."""
     if v.unit in _TIME_UNITS:
         left, _ = _clause_bounds(folded, v.start, v.end)
-        if "支撑" in folded[left:v.start]:
+        if "撑" in folded[left:v.start]:
             return "runway", None
         return "duration", None
 
@@ -631,12 +641,19 @@ def _period_for(v: Value, i: int, values: Sequence[Value], periods: Sequence[Per
         if v in same_unit and len(same_unit) == len(listed):
             return listed[same_unit.index(v)].label
     ranges = [p for p in periods if p.kind == "range" and p.end <= v.start]
-    if respectively and ranges and not listed:
-        a, b = (int(x) for x in ranges[-1].label.split("-"))
-        same_unit = [x for x in values if x.start > ranges[-1].end and x.unit == v.unit]
+    if respectively and ranges:
+        # "2022年至2024年...分别为A、B、C": one value per year of the range, up to the next period
+        r = ranges[-1]
+        a, b = (int(x) for x in r.label.split("-"))
+        stop = min((p.start for p in periods if p.start > r.end), default=len(folded))
+        same_unit = [x for x in values if r.end < x.start < stop and x.unit == v.unit]
         if v in same_unit and len(same_unit) == b - a + 1:
             return str(a + same_unit.index(v))
     before = [p for p in periods if p.end <= v.start]
+    if v.unit == "count" and before:
+        # a count is a stock at a date: only an as-of date, or a period in its own clause, dates it
+        left, _ = _clause_bounds(folded, v.start, v.end)
+        before = [p for p in before if p.start >= left or p.kind in ("month", "quarter", "day")]
     if before:
         return before[-1].label
     after = [p for p in periods if p.start >= v.end]

@@ -115,7 +115,7 @@ class AnswerPolicy:
     min_support_latin: float = 0.22
     min_chars: int = 6
     claim_depth: int = 20
-    claim_slack: float = 0.05
+    claim_slack: float = 0.15
 
 
 def _lexical_support(index: "Index", query_words: list[str], sentence: str) -> float:

@@ -34,9 +34,9 @@ _TIME = ("month", "day", "week", "hour", "quarter", "year")
 _WANTS = (
     (re.compile(r"多少倍|几倍|how many times|what multiple|multiple"), "x"),
     (re.compile(r"百分之|比例|比重|占比|份额|几成|%|percentage|percent|what share|what proportion|what fraction"), "%"),
-    (re.compile(r"多久|多长时间|几个月|几天|多少天|how long|how many months|how many days|how quickly"), "time"),
-    (re.compile(r"多少钱|金额|多少亿|多少元|港元|美元|how much|amount"), "money"),
-    (re.compile(r"多少家|多少名|多少人|多少台|多少个|多少次|多少款|多少轮|几家|几轮|how many"), "count"),
+    (re.compile(r"多久|多长时间|几个月|几天|多少天|how long|how many months|how many days|how quickly|how soon|how fast"), "time"),
+    (re.compile(r"多少钱|金额|多少亿|多少元|人民币|港元|美元|how much|amount"), "money"),
+    (re.compile(r"多少家|多少名|多少人(?!民币)|多少台|多少个|多少次|多少款|多少轮|几家|几轮|how many"), "count"),
 )
 
 _EN_PERIOD = (
@@ -135,9 +135,11 @@ def _quantity_by_words(low: str, wants: str) -> str:
     pool = fitting or found
     if not pool:
         return ""
-    # the longest (most specific) name; among equals, the one named last
-    pool.sort(key=lambda f: (f[0], f[1]))
-    return pool[-1][2]
+    if any("\u4e00" <= ch <= "\u9fff" for ch in low):
+        # a Chinese question names what it asks last: "最后一轮融资完成后，智谱的估值是多少"
+        return max(pool, key=lambda f: (f[1], f[0]))[2]
+    # an English one by its most specific phrase
+    return max(pool, key=lambda f: (f[0], -f[1]))[2]
 
 
 def _question_period(question: str, low: str, today: str | None) -> str:
@@ -240,6 +242,8 @@ def check_claims(frame: QuestionFrame, candidates: Sequence[Claim]) -> CheckResu
     """Compare the candidate claims that match ``frame``; None when none of them does."""
     if not frame.quantity:
         return None
+    if frame.quantity == "duration" and not frame.qualifiers:
+        return None  # "how long" alone does not say what took time; quote sentences instead
     same_quantity = [
         c for c in candidates
         if c.quantity == frame.quantity
@@ -252,6 +256,12 @@ def check_claims(frame: QuestionFrame, candidates: Sequence[Claim]) -> CheckResu
             return CheckResult(frame, "not_found", [], [], frame.period, other_periods=[],
                                notes=[f"the sources give this figure only for: {'; '.join(others)}"])
         return None
+    # One currency (or unit) is compared: "43亿港元(约5.6亿美元)" is a conversion, not a second value.
+    units: dict[str, set[str]] = {}
+    for c in matching:
+        units.setdefault(c.unit, set()).add(c.doc_id)
+    main_unit = max(units, key=lambda u: (len(units[u]), sum(c.unit == u for c in matching)))
+    matching = [c for c in matching if c.unit == main_unit]
     if frame.period:
         in_period = [c for c in matching if periods_match(c.period, frame.period)]
         if not in_period:

@@ -72,8 +72,14 @@ class FactChecker:
         self.status = status
         self.reader = QuestionReader(embedder)
         self._claims_by_sentence: dict[int, list] = {}
+        self._claims_by_quantity: dict[str, list] = {}
         for claim in index.claims:
             self._claims_by_sentence.setdefault(claim.sentence_id, []).append(claim)
+            self._claims_by_quantity.setdefault(claim.quantity, []).append(claim)
+        self._chunk_of_sentence: dict[int, int] = {}
+        for chunk in index.chunks:
+            for sid in chunk.sentence_ids:
+                self._chunk_of_sentence.setdefault(sid, chunk.chunk_id)
         self._today = max((d.date for d in index.documents.values() if d.date), default=None)
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight)
@@ -129,8 +135,7 @@ class FactChecker:
         passages = deep[:k]
         scored = score_sentences(self.index, query, deep, self.policy.min_chars)
         frame = self.reader.read(cleaned, query.vector, today=self._today)
-        floor = support_floor(query, self.policy) - self.policy.claim_slack
-        candidates = [c for s in scored if s.score >= floor for c in self._claims_by_sentence.get(s.sentence_id, ())]
+        candidates = self._claims_for(frame, query, deep, scored)
         result = check_claims(frame, candidates)
         if result is None:
             top = [s for s in scored if s.passage.rank <= k]
@@ -144,6 +149,32 @@ class FactChecker:
         if "check" not in answer.extra:
             answer.extra["check"] = {"question": frame.to_dict()}
         return answer
+
+    def _claims_for(self, frame, query, deep: list[Passage], scored: list) -> list:  # type: ignore[no-untyped-def]
+        """Claims that may answer the question: those of the retrieved sentences, plus every
+        claim of the asked quantity anywhere in the corpus (a fact-check wants all sources)."""
+        floor = support_floor(query, self.policy) - self.policy.claim_slack
+        seen = {s.sentence_id for s in scored}
+        candidates = [c for s in scored if s.score >= floor for c in self._claims_by_sentence.get(s.sentence_id, ())]
+        if not frame.quantity:
+            return candidates
+        extra_chunks = []
+        for claim in self._claims_by_quantity.get(frame.quantity, ()):
+            if claim.sentence_id in seen:
+                continue
+            chunk_id = self._chunk_of_sentence.get(claim.sentence_id)
+            if chunk_id is None:
+                continue
+            seen.add(claim.sentence_id)
+            extra_chunks.append(chunk_id)
+        if extra_chunks:
+            rank = len(deep)
+            passages = [self.searcher.passage(rank + i + 1, cid) for i, cid in enumerate(dict.fromkeys(extra_chunks))]
+            more = score_sentences(self.index, query, passages, self.policy.min_chars)
+            scored.extend(more)
+            candidates += [c for s in more if s.score >= floor for c in self._claims_by_sentence.get(s.sentence_id, ())
+                           if c.quantity == frame.quantity]
+        return candidates
 
     def info(self) -> dict[str, Any]:
         """What is loaded: index directory, embedder, counts, corpus."""

@@ -147,7 +147,7 @@ class HybridSearcher:
             a = query.lexical_weight
             fused = a * _minmax(lexical) + (1 - a) * _minmax(dense)
         order = np.lexsort((pool, -fused))[:k]
-        return [self._passage(rank, int(pool[i]), float(fused[i]), float(dense[i]), float(lexical[i]))
+        return [self.passage(rank, int(pool[i]), float(fused[i]), float(dense[i]), float(lexical[i]))
                 for rank, i in enumerate(order, start=1)]
 
     def _dense_top(self, vector: np.ndarray, depth: int) -> np.ndarray:
@@ -165,7 +165,8 @@ class HybridSearcher:
             best[i] = float((self.index.sentence_vectors[list(sids)] @ vector).max()) if sids else chunk[i]
         return (1 - self.sentence_weight) * chunk + self.sentence_weight * best
 
-    def _passage(self, rank: int, chunk_id: int, score: float, dense: float, lexical: float) -> Passage:
+    def passage(self, rank: int, chunk_id: int, score: float = 0.0, dense: float = 0.0, lexical: float = 0.0) -> Passage:
+        """The :class:`Passage` of one chunk, as search returns it."""
         chunk = self.index.chunks[chunk_id]
         sentences = []
         for sid in chunk.sentence_ids:

@@ -1,0 +1,203 @@
+"""The ``factcheck`` console script, run as a subprocess against private index copies."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from index import read_manifest
+
+QUESTION = "智谱的股票代码是多少？"
+
+
+def run(exe: Path, *args: str, index_dir: Path | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if index_dir is not None:
+        env["FACTCHECK_INDEX_DIR"] = str(index_dir)
+    # the session already points FACTCHECK_INDEX_DIR away from the project
+    assert "FACTCHECK_INDEX_DIR" in env
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def assert_clean_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("factcheck: error:")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+def test_help(factcheck_exe):
+    result = run(factcheck_exe, "--help")
+    assert result.returncode == 0
+    for command in ("index", "ask", "search", "info"):
+        assert command in result.stdout
+    assert "FACTCHECK_INDEX_DIR" in result.stdout
+
+
+def test_no_command_prints_help(factcheck_exe):
+    result = run(factcheck_exe)
+    assert result.returncode == 0
+    assert "usage: factcheck" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["index", "ask", "search", "info"])
+def test_subcommand_help(factcheck_exe, command):
+    result = run(factcheck_exe, command, "--help")
+    assert result.returncode == 0 and "--index" in result.stdout
+
+
+def test_ask_json(factcheck_exe, cli_index_dir, seed_sources):
+    result = run(factcheck_exe, "ask", QUESTION, "--json", index_dir=cli_index_dir)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    assert data["question"] == QUESTION
+    assert data["verdict"] != "not_found"
+    assert data["citations"]
+    assert any("2513" in c["quote"] for c in data["citations"])
+    for c in data["citations"]:
+        assert c["source"]["date"] == seed_sources[c["doc_id"]]["date"]
+        assert f'{c["quote"]} [{c["n"]}]' in data["answer"]
+    # answered from the private copy: nothing was built
+    assert "(index built" not in result.stderr and "(index rebuilt" not in result.stderr
+
+
+def test_ask_text_shows_citations_with_source_and_date(factcheck_exe, cli_index_dir, seed_sources):
+    result = run(factcheck_exe, "ask", "智谱成立于哪一年？", index_dir=cli_index_dir)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "智谱成立于哪一年？" in out
+    assert "Sources:" in out
+    cited = re.findall(r"^\[(\d+)\] (\S+) · (.*)$", out, flags=re.M)
+    assert cited, out
+    for n, doc_id, rest in cited:
+        assert doc_id in seed_sources, doc_id
+        assert seed_sources[doc_id]["date"] in rest  # the article's date is shown
+        assert f"[{n}]" in out.split("Sources:")[0]  # the marker is used in the answer
+
+
+def test_search_json(factcheck_exe, cli_index_dir, seed_ids):
+    result = run(factcheck_exe, "search", QUESTION, "--json", "-k", "3", index_dir=cli_index_dir)
+    assert result.returncode == 0, result.stderr
+    passages = json.loads(result.stdout)
+    assert [p["rank"] for p in passages] == [1, 2, 3]
+    assert passages[0]["doc_id"] == seed_ids["003"]
+
+
+def test_ask_with_index_option(factcheck_exe, cli_index_dir, tmp_path):
+    # --index wins over FACTCHECK_INDEX_DIR (which points at an empty folder here)
+    result = run(factcheck_exe, "ask", QUESTION, "--json", "--index", str(cli_index_dir), "--no-rebuild",
+                 index_dir=tmp_path / "empty")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["verdict"] != "not_found"
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_ask_empty_question_is_a_clean_error(factcheck_exe, cli_index_dir, question):
+    result = run(factcheck_exe, "ask", question, index_dir=cli_index_dir)
+    line = assert_clean_error(result)
+    assert "empty" in line
+    assert result.stdout == ""
+
+
+def test_ask_bad_k_is_a_clean_error(factcheck_exe, cli_index_dir):
+    assert_clean_error(run(factcheck_exe, "ask", QUESTION, "-k", "0", index_dir=cli_index_dir))
+
+
+def test_ask_without_index_and_no_rebuild(factcheck_exe, tmp_path):
+    empty = tmp_path / "no-index"
+    line = assert_clean_error(run(factcheck_exe, "ask", QUESTION, "--no-rebuild", index_dir=empty))
+    assert str(empty) in line
+    assert not (empty / "CURRENT").exists()
+
+
+@pytest.mark.slow
+def test_index_small_corpus(factcheck_exe, tmp_path, small_corpus):
+    (small_corpus / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    target = tmp_path / "cli-index"
+    result = run(factcheck_exe, "index", "--corpus", str(small_corpus), "--index", str(target),
+                 index_dir=tmp_path / "unused")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    match = re.search(r"Indexed (\d+) documents, (\d+) chunks, (\d+) sentences", result.stdout)
+    assert match, result.stdout
+    manifest = read_manifest(target)
+    assert int(match.group(1)) == 3 == manifest["counts"]["documents"]
+    assert int(match.group(2)) == manifest["counts"]["chunks"]
+    assert int(match.group(3)) == manifest["counts"]["sentences"]
+    assert "broken.txt" in result.stderr  # the skipped file is reported
+    assert not (tmp_path / "unused").exists()
+
+    info = run(factcheck_exe, "info", "--index", str(target))
+    assert info.returncode == 0
+    data = json.loads(info.stdout)
+    assert data["up_to_date"] is True and data["stale_reasons"] == []
+    assert data["counts"]["documents"] == 3
+
+    (small_corpus / "harbor.txt").write_text("海风航运公司营收9.9亿元。\n", encoding="utf-8")
+    data = json.loads(run(factcheck_exe, "info", "--index", str(target)).stdout)
+    assert data["up_to_date"] is False
+    assert any("harbor.txt" in r for r in data["stale_reasons"])
+
+
+def test_index_missing_corpus_is_a_clean_error(factcheck_exe, tmp_path):
+    target = tmp_path / "idx"
+    line = assert_clean_error(run(factcheck_exe, "index", "--corpus", "/no/such/dir", "--index", str(target)))
+    assert "/no/such/dir" in line
+    assert not (target / "CURRENT").exists()
+
+
+def test_index_of_unusable_corpus_is_a_clean_error(factcheck_exe, tmp_path, corpus_writer):
+    corpus = corpus_writer(tmp_path / "bad", {"a.txt": b"\x00\x01\x02binary", "b.txt": ""})
+    target = tmp_path / "idx"
+    line = assert_clean_error(run(factcheck_exe, "index", "--corpus", str(corpus), "--index", str(target)))
+    assert "a.txt" in line and "b.txt" in line
+    assert not (target / "CURRENT").exists()
+
+
+@pytest.mark.parametrize("args", [["--chunk-size", "5"], ["--chunk-size", "100", "--chunk-overlap", "100"],
+                                  ["--embedder", "nonsense"]])
+def test_index_bad_options_are_clean_errors(factcheck_exe, tmp_path, small_corpus, args):
+    target = tmp_path / "idx"
+    assert_clean_error(run(factcheck_exe, "index", "--corpus", str(small_corpus), "--index", str(target), *args))
+    assert not (target / "CURRENT").exists()
+
+
+def test_info_on_the_seeds_copy(factcheck_exe, cli_index_dir):
+    result = run(factcheck_exe, "info", "--index", str(cli_index_dir))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["up_to_date"] is True, data["stale_reasons"]
+    assert data["embedder"]["name"] == "use-m"
+    assert data["counts"]["documents"] == 5
+    assert data["index_dir"] == str(cli_index_dir)
+
+
+def test_info_uses_factcheck_index_dir(factcheck_exe, cli_index_dir):
+    result = run(factcheck_exe, "info", index_dir=cli_index_dir)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["index_dir"] == str(cli_index_dir)
+
+
+def test_info_without_index_is_a_clean_error(factcheck_exe, tmp_path):
+    line = assert_clean_error(run(factcheck_exe, "info", "--index", str(tmp_path / "none")))
+    assert str(tmp_path / "none") in line
+
+
+def test_info_on_an_edited_manifest_is_a_clean_error(factcheck_exe, tmp_path, cli_index_dir):
+    import shutil
+
+    copy = tmp_path / "edited"
+    shutil.copytree(cli_index_dir, copy)
+    gen = copy / (copy / "CURRENT").read_text(encoding="ascii").strip()
+    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    manifest["embedder"] = "use-m"  # hand-edited into the wrong shape
+    (gen / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert_clean_error(run(factcheck_exe, "info", "--index", str(copy)))
