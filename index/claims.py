@@ -249,6 +249,7 @@ class Period:
     end: int
     label: str
     kind: str  # year, half, quarter, month, day, range
+    asof: bool = False  # "截至2025年": a stock at that date
 
 
 def _article_year(article_date: str | None) -> int | None:
@@ -272,11 +273,11 @@ def _find_periods(folded: str, article_date: str | None) -> list[Period]:
     found: list[Period] = []
     taken: list[tuple[int, int]] = []
 
-    def add(start: int, end: int, label: str, kind: str) -> None:
+    def add(start: int, end: int, label: str, kind: str, asof: bool = False) -> None:
         if any(s < end and start < e for s, e in taken):
             return
         taken.append((start, end))
-        found.append(Period(start, end, label, kind))
+        found.append(Period(start, end, label, kind, asof))
 
     for m in _RANGE.finditer(folded):
         add(m.start(), m.end(), f"{m.group('a')}-{m.group('b')}", "range")
@@ -307,7 +308,7 @@ def _find_periods(folded: str, article_date: str | None) -> list[Period]:
                 label, kind = f"{year}-{month:02d}", "month"
         else:
             label, kind = str(year), "year"
-        add(m.start(), m.end(), label, kind)
+        add(m.start(), m.end(), label, kind, bool(m.group("asof")) and m.group("asof") != "到")
     for m in _PAST_YEARS.finditer(folded):
         n = chinese_number(m.group("n")) if not m.group("n").isdigit() else int(m.group("n"))
         if year_now and n:
@@ -378,7 +379,7 @@ QUANTITIES: tuple[QuantityDef, ...] = (
     QuantityDef("loss_to_revenue", ("亏损占收入", "亏损营收比"), ("loss-to-revenue", "loss to revenue", "losses as a share of revenue", "loss as a multiple of revenue", "times its revenue", "multiple of revenue"), ("%", "x"), "亏损占收入比重 loss to revenue ratio"),
     QuantityDef("net_loss", ("净亏损", "净亏", "亏损", "亏"), ("net loss", "loss", "lose", "lost"), ("CNY",), "净亏损 net loss"),
     QuantityDef("arr", ("年度经常性收入", "经常性收入", "arr"), ("annual recurring revenue", "arr"), ("CNY",), "年度经常性收入 ARR annual recurring revenue"),
-    QuantityDef("rd_to_revenue", ("占当年收入", "占营收比", "占营收"), ("share of revenue", "times revenue", "relative to revenue", "as a share of revenue", "percentage of revenue"), ("%", "x"), "研发占营收比 R&D as share of revenue"),
+    QuantityDef("rd_to_revenue", ("占当年收入", "占营收比", "占营收"), ("r&d as a share of revenue", "r&d intensity", "times its revenue on r&d", "relative to revenue"), ("%", "x"), "研发占营收比 R&D as share of revenue"),
     QuantityDef("rd_expense", ("研发开支", "研发费用", "研发投入", "研发支出", "研发投资", "研发成本"), ("r&d", "research and development", "research spending"), ("CNY",), "研发开支 R&D expense"),
     QuantityDef("compute_share", ("算力服务费", "算力成本", "算力支出", "算力"), ("compute", "computing power", "computing"), ("%", "CNY"), "算力费用 compute costs"),
     QuantityDef("net_current_liabilities", ("流动负债净额", "流动负债"), ("net current liabilities", "current liabilities"), ("CNY",), "流动负债净额 net current liabilities"),
@@ -390,7 +391,7 @@ QUANTITIES: tuple[QuantityDef, ...] = (
     QuantityDef("market_size", ("市场规模",), ("market size", "size of the market", "market was worth"), ("CNY",), "市场规模 market size"),
     QuantityDef("cagr", ("复合增长率", "年复合增长率", "复合成长率"), ("compound annual", "cagr"), ("%",), "年复合增长率 compound annual growth rate"),
     QuantityDef("growth", ("同比增长", "年增", "增长", "增"), ("year-on-year", "growth", "grew", "increase"), ("%", "x"), "同比增长 growth rate"),
-    QuantityDef("revenue_share", ("收入占比", "占比", "占总收入", "贡献了总收入", "占收入比重", "占公司营收"), ("share of revenue", "share of total revenue", "proportion of revenue", "percentage of revenue", "share of its revenue", "came from", "what share", "what percentage"), ("%",), "收入占比 share of revenue"),
+    QuantityDef("revenue_share", ("收入占比", "占比", "占总收入", "贡献了总收入", "占收入比重", "占公司营收"), ("share of revenue", "share of total revenue", "proportion of revenue", "percentage of revenue", "share of its revenue", "revenue share", "came from"), ("%",), "收入占比 share of revenue"),
     QuantityDef("revenue", ("营业收入", "营收", "收入", "年收", "营业额"), ("revenue", "sales", "income", "earned"), ("CNY", "USD"), "收入 营收 revenue"),
     QuantityDef("valuation", ("投后估值", "估值"), ("valuation", "valued", "post-money"), ("CNY", "USD", "HKD"), "估值 valuation"),
     QuantityDef("market_cap", ("市值",), ("market cap", "market capitalisation", "market capitalization", "market value"), ("HKD", "CNY", "USD"), "市值 market capitalisation"),
@@ -399,7 +400,7 @@ QUANTITIES: tuple[QuantityDef, ...] = (
     QuantityDef("proceeds", ("募资净额", "募资总额", "募资", "募集资金", "募得", "集资"), ("proceeds", "raise", "raised"), ("HKD", "CNY", "USD"), "IPO募资 IPO proceeds"),
     QuantityDef("offer_price", ("发行价",), ("offer price", "ipo price", "issue price", "priced at"), ("HKD",), "每股发行价 offer price per share"),
     QuantityDef("open_price", ("开盘报", "开出", "开盘"), ("opening price", "opened at", "open at"), ("HKD", "%"), "上市首日开盘价 opening price"),
-    QuantityDef("funding_total", ("累计融资", "融资规模", "累计筹资", "融资超"), ("total funding", "in total", "raised in total", "funding raised"), ("CNY",), "累计融资额 total funding raised"),
+    QuantityDef("funding_total", ("累计融资", "融资规模", "累计筹资", "融资超"), ("total funding", "funding raised", "raised in total"), ("CNY",), "累计融资额 total funding raised"),
     QuantityDef("funding_rounds", ("轮融资", "融资"), ("funding rounds", "rounds of funding", "financing rounds"), ("count",), "融资轮数 funding rounds", counters=('轮',)),
     QuantityDef("voting_rights", ("表决权", "投票权"), ("voting rights", "voting power", "votes"), ("%",), "表决权 voting rights"),
     QuantityDef("shareholding", ("持股", "股权", "持有"), ("shareholding", "stake", "shares held", "own", "hold"), ("%",), "持股比例 shareholding"),
@@ -437,7 +438,7 @@ QUALIFIERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("namerica", ("北美",), ("north america",)),
     ("mideast", ("中东",), ("middle east",)),
     ("japan", ("日本",), ("japan",)),
-    ("cumulative", ("累计", "合计投入", "三年半"), ("cumulative", "in total", "combined", "three and a half years", "since 2022")),
+    ("cumulative", ("累计", "合计投入", "三年半"), ("cumulative", "combined", "accumulated", "three and a half years", "since 2022")),
     ("segment", ("这类业务", "该业务", "此类业务", "这类"), ()),
     ("founders", ("创始", "刘德兵", "唐杰", "实际控制人", "一致行动"), ("founder", "tang jie", "liu debing", "controlling")),
     ("minimax", ("minimax",), ("minimax",)),
@@ -456,10 +457,19 @@ def quantity_in(text: str) -> list[tuple[int, int, str]]:
     return sorted(hits)
 
 
+def _words(words: Sequence[str]) -> re.Pattern[str] | None:
+    # Latin words must stand alone ("api" is not in "capitalisation"); Chinese ones need not.
+    parts = [f"(?<![a-z]){re.escape(w)}(?![a-z])" if w.isascii() else re.escape(w) for w in words]
+    return re.compile("|".join(parts)) if parts else None
+
+
+_QUALIFIER_RE = {name: _words(tuple(zh) + tuple(en)) for name, zh, en in QUALIFIERS}
+
+
 def qualifiers_in(text: str) -> frozenset[str]:
-    """Qualifiers named in a (folded) Chinese or English text."""
+    """Qualifiers named in a Chinese or English text."""
     low = fold(text).lower()
-    return frozenset(name for name, zh, en in QUALIFIERS if any(w in low for w in zh) or any(w in low for w in en))
+    return frozenset(name for name, pattern in _QUALIFIER_RE.items() if pattern is not None and pattern.search(low))
 
 
 # ----------------------------------------------------------------------------- claims
@@ -653,7 +663,7 @@ def _period_for(v: Value, i: int, values: Sequence[Value], periods: Sequence[Per
     if v.unit == "count" and before:
         # a count is a stock at a date: only an as-of date, or a period in its own clause, dates it
         left, _ = _clause_bounds(folded, v.start, v.end)
-        before = [p for p in before if p.start >= left or p.kind in ("month", "quarter", "day")]
+        before = [p for p in before if p.start >= left or p.asof or p.kind in ("month", "quarter", "day")]
     if before:
         return before[-1].label
     after = [p for p in periods if p.start >= v.end]

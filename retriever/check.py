@@ -32,6 +32,7 @@ _TIME = ("month", "day", "week", "hour", "quarter", "year")
 
 # What kind of value the question wants, from its wording.
 _WANTS = (
+    (re.compile(r"排名|排第|第几|\brank"), "rank"),
     (re.compile(r"多少倍|几倍|how many times|what multiple|multiple"), "x"),
     (re.compile(r"百分之|比例|比重|占比|份额|几成|%|percentage|percent|what share|what proportion|what fraction"), "%"),
     (re.compile(r"多久|多长时间|几个月|几天|多少天|how long|how many months|how many days|how quickly|how soon|how fast"), "time"),
@@ -40,6 +41,7 @@ _WANTS = (
 )
 
 _EN_PERIOD = (
+    (re.compile(r"(?:through|to|until|by)\s*(?:the\s*)?(?:mid-?|middle of\s*)(20\d{2})"), "{y}H1"),
     (re.compile(r"(?:first half|1h|h1|first six months)\s*(?:of\s*)?(?:fy)?\s*'?(20\d{2}|\d{2})\b"), "{y}H1"),
     (re.compile(r"\b(20\d{2})\s*(?:h1|1h|first half)"), "{y}H1"),
     (re.compile(r"(?:second half|2h|h2)\s*(?:of\s*)?(20\d{2})"), "{y}H2"),
@@ -61,6 +63,13 @@ class QuestionFrame:
     wants: str
     by_meaning: bool = False
     folded: str = ""
+
+    def period_for(self, article_date: str | None) -> str:
+        """The question's period as the article dated ``article_date`` would mean it:
+        "今年上半年" asked of an article from December 2025 is 2025H1."""
+        if article_date and _RELATIVE.search(self.folded):
+            return _question_period(self.folded, self.folded, article_date) or self.period
+        return self.period
 
     @property
     def qualifiers_asked(self) -> bool:
@@ -103,12 +112,16 @@ class QuestionReader:
         return ""
 
 
+_RELATIVE = re.compile(r"今年|去年|本年|前年")
 _HOLDER_QUESTION = re.compile(r"^(?P<h>[\u4e00-\u9fff]{2,6}?)(?:在|于|对)?.{0,8}(?:持有|持股|拥有)")
 
 
+_HOLDER_QUESTION_EN = re.compile(r"\bdoes (?!zhipu)[a-z][\w&.-]* (?:own|hold)|\b(?!zhipu)[a-z][\w&.-]*'s (?:stake|shareholding)")
+
+
 def _names_holder(folded: str) -> bool:
-    """"阿里巴巴持有智谱多少股份": a question about one holder's stake."""
-    return bool(_HOLDER_QUESTION.search(folded))
+    """"阿里巴巴持有智谱多少股份", "What stake does Tencent own?": a question about one holder's stake."""
+    return bool(_HOLDER_QUESTION.search(folded) or _HOLDER_QUESTION_EN.search(folded))
 
 
 def _unit_fits(units: Sequence[str], wants: str) -> bool:
@@ -131,6 +144,8 @@ def _quantity_by_words(low: str, wants: str) -> str:
                 found.append((len(phrase), m.start(), q.id))
     if wants == "time":
         return "duration"
+    if wants == "rank":
+        return ""  # a ranking is stated in words, not as a value to compare
     fitting = [f for f in found if _unit_fits(quantity_def(f[2]).units, wants)]  # type: ignore[union-attr]
     pool = fitting or found
     if not pool:
@@ -250,6 +265,9 @@ def check_claims(frame: QuestionFrame, candidates: Sequence[Claim]) -> CheckResu
         and (not frame.wants or _unit_fits((c.unit,), frame.wants) or frame.wants == "time")
     ]
     matching = [_to_common_unit(c) for c in same_quantity if _qualifiers_match(frame, c)]
+    if not matching and frame.qualifiers:
+        # "on-premise revenue from Southeast Asia": a claim naming part of what was asked
+        matching = [_to_common_unit(c) for c in same_quantity if _qualifiers_match(frame, c, subset=True)]
     if not matching:
         if same_quantity and frame.qualifiers_asked:
             others = sorted({", ".join(_shown_qualifiers(c)) or "the whole company" for c in same_quantity})
@@ -263,7 +281,7 @@ def check_claims(frame: QuestionFrame, candidates: Sequence[Claim]) -> CheckResu
     main_unit = max(units, key=lambda u: (len(units[u]), sum(c.unit == u for c in matching)))
     matching = [c for c in matching if c.unit == main_unit]
     if frame.period:
-        in_period = [c for c in matching if periods_match(c.period, frame.period)]
+        in_period = [c for c in matching if periods_match(c.period, frame.period_for(c.doc_date))]
         if not in_period:
             others = sorted({c.period for c in matching if c.period})
             return CheckResult(frame, "not_found", [], [], frame.period, other_periods=others)
@@ -284,11 +302,15 @@ def check_claims(frame: QuestionFrame, candidates: Sequence[Claim]) -> CheckResu
     return CheckResult(frame, verdict, matching, groups, period)
 
 
-def _qualifiers_match(frame: QuestionFrame, claim: Claim) -> bool:
-    """The claim measures what the question asks: same qualifiers, and a holder the question names."""
+def _qualifiers_match(frame: QuestionFrame, claim: Claim, subset: bool = False) -> bool:
+    """The claim measures what the question asks: same qualifiers (or, with ``subset``, some of
+    them), and a holder the question names."""
     plain = {q for q in claim.qualifiers if not q.startswith("holder:")}
     holders = [q[7:] for q in claim.qualifiers if q.startswith("holder:")]
-    if plain != set(frame.qualifiers):
+    if subset:
+        if not plain or not plain <= set(frame.qualifiers):
+            return False
+    elif plain != set(frame.qualifiers):
         return False
     if holders:
         return any(h[:2] in frame.folded for h in holders)
