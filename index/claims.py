@@ -379,7 +379,7 @@ QUANTITIES: tuple[QuantityDef, ...] = (
     QuantityDef("loss_to_revenue", ("亏损占收入", "亏损营收比"), ("loss-to-revenue", "loss to revenue", "losses as a share of revenue", "loss as a multiple of revenue", "times its revenue", "multiple of revenue"), ("%", "x"), "亏损占收入比重 loss to revenue ratio"),
     QuantityDef("net_loss", ("净亏损", "净亏", "亏损", "亏"), ("net loss", "loss", "lose", "lost"), ("CNY",), "净亏损 net loss"),
     QuantityDef("arr", ("年度经常性收入", "经常性收入", "arr"), ("annual recurring revenue", "arr"), ("CNY",), "年度经常性收入 ARR annual recurring revenue"),
-    QuantityDef("rd_to_revenue", ("占当年收入", "占营收比", "占营收"), ("r&d as a share of revenue", "r&d intensity", "times its revenue on r&d", "relative to revenue"), ("%", "x"), "研发占营收比 R&D as share of revenue"),
+    QuantityDef("rd_to_revenue", ("占当年收入", "占营收比", "占营收", "相当于当年收入", "相当于收入"), ("r&d as a share of revenue", "r&d intensity", "times its revenue on r&d", "relative to revenue"), ("%", "x"), "研发占营收比 R&D as share of revenue"),
     QuantityDef("rd_expense", ("研发开支", "研发费用", "研发投入", "研发支出", "研发投资", "研发成本"), ("r&d", "research and development", "research spending"), ("CNY",), "研发开支 R&D expense"),
     QuantityDef("compute_share", ("算力服务费", "算力成本", "算力支出", "算力"), ("compute", "computing power", "computing"), ("%", "CNY"), "算力费用 compute costs"),
     QuantityDef("net_current_liabilities", ("流动负债净额", "流动负债"), ("net current liabilities", "current liabilities"), ("CNY",), "流动负债净额 net current liabilities"),
@@ -598,7 +598,9 @@ def _own_qualifiers(v: Value, quantity: str, mention: tuple[int, int, str] | Non
         own = qualifiers_in(folded[v.start:mention[1]])
         return own or qualifiers_in(folded[left:v.start])
     own = qualifiers_in(folded[left:right])
-    if v.unit in ("CNY", "HKD", "USD") and (re.search(r"其中|贡献", folded[left:v.start])
+    part_word = re.search(r"其中|贡献", folded[left:v.start])
+    named_after = mention is not None and part_word is not None and mention[0] >= left + part_word.end()
+    if v.unit in ("CNY", "HKD", "USD") and ((part_word and not named_after)
                                              or re.search(r"%\s*[(（]\s*(?:约|大约)?\s*$", folded[max(0, v.start - 8):v.start])):
         own |= {"part"}  # "其中70%(约15.53亿元)用于算力", "机构客户贡献47亿元": a part of the figure
     if own:
@@ -677,13 +679,22 @@ def extract_claims(doc_id: str, sentences: Iterable[tuple[int, int, int, str]], 
     """Claims of a document's sentences, given as ``(sentence_id, start, end, text)``."""
     claims: list[Claim] = []
     cid = first_id
+    previous: frozenset[str] = frozenset()
     for sid, s_start, _s_end, text in sentences:
-        for v, quantity, qualifiers, period in claims_in_sentence(text, article_date):
+        found = claims_in_sentence(text, article_date)
+        here = qualifiers_in(text) - {"segment"}
+        for v, quantity, qualifiers, period in found:
+            if "segment" in qualifiers and previous:
+                # "这类业务的毛利率...66.0%": the business the previous sentence named
+                qualifiers = (qualifiers - {"segment"}) | previous
+            yield_claim = (v, quantity, qualifiers, period)
+            v, quantity, qualifiers, period = yield_claim
             claims.append(Claim(
                 cid, doc_id, sid, s_start + v.start, s_start + v.end, text[v.start:v.end], v.value, v.unit,
                 v.counter, v.hedge, v.low, v.high, quantity, tuple(sorted(qualifiers)), period, article_date,
             ))
             cid += 1
+        previous = here or previous
     return claims
 
 

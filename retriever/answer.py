@@ -114,6 +114,7 @@ class AnswerPolicy:
     min_support_cjk: float = 0.42
     min_support_latin: float = 0.22
     min_chars: int = 6
+    agree_margin: float = 0.12
     claim_depth: int = 20
     claim_slack: float = 0.15
 
@@ -206,7 +207,9 @@ def compose_answer(index: "Index", query: Query, passages: list[Passage], policy
         citations.append(Citation(len(citations) + 1, s.passage.doc_id, s.passage.chunk_id, s.passage.rank,
                                   s.sentence_id, s.start, s.end, s.text, s.score, s.passage.source))
     text = "\n".join(f"{c.quote} [{c.n}]" for c in citations)
-    verdict = CONSISTENT if len({c.doc_id for c in citations}) > 1 else SINGLE_SOURCE
+    # Several documents count as agreeing only when each supports the answer nearly as well as the best.
+    close = {c.doc_id for c in citations if c.score >= best - policy.agree_margin}
+    verdict = CONSISTENT if len(close) > 1 else SINGLE_SOURCE
     return Answer(query.text, text, verdict, citations, passages)
 
 

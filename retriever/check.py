@@ -112,6 +112,9 @@ class QuestionReader:
         return ""
 
 
+# Most specific first: a region says more than a business line.
+_SPECIFICITY = ("sea", "europe", "namerica", "mideast", "japan", "overseas", "hk", "intl", "founders", "top5",
+                "salary", "coding", "api", "maas", "onprem", "cloud", "cumulative")
 _RELATIVE = re.compile(r"今年|去年|本年|前年")
 _HOLDER_QUESTION = re.compile(r"^(?P<h>[\u4e00-\u9fff]{2,6}?)(?:在|于|对)?.{0,8}(?:持有|持股|拥有)")
 
@@ -266,8 +269,10 @@ def check_claims(frame: QuestionFrame, candidates: Sequence[Claim]) -> CheckResu
     ]
     matching = [_to_common_unit(c) for c in same_quantity if _qualifiers_match(frame, c)]
     if not matching and frame.qualifiers:
-        # "on-premise revenue from Southeast Asia": a claim naming part of what was asked
-        matching = [_to_common_unit(c) for c in same_quantity if _qualifiers_match(frame, c, subset=True)]
+        # "on-premise revenue from Southeast Asia": claims naming the most specific part of what was asked
+        key = next((q for q in _SPECIFICITY if q in frame.qualifiers), None)
+        matching = [_to_common_unit(c) for c in same_quantity
+                    if _qualifiers_match(frame, c, subset=True) and (key is None or key in c.qualifiers)]
     if not matching:
         if same_quantity and frame.qualifiers_asked:
             others = sorted({", ".join(_shown_qualifiers(c)) or "the whole company" for c in same_quantity})
@@ -280,7 +285,7 @@ def check_claims(frame: QuestionFrame, candidates: Sequence[Claim]) -> CheckResu
         units.setdefault(c.unit, set()).add(c.doc_id)
     main_unit = max(units, key=lambda u: (len(units[u]), sum(c.unit == u for c in matching)))
     matching = [c for c in matching if c.unit == main_unit]
-    if frame.period:
+    if frame.period and "cumulative" not in frame.qualifiers:  # a running total's period is its span
         in_period = [c for c in matching if periods_match(c.period, frame.period_for(c.doc_date))]
         if not in_period:
             others = sorted({c.period for c in matching if c.period})

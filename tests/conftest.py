@@ -14,12 +14,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from index import SEEDS_DIR, Settings, build_index, load_corpus
 from index.embedders import load_embedder
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
+
+# No example database: the tests write nothing outside tmp dirs.
+hypothesis_settings.register_profile("factcheck-tests", database=None, deadline=None)
+hypothesis_settings.load_profile("factcheck-tests")
 
 SEED_IDS = {
     "000": "000_f31368bb9600fd75",

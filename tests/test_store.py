@@ -414,27 +414,47 @@ def test_failed_write_leaves_previous_index_untouched(small_index, use_embedder,
 
 
 def test_reader_racing_a_publish_sees_one_whole_generation(small_index, use_embedder, monkeypatch):
-    # A build publishes between the moment load_index reads the manifest and the
-    # moment it opens the files. The module promises that a reader sees "either
-    # the old index or the new one, never half of one".
+    # A build publishes right after a reader has opened the manifest, before it
+    # opens the other files. The module promises that a reader sees "either the
+    # old index or the new one, never half of one". The race is staged by
+    # hooking file opens, whatever function of the store does the reading.
+    import builtins
+    import pathlib
+
     settings, _ = small_index
     directory = Path(settings.index_dir)
     (Path(settings.corpus_dir) / "museum.txt").write_text("星河博物馆收藏文物三万件。\n", encoding="utf-8")
-    real_read_manifest = store_module.read_manifest
-    raced = []
+    state = {"raced": False, "building": False}
+    real_open, real_path_open = builtins.open, pathlib.Path.open
 
-    def read_manifest_then_someone_publishes(d):
-        manifest = real_read_manifest(d)
-        if not raced:
-            raced.append(True)
-            build_index(settings, use_embedder, progress=False)  # a concurrent writer
-        return manifest
+    def after_manifest_opened(file, mode):
+        if (not state["raced"] and not state["building"] and "r" in mode
+                and Path(file).name == "manifest.json" and Path(file).resolve().is_relative_to(directory.resolve())):
+            state["raced"] = state["building"] = True
+            try:
+                build_index(settings, use_embedder, progress=False)  # the concurrent writer
+            finally:
+                state["building"] = False
 
-    monkeypatch.setattr(store_module, "read_manifest", read_manifest_then_someone_publishes)
+    def hooked_open(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if isinstance(file, (str, Path)):
+            after_manifest_opened(file, mode)
+        return handle
+
+    def hooked_path_open(self, mode="r", *args, **kwargs):
+        handle = real_path_open(self, mode, *args, **kwargs)
+        after_manifest_opened(self, mode)
+        return handle
+
+    monkeypatch.setattr(builtins, "open", hooked_open)
+    monkeypatch.setattr(pathlib.Path, "open", hooked_path_open)
     index = load_index(directory)
-    assert raced
+    monkeypatch.undo()
+    assert state["raced"]
     assert set(index.documents) in ({"library", "harbor", "bridge"}, {"library", "harbor", "bridge", "museum"})
-    assert len(index.chunks) == index.manifest["counts"]["chunks"]
+    assert len(index.chunks) == index.manifest["counts"]["chunks"] == index.dense.ntotal
+    assert {c.doc_id for c in index.chunks} == set(index.documents)
 
 
 def test_build_refuses_an_embedder_that_does_not_match_settings(tmp_path, small_corpus, use_embedder):
