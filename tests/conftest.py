@@ -11,13 +11,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
-import pytest
-from hypothesis import settings as hypothesis_settings
+# Hypothesis keeps caches in ./.hypothesis unless told otherwise: keep them out of the project.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "factcheck-tests-hypothesis"))
 
-from index import SEEDS_DIR, Settings, build_index, load_corpus
-from index.embedders import load_embedder
+import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+from index import SEEDS_DIR, Settings, build_index, load_corpus  # noqa: E402
+from index.embedders import load_embedder  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
