@@ -73,17 +73,19 @@ def split_document(doc: Document, size: int, overlap: int) -> list[tuple[int, in
     spans: list[tuple[int, int]] = []
     for block_start, block_end in doc.content_spans:
         block = doc.text[block_start:block_end]
-        cursor = 0
+        prev_start, prev_end = -1, 0
         for piece in splitter.split_text(block):
-            # Pieces come in order; overlap means the next one may start before
-            # the previous one ended, so search from a little way back.
-            at = block.find(piece, max(0, cursor - overlap - len(piece)))
+            # Pieces come in order and overlap by at most ``overlap`` characters:
+            # the next one starts after the previous start and no earlier than
+            # its end less the overlap. Searching only there keeps repeated
+            # paragraphs apart.
+            at = block.find(piece, max(prev_start + 1, prev_end - overlap - 1))
             if at < 0:
-                at = block.find(piece)
+                at = block.find(piece, prev_start + 1)
             if at < 0:  # cannot happen with strip_whitespace on plain text
                 continue
             spans.append((block_start + at, block_start + at + len(piece)))
-            cursor = at + len(piece)
+            prev_start, prev_end = at, at + len(piece)
     return spans
 
 

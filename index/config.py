@@ -31,7 +31,8 @@ class Settings:
         k: passages returned by default.
         lexical_weight: weight of BM25 in the fused score when every content
             word of the query is in the corpus vocabulary; it shrinks with the
-            share of query words the corpus knows (English questions get ~0).
+            share of query words the corpus knows (English questions get ~0
+            unless they name something the articles spell the same way).
         sentence_weight: share of a passage's dense score taken from its best sentence.
         candidates: how many candidates each side contributes before fusion.
     """

@@ -32,7 +32,7 @@ import numpy as np
 
 from .chunks import Chunk, Sentence, chunk_documents
 from .claims import Claim, extract_claims
-from .config import Settings
+from .config import Settings, default_index_dir
 from .corpus import METADATA_FILE, Document, Problem, corpus_files, file_sha256, load_corpus
 from .embedders import Embedder, load_embedder
 from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError
@@ -290,25 +290,53 @@ def index_exists(directory: Path) -> bool:
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
-    """The manifest of the current generation; raises if missing or unreadable."""
+    """The manifest of the current generation; raises if missing, unreadable or malformed."""
     directory = Path(directory)
-    name = _current_generation(directory)
+    return _read_manifest_at(directory, _current_generation(directory))
+
+
+def _read_manifest_at(directory: Path, name: str | None) -> dict[str, Any]:
+    hint = f"Rebuild it with: factcheck index --index {directory}"
     if name is None:
         raise IndexNotFoundError(f"No index at {directory}. Build one with: factcheck index --index {directory}")
     path = directory / name / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexCorruptError(f"Index at {directory} points at {name}, which is missing. Rebuild it with: factcheck index --index {directory}") from None
+        raise IndexCorruptError(f"Index at {directory} points at {name}, which is missing. {hint}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexCorruptError(f"Index manifest {path} is unreadable ({exc}). Rebuild it with: factcheck index --index {directory}") from None
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-        found = manifest.get("format_version") if isinstance(manifest, dict) else None
-        raise IndexStaleError(f"Index at {directory} has format {found!r}, this version reads {FORMAT_VERSION}. Rebuild it with: factcheck index --index {directory}")
-    for key in ("embedder", "files", "counts", "corpus"):
-        if key not in manifest:
-            raise IndexCorruptError(f"Index manifest {path} lacks {key!r}. Rebuild it with: factcheck index --index {directory}")
+        raise IndexCorruptError(f"Index manifest {path} is unreadable ({exc}). {hint}") from None
+    if not isinstance(manifest, dict):
+        raise IndexCorruptError(f"Index manifest {path} is not a JSON object. {hint}")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexStaleError(
+            f"Index at {directory} has format {manifest.get('format_version')!r}, this version reads {FORMAT_VERSION}. {hint}"
+        )
+    shapes = {"embedder": dict, "files": dict, "counts": dict, "corpus": dict}
+    for key, kind in shapes.items():
+        if not isinstance(manifest.get(key), kind):
+            raise IndexCorruptError(f"Index manifest {path}: {key!r} is missing or malformed (edited by hand?). {hint}")
+    embedder, corpus = manifest["embedder"], manifest["corpus"]
+    if not (isinstance(embedder.get("name"), str) and isinstance(embedder.get("dim"), int)
+            and isinstance(corpus.get("dir"), str) and isinstance(corpus.get("files"), dict)
+            and all(isinstance(v, str) for v in manifest["files"].values())):
+        raise IndexCorruptError(f"Index manifest {path} is malformed (edited by hand?). {hint}")
     return manifest
+
+
+def recorded_source(directory: Path) -> dict[str, str]:
+    """Corpus folder and embedder an index was built from, read leniently from a damaged or
+    older manifest (``{}`` when they cannot be known)."""
+    directory = Path(directory)
+    name = _current_generation(directory)
+    if name is None:
+        return {}
+    try:
+        data = json.loads((directory / name / MANIFEST).read_text(encoding="utf-8"))
+        found = {"corpus_dir": data["corpus"]["dir"], "embedder": data["embedder"]["name"]}
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(v, str) and v}
 
 
 def load_index(directory: Path, verify: bool = True) -> Index:
@@ -316,21 +344,33 @@ def load_index(directory: Path, verify: bool = True) -> Index:
 
     Every file is checked against the checksum in the manifest (``verify``), so
     a truncated or edited file raises :class:`IndexCorruptError` instead of
-    producing wrong answers.
+    producing wrong answers. The generation is resolved once, so a build that
+    publishes meanwhile cannot mix two generations; if it removed the one being
+    read, the load starts again on the new one.
     """
+    directory = Path(directory)
+    for attempt in range(3):
+        name = _current_generation(directory)
+        try:
+            return _load_generation(directory, name, verify)
+        except IndexCorruptError:
+            if attempt == 2 or _current_generation(directory) == name:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _load_generation(directory: Path, name: str | None, verify: bool) -> Index:
     import faiss
 
-    directory = Path(directory)
-    manifest = read_manifest(directory)
-    gen = directory / str(_current_generation(directory))
+    manifest = _read_manifest_at(directory, name)
+    gen = directory / str(name)
     hint = f"Rebuild it with: factcheck index --index {directory}"
-    if verify:
-        for rel, expected in manifest["files"].items():
-            path = gen / rel
-            if not path.is_file():
-                raise IndexCorruptError(f"Index file {path} is missing. {hint}")
-            if _sha256_file(path) != expected:
-                raise IndexCorruptError(f"Index file {path} does not match its checksum (damaged or edited). {hint}")
+    for rel, expected in manifest["files"].items():
+        path = gen / rel
+        if not path.is_file():
+            raise IndexCorruptError(f"Index file {path} is missing. {hint}")
+        if verify and _sha256_file(path) != expected:
+            raise IndexCorruptError(f"Index file {path} does not match its checksum (damaged or edited). {hint}")
     try:
         documents = [Document.from_dict(r) for r in _read_jsonl(gen / "documents.jsonl")]
         chunks = [Chunk.from_dict(r) for r in _read_jsonl(gen / "chunks.jsonl")]
@@ -424,10 +464,9 @@ def ensure_index(
         fresh = settings.with_(corpus_dir=corpus_dir, embedder=embedder_name)
         index, _ = build_index(fresh, embedder, progress)
         return index, "built"
-    recorded: dict[str, Any] = {}
+    recorded: dict[str, Any] = recorded_source(directory)
     try:
         manifest = read_manifest(directory)
-        recorded = {"corpus_dir": manifest["corpus"]["dir"], "embedder": manifest["embedder"]["name"]}
         reasons = stale_reasons(manifest, corpus_dir, embedder_name)
         if not reasons:
             return load_index(directory), "loaded"
@@ -435,6 +474,12 @@ def ensure_index(
         if not rebuild:
             raise
         reasons = [str(exc)]
+        if "corpus_dir" not in recorded and corpus_dir is None and directory.resolve() != default_index_dir().resolve():
+            # Never rebuild someone's index from a corpus we would only be guessing at.
+            raise IndexCorruptError(
+                f"{exc} Its corpus folder cannot be read from it; rebuild with: "
+                f"factcheck index --corpus DIR --index {directory}"
+            ) from None
     if not rebuild:
         raise IndexStaleError(
             f"Index at {directory} is out of date: {'; '.join(reasons)}. Rebuild it with: factcheck index --index {directory}"

@@ -115,6 +115,8 @@ class AnswerPolicy:
     min_support_latin: float = 0.22
     min_chars: int = 6
     agree_margin: float = 0.12
+    min_passage_similarity: float = 0.18
+    min_topic_similarity: float = 0.10
     claim_depth: int = 20
     claim_slack: float = 0.15
 

@@ -44,10 +44,23 @@ def clean_question(question: object) -> tuple[str, list[str]]:
     ).strip()
     if not cleaned:
         raise QuestionError("The question is empty: type a question about the articles.")
+    if not any(c.isalnum() for c in cleaned):
+        raise QuestionError("The question has no words, only symbols: type a question about the articles.")
     if len(cleaned) > MAX_QUESTION_CHARS:
         cleaned = cleaned[:MAX_QUESTION_CHARS]
         notes.append(f"question truncated to its first {MAX_QUESTION_CHARS} characters")
     return cleaned, notes
+
+
+def _centroid(index: Index):  # type: ignore[no-untyped-def]
+    """The mean direction of the corpus' passages (what the articles are about)."""
+    import numpy as np
+
+    if index.dense.ntotal == 0:
+        return None
+    mean = index.dense.reconstruct_n(0, index.dense.ntotal).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else None
 
 
 class FactChecker:
@@ -81,6 +94,7 @@ class FactChecker:
             for sid in chunk.sentence_ids:
                 self._chunk_of_sentence.setdefault(sid, chunk.chunk_id)
         self._today = max((d.date for d in index.documents.values() if d.date), default=None)
+        self._centroid = _centroid(index)
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight)
 
@@ -133,6 +147,11 @@ class FactChecker:
         query = self.searcher.prepare(cleaned)
         deep = self.searcher.search(query, max(k, self.policy.claim_depth))
         passages = deep[:k]
+        off = self._off_topic(query, deep)
+        if off:
+            answer = not_found(query, passages, off)
+            answer.notes[:0] = notes
+            return answer
         scored = score_sentences(self.index, query, deep, self.policy.min_chars)
         frame = self.reader.read(cleaned, query.vector, today=self._today)
         candidates = self._claims_for(frame, query, deep, scored)
@@ -149,6 +168,22 @@ class FactChecker:
         if "check" not in answer.extra:
             answer.extra["check"] = {"question": frame.to_dict()}
         return answer
+
+    def _off_topic(self, query, deep: list[Passage]) -> str:  # type: ignore[no-untyped-def]
+        """Why a question is about something else than the corpus, or "" when it is not.
+
+        Measured on the gold set and off-topic probes: no answerable question had its best passage
+        below ``min_passage_similarity``, nor was far from the corpus centre while sharing no word
+        with it (English questions about the articles name the company, a product or a figure).
+        """
+        best = max((p.dense_score for p in deep), default=0.0)
+        if best < self.policy.min_passage_similarity:
+            return f"no passage is close to the question (best similarity {best:.2f})"
+        if self._centroid is not None and query.coverage == 0.0:
+            topic = float(self._centroid @ query.vector)
+            if topic < self.policy.min_topic_similarity:
+                return f"the question shares no word with the articles and is far from their topic ({topic:.2f})"
+        return ""
 
     def _claims_for(self, frame, query, deep: list[Passage], scored: list) -> list:  # type: ignore[no-untyped-def]
         """Claims that may answer the question: those of the retrieved sentences, plus every

@@ -4,8 +4,9 @@ Plain reciprocal-rank fusion is worst whenever one side is weak (BM25 finds
 nothing for an English question over Chinese text). Instead both score lists
 are min-max normalised over the union of their candidates and mixed as
 ``a·bm25 + (1-a)·dense``, where ``a`` grows with the share of the query's
-content words that the corpus vocabulary knows: ~0 for English questions,
-about ``lexical_weight`` for Chinese ones that reuse the articles' words.
+content words that the corpus vocabulary knows: ~0 for English questions
+whose words the articles lack (a brand name or acronym they share counts),
+up to ``lexical_weight`` for Chinese ones that reuse the articles' words.
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ class HybridSearcher:
         vector = self.embedder.embed_queries([fold(question)])[0]
         tokens = tokenize(question)
         coverage = self.index.lexical.coverage(tokens)
+        # English questions get lexical weight only for the words the articles really
+        # contain (brand names, acronyms such as GLM, MaaS, ARR); measured on the gold set
+        # that is worth +5.6 points of English R@1 over dense alone, so it is not gated off.
         return Query(question, vector, tokens, coverage, self.lexical_weight * coverage)
 
     def search(self, query: Query | str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
