@@ -495,6 +495,8 @@ class Claim:
     qualifiers: tuple[str, ...]
     period: str
     doc_date: str | None
+    #: when the figure was reported: a date in its sentence ("1月5日", "今(8)日"), else the article's
+    reported: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -537,15 +539,15 @@ def _fits_value(quantity: str, v: "Value") -> bool:
     return v.unit != "count" or not q.counters or v.counter in q.counters
 
 
-def claims_in_sentence(sentence: str, article_date: str | None = None) -> list[tuple[Value, str, frozenset[str], str]]:
-    """``(value, quantity, qualifiers, period)`` for each value of one sentence. Never raises."""
+def claims_in_sentence(sentence: str, article_date: str | None = None) -> list[tuple[Value, str, frozenset[str], str, str]]:
+    """``(value, quantity, qualifiers, period, as_of)`` for each value of one sentence. Never raises."""
     try:
         return _claims_in_sentence(sentence, article_date)
     except Exception:  # noqa: BLE001
         return []
 
 
-def _claims_in_sentence(sentence: str, article_date: str | None) -> list[tuple[Value, str, frozenset[str], str]]:
+def _claims_in_sentence(sentence: str, article_date: str | None) -> list[tuple[Value, str, frozenset[str], str, str]]:
     folded = fold(sentence)
     values = list(_parse_values(folded))
     if not values:
@@ -556,6 +558,10 @@ def _claims_in_sentence(sentence: str, article_date: str | None) -> list[tuple[V
     out = []
     respectively = "分别" in folded
     listed_years = [p for p in periods if p.kind in ("year", "half")]
+    # A calendar day in the sentence ("1月5日,智谱结束招股", "今(8)日") dates the report of a
+    # figure, not the period it measures.
+    days = [p for p in periods if p.kind == "day"]
+    spans = [p for p in periods if p.kind != "day"]
     for i, v in enumerate(values):
         left, right = _clause_bounds(folded, v.start, v.end)
         quantity, mention = _quantity_for(v, mentions, folded, right)
@@ -565,8 +571,10 @@ def _claims_in_sentence(sentence: str, article_date: str | None) -> list[tuple[V
         if unit != v.unit:
             v = Value(v.start, v.end, v.text, v.value, unit, v.counter, v.hedge, v.hedge_kind, v.low, v.high)
         qualifiers = _qualifiers_for(v, quantity, mention, folded, left, right)
-        period = _period_for(v, i, values, periods, listed_years, respectively, folded)
-        out.append((v, quantity, qualifiers, period))
+        period = _period_for(v, i, values, spans, listed_years, respectively, folded)
+        days_before = [p for p in days if p.end <= v.start]
+        as_of = (days_before[-1] if days_before else days[0]).label if days else ""
+        out.append((v, quantity, qualifiers, period, as_of))
     return out
 
 
@@ -683,15 +691,14 @@ def extract_claims(doc_id: str, sentences: Iterable[tuple[int, int, int, str]], 
     for sid, s_start, _s_end, text in sentences:
         found = claims_in_sentence(text, article_date)
         here = qualifiers_in(text) - {"segment"}
-        for v, quantity, qualifiers, period in found:
+        for v, quantity, qualifiers, period, as_of in found:
             if "segment" in qualifiers and previous:
                 # "这类业务的毛利率...66.0%": the business the previous sentence named
                 qualifiers = (qualifiers - {"segment"}) | previous
-            yield_claim = (v, quantity, qualifiers, period)
-            v, quantity, qualifiers, period = yield_claim
             claims.append(Claim(
                 cid, doc_id, sid, s_start + v.start, s_start + v.end, text[v.start:v.end], v.value, v.unit,
                 v.counter, v.hedge, v.low, v.high, quantity, tuple(sorted(qualifiers)), period, article_date,
+                as_of or article_date,
             ))
             cid += 1
         previous = here or previous

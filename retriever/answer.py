@@ -232,7 +232,9 @@ def compose_checked_answer(index: "Index", query: Query, result: "CheckResult", 
     what = (qdef.description if qdef else result.frame.quantity) + (f", {result.period}" if result.period else "")
     if result.frame.qualifiers:
         what += f" [{', '.join(sorted(result.frame.qualifiers))}]"
-    newest = max((c.doc_date or "" for c in result.claims), default="")
+    from .check import reported
+
+    newest = max((reported(c) for c in result.claims), default="")
     if result.verdict == CONFLICT:
         lines.append(f"The sources disagree on {what}:")
     elif result.verdict == CONSISTENT:
@@ -259,8 +261,9 @@ def compose_checked_answer(index: "Index", query: Query, result: "CheckResult", 
             refs.append(cite)
         if not refs:
             continue
-        sources = sorted({(c.source.get("date") or "", c.doc_id) for c in refs})
-        latest = " (most recent)" if result.verdict == CONFLICT and sources[-1][0] == newest else ""
+        when = {c.doc_id: reported(c) for c in sorted(group.claims, key=reported)}
+        sources = sorted((date, doc) for doc, date in when.items())
+        latest = " (most recent)" if result.verdict == CONFLICT and group.latest_date == newest else ""
         lines.append(f"• {group.label()} — " + "; ".join(
             f"{doc} ({date or 'undated'})" for date, doc in sources) + latest)
         lines.extend(quotes)
@@ -273,7 +276,7 @@ def compose_checked_answer(index: "Index", query: Query, result: "CheckResult", 
             "most_recent": bool(latest),
         })
     if result.verdict == CONFLICT and newest:
-        recent = sorted({c.doc_id for c in result.claims if (c.doc_date or "") == newest})
+        recent = sorted({c.doc_id for c in result.claims if reported(c) == newest})
         lines.append(f"Most recent source: {', '.join(recent)} ({newest}).")
     passages = list(passages)
     for cite in citations:
@@ -306,6 +309,7 @@ def claim_dict(claim: "Claim") -> dict[str, Any]:
         "quantity": claim.quantity,
         "qualifiers": list(claim.qualifiers),
         "period": claim.period,
+        "reported": claim.reported,
         "sentence_id": claim.sentence_id,
         "value_span": [claim.start, claim.end],
         "doc_date": claim.doc_date,

@@ -197,7 +197,7 @@ class ValueGroup:
 
     @property
     def latest_date(self) -> str:
-        return max((c.doc_date or "" for c in self.claims), default="")
+        return max((reported(c) for c in self.claims), default="")
 
     def label(self) -> str:
         """The value as most sources write it (unhedged spellings first)."""
@@ -221,6 +221,11 @@ class CheckResult:
     period: str
     notes: list[str] = field(default_factory=list)
     other_periods: list[str] = field(default_factory=list)
+
+
+def reported(claim: Claim) -> str:
+    """When a claim's figure was reported: its sentence's date, else its article's."""
+    return claim.reported or claim.doc_date or ""
 
 
 def _compatible(a: Claim, b: Claim) -> bool:
@@ -253,7 +258,7 @@ def _to_common_unit(claim: Claim) -> Claim:
         return claim
     return Claim(claim.claim_id, claim.doc_id, claim.sentence_id, claim.start, claim.end, claim.text,
                  claim.value * factor, "month", claim.counter, claim.hedge, claim.low * factor, claim.high * factor,
-                 claim.quantity, claim.qualifiers, claim.period, claim.doc_date)
+                 claim.quantity, claim.qualifiers, claim.period, claim.doc_date, claim.reported)
 
 
 def check_claims(frame: QuestionFrame, candidates: Sequence[Claim]) -> CheckResult | None:
