@@ -1,0 +1,1 @@
+"""The chat a person uses: a Gradio app over the library API (``factcheck ui``)."""
