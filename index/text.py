@@ -15,7 +15,7 @@ from typing import Iterator
 # quotes/brackets that belong to the sentence. Latin ".!?" only end a sentence
 # when whitespace follows, so "3.124" stays whole.
 _SENTENCE_END = re.compile(
-    r"(?:[。！？；!?;…]+|\.(?=\s))[”’」』\"'）)】]*|\n+"
+    r"(?:[。！？；!?;…]+|\.(?=[”’」』\"'）)】]*\s))[”’」』\"'）)】]*|\n+"
 )
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACES = re.compile(r"\s+")

@@ -121,13 +121,14 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from retriever.factchecker import FactChecker
+    from retriever.factchecker import FactChecker, clean_question
 
     question = args.question if args.question is not None else (DEMO_QUESTION if args.command == "ask" else None)
     if question is None:
         raise FactCheckError("search needs a question")
     if args.k < 1 or args.k > 100:
         raise FactCheckError("-k must be between 1 and 100")
+    question, _ = clean_question(question)  # refuse a bad question before loading anything
     fc = FactChecker.load(index_dir=args.index, rebuild=not args.no_rebuild, progress=True)
     if fc.status.startswith(("built", "rebuilt")):
         print(f"(index {fc.status})", file=sys.stderr)
