@@ -67,7 +67,9 @@ class Document:
         """The metadata shown beside a citation (no text)."""
         return {
             "doc_id": self.doc_id,
-            "path": self.path,
+            # The file name only: answers travel over the chat's API, and a key named
+            # "path" would make Gradio clients try to download it as a file.
+            "file": Path(self.path).name,
             "title": self.title,
             "publisher": self.publisher,
             "byline": self.byline,

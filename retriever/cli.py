@@ -51,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
         p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
 
+    p = sub.add_parser("ui", help="open the chat in a browser (Gradio); builds the index first if needed")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
+    p.add_argument("--share", action="store_true", help="also create a public Gradio share link (off by default)")
+    p.add_argument("--no-indexing", action="store_true", help="hide the 'index another folder' setting")
+
     p = sub.add_parser("info", help="describe the index: embedder, counts, corpus, freshness")
     p.add_argument("--index", type=Path, default=None, metavar="DIR")
     return parser
@@ -68,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _index(args)
         if args.command == "info":
             return _info(args)
+        if args.command == "ui":
+            return _ui(args)
         return _ask(args)
     except FactCheckError as exc:
         print(f"factcheck: error: {exc}", file=sys.stderr)
@@ -97,6 +106,21 @@ def _index(args: argparse.Namespace) -> int:
     counts = index.manifest["counts"]
     print(f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} sentences "
           f"in {time.perf_counter() - started:.1f}s → {settings.index_dir}")
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from retriever.factchecker import FactChecker
+    from ui.app import launch
+
+    if not 0 < args.port < 65536:
+        raise FactCheckError("--port must be between 1 and 65535")
+    print("Loading the index (building it on first use) …", file=sys.stderr)
+    fc = FactChecker.load(index_dir=args.index, progress=True)
+    counts = fc.index.manifest["counts"]
+    print(f"Index {fc.status}: {counts['documents']} documents, {counts['chunks']} passages "
+          f"({fc.index.embedder_name}). Open http://{args.host}:{args.port} in a browser.", file=sys.stderr)
+    launch(fc, host=args.host, port=args.port, share=args.share, allow_indexing=not args.no_indexing)
     return 0
 
 

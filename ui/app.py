@@ -1,0 +1,117 @@
+"""The Gradio chat: ask in Chinese or English, read cited answers and conflicts.
+
+Presentation only: answers come from :class:`retriever.FactChecker`; HTML comes from
+:mod:`ui.render`, which escapes all document text.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.errors import FactCheckError
+
+from .render import CSS, SCRIPTS, conversation_html, info_markdown
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from retriever import FactChecker
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "智谱2025年上半年的净亏损是多少？",  # sources disagree
+    "智譜2024年的營收是多少？",
+    "How many times was the Hong Kong public offering oversubscribed?",
+    "Who is the CEO of Zhipu?",
+    "智谱2021年的净亏损是多少？",  # not in the sources
+]
+MAX_TURNS = 50
+QUEUE_SIZE = 32
+CONCURRENCY = 2
+
+
+def _gradio():  # type: ignore[no-untyped-def]
+    try:
+        import gradio as gr
+    except ImportError:
+        raise FactCheckError("The chat needs gradio: pip install 'gradio>=5,<7'") from None
+    return gr
+
+
+def build_app(fc: "FactChecker", allow_indexing: bool = True) -> "gr.Blocks":
+    """The chat app around a loaded :class:`FactChecker`."""
+    gr = _gradio()
+    state: dict[str, Any] = {"fc": fc}
+
+    def ask(question: str, k: int = 5) -> dict:
+        """Answer a question from the articles; returns the JSON of Answer.to_dict()."""
+        try:
+            return state["fc"].ask(question, k=max(1, min(int(k), 20))).to_dict()
+        except FactCheckError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def on_ask(question: str, k: float, script: str, history: list[dict]):  # type: ignore[no-untyped-def]
+        answer = ask(question, int(k))
+        history = (history + [answer])[-MAX_TURNS:]
+        return conversation_html(history, script), history, ""
+
+    def on_script(script: str, history: list[dict]) -> str:
+        return conversation_html(history, script)
+
+    def on_index(folder: str, progress=gr.Progress()):  # type: ignore[no-untyped-def]  # noqa: B008
+        from retriever import FactChecker
+
+        path = Path(folder or "").expanduser()
+        if not folder or not path.is_dir():
+            raise gr.Error(f"Not a folder: {folder!r}")
+        progress(0.1, desc=f"Indexing {path} …")
+        target = path / ".factcheck-index"
+        try:
+            state["fc"] = FactChecker.load(index_dir=target, corpus_dir=path, embedder=state["fc"].embedder.name)
+        except FactCheckError as exc:
+            raise gr.Error(str(exc)) from None
+        progress(1.0)
+        return info_markdown(state["fc"].info()), conversation_html([], "Original"), []
+
+    with gr.Blocks(title="factcheck — do the sources agree?") as app:
+        gr.Markdown("## factcheck — what do the sources say, and do they agree?\n"
+                    "Ask in Simplified Chinese, Traditional Chinese or English. Every answer quotes the "
+                    "articles and cites them; conflicting sources are shown side by side.")
+        history = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                with gr.Row():
+                    question = gr.Textbox(label="Question", placeholder="e.g. 智谱2024年收入是多少？",
+                                          max_lines=3, max_length=2000, scale=5, elem_id="fc-question")
+                    submit = gr.Button("Ask", variant="primary", scale=1, elem_id="fc-ask")
+                gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                conversation = gr.HTML(conversation_html([]), elem_id="fc-conversation")
+            with gr.Column(scale=1):
+                k = gr.Slider(1, 10, value=5, step=1, label="Passages to read (k)", elem_id="fc-k")
+                script = gr.Radio(list(SCRIPTS), value="Original", label="Show passages in",
+                                  elem_id="fc-script")
+                with gr.Accordion("Index", open=False):
+                    info = gr.Textbox(info_markdown(fc.info()), label="Loaded", interactive=False, lines=5,
+                                      elem_id="fc-info")
+                    if allow_indexing:
+                        folder = gr.Textbox(label="Index another folder of .txt/.md files", placeholder="/path/to/articles")
+                        index_button = gr.Button("Index folder")
+                        index_button.click(on_index, [folder], [info, conversation, history], api_visibility="private")
+        submit.click(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
+        question.submit(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
+        script.change(on_script, [script, history], [conversation], api_visibility="private")
+        gr.api(ask, api_name="ask")
+    return app
+
+
+def launch(fc: "FactChecker", host: str = "127.0.0.1", port: int | None = None, share: bool = False,
+           allow_indexing: bool = True, block: bool = True) -> "gr.Blocks":
+    """Start the chat: loopback only unless ``host`` says otherwise; no public link unless ``share``."""
+    app = build_app(fc, allow_indexing=allow_indexing)
+    app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+    app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
+               show_error=True, css=CSS, quiet=not block)
+    return app

@@ -1,0 +1,129 @@
+"""HTML for answers. Presentation only: every string that comes from a document or a
+question is escaped here, so article text can never run script or load anything."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from index.text import display_script
+
+SCRIPTS = ("Original", "Simplified", "Traditional")
+
+VERDICT_BADGES = {
+    "conflict": ("fc-banner fc-conflict", "⚠ Sources disagree"),
+    "consistent": ("fc-badge fc-consistent", "✓ Sources agree"),
+    "single_source": ("fc-badge fc-single", "Single source"),
+    "not_found": ("fc-badge fc-notfound", "Not found in the sources"),
+}
+
+CSS = """
+.fc-turn {border-bottom: 1px solid #ddd; padding: 12px 0;}
+.fc-question {font-weight: 600; font-size: 1.05em; margin-bottom: 6px;}
+.fc-banner {display: block; padding: 10px 14px; border-radius: 6px; font-weight: 700; margin: 6px 0;}
+.fc-conflict {background: #fde2e1; color: #8a1c12; border: 1px solid #e7a39c;}
+.fc-badge {display: inline-block; padding: 2px 10px; border-radius: 12px; font-size: 0.85em; margin: 4px 0;}
+.fc-consistent {background: #e3f4e1; color: #1d5e1a;}
+.fc-single {background: #ececec; color: #444;}
+.fc-notfound {background: #fff4d6; color: #6b4e00;}
+.fc-values {display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 10px; margin: 8px 0;}
+.fc-value {border: 1px solid #e0c4c1; border-radius: 6px; padding: 8px 10px; background: #fffafa;}
+.fc-value-number {font-size: 1.25em; font-weight: 700;}
+.fc-newest {background: #8a1c12; color: white; border-radius: 8px; padding: 0 6px; font-size: 0.75em; margin-left: 6px;}
+.fc-answer {white-space: pre-wrap; margin: 6px 0;}
+.fc-cite {border-left: 3px solid #9ab; padding: 4px 10px; margin: 8px 0;}
+.fc-source {font-size: 0.85em; color: #555;}
+.fc-passage {white-space: pre-wrap; margin-top: 4px;}
+.fc-sentence {background: #fff3b0;}
+.fc-valuemark {background: #ffb86b; font-weight: 700;}
+.fc-note {font-size: 0.8em; color: #777;}
+"""
+
+
+def _shown(text: str, script: str) -> str:
+    """Escape ``text`` after converting it to the chosen script for display."""
+    if script in ("Simplified", "Traditional"):
+        text = display_script(text, script)
+    return escape(text)
+
+
+def source_line(source: dict[str, Any]) -> str:
+    """Who published it, when, in which script (escaped)."""
+    who = " · ".join(str(source[k]) for k in ("publisher", "byline") if source.get(k)) or "unknown publisher"
+    date = source.get("date") or "undated"
+    return escape(f"{source.get('doc_id', '')} — {who} — {date} — {source.get('script', '')}")
+
+
+def _passage_html(citation: dict[str, Any], passage: dict[str, Any] | None, script: str) -> str:
+    """The passage with its cited sentence and value highlighted; offsets are in the original text."""
+    if passage is None:
+        return f'<div class="fc-passage"><span class="fc-sentence">{_shown(citation["quote"], script)}</span></div>'
+    text = passage["text"]
+    base = passage["span"][0]
+    s, e = citation["span"][0] - base, citation["span"][1] - base
+    vs, ve = citation.get("value_span", [-1, -1])
+    vs, ve = (vs - base, ve - base) if vs >= 0 else (-1, -1)
+    parts = [_shown(text[:s], script), '<span class="fc-sentence">']
+    if s <= vs < ve <= e:
+        parts += [_shown(text[s:vs], script), f'<mark class="fc-valuemark">{_shown(text[vs:ve], script)}</mark>',
+                  _shown(text[ve:e], script)]
+    else:
+        parts.append(_shown(text[s:e], script))
+    parts += ["</span>", _shown(text[e:], script)]
+    return f'<div class="fc-passage">{"".join(parts)}</div>'
+
+
+def answer_html(answer: dict[str, Any], script: str = "Original") -> str:
+    """One question and its answer (an ``Answer.to_dict()``) as HTML."""
+    verdict = answer.get("verdict", "not_found")
+    css, label = VERDICT_BADGES.get(verdict, ("fc-badge", verdict))
+    out = [f'<div class="fc-turn" data-verdict="{escape(verdict)}">',
+           f'<div class="fc-question">Q: {escape(answer.get("question", ""))}</div>']
+    groups = answer.get("check", {}).get("groups", [])
+    if verdict == "conflict":
+        out.append(f'<div class="{css}" role="alert">{label}: the articles state different values.</div>')
+    else:
+        n_docs = len({c["doc_id"] for c in answer.get("citations", [])})
+        extra = f" ({n_docs} sources)" if verdict == "consistent" and n_docs else ""
+        out.append(f'<span class="{css}">{label}{extra}</span>')
+    if verdict == "not_found":
+        out.append('<div class="fc-answer">The sources do not answer this question.</div>')
+    elif groups:
+        out.append('<div class="fc-values">')
+        for g in groups:
+            newest = '<span class="fc-newest">newest</span>' if g.get("most_recent") else ""
+            docs = "<br>".join(f"{escape(d)} ({escape(str(g['dates'].get(d) or 'undated'))})" for d in g["doc_ids"])
+            refs = " ".join(f"[{n}]" for n in g["citations"])
+            out.append(f'<div class="fc-value"><div class="fc-value-number">{_shown(g["value"], script)}{newest}</div>'
+                       f'<div class="fc-source">{docs}</div><div>{refs}</div></div>')
+        out.append("</div>")
+    else:
+        lines = [f'{_shown(c["quote"], script)} [{c["n"]}]' for c in answer.get("citations", [])]
+        out.append(f'<div class="fc-answer">{"<br>".join(lines)}</div>')
+    passages = {p["chunk_id"]: p for p in answer.get("passages", [])}
+    for c in answer.get("citations", []):
+        out.append(f'<div class="fc-cite" data-n="{int(c["n"])}"><div class="fc-source">[{int(c["n"])}] '
+                   f'{source_line(c.get("source", {}))}</div>'
+                   f'{_passage_html(c, passages.get(c["chunk_id"]), script)}</div>')
+    for note in answer.get("notes", []):
+        out.append(f'<div class="fc-note">note: {escape(str(note))}</div>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def conversation_html(answers: list[dict[str, Any]], script: str = "Original") -> str:
+    """All turns, newest first."""
+    if not answers:
+        return '<div class="fc-note">Ask a question about the articles, in Chinese or English.</div>'
+    return "".join(answer_html(a, script) for a in reversed(answers))
+
+
+def info_markdown(info: dict[str, Any]) -> str:
+    """What is loaded, as plain text lines (no markup from documents)."""
+    emb = info.get("embedder", {})
+    counts = info.get("counts", {})
+    return (f"Index: {info.get('index_dir')}\n"
+            f"Embedder: {emb.get('name')} ({emb.get('dim')}-d)\n"
+            f"Corpus: {info.get('corpus_dir')}\n"
+            f"{counts.get('documents', 0)} documents · {counts.get('chunks', 0)} passages · "
+            f"{counts.get('claims', 0)} claims · built {info.get('created_at')}")
