@@ -27,7 +27,8 @@ CSS = """
 .fc-single {background: #ececec; color: #444;}
 .fc-notfound {background: #fff4d6; color: #6b4e00;}
 .fc-values {display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 10px; margin: 8px 0;}
-.fc-value {border: 1px solid #e0c4c1; border-radius: 6px; padding: 8px 10px; background: #fffafa;}
+.fc-value {border: 1px solid #d5d5d5; border-radius: 6px; padding: 8px 10px; background: #fafafa;}
+.fc-turn[data-verdict="conflict"] .fc-value {border-color: #e0c4c1; background: #fffafa;}
 .fc-value-number {font-size: 1.25em; font-weight: 700;}
 .fc-newest {background: #8a1c12; color: white; border-radius: 8px; padding: 0 6px; font-size: 0.75em; margin-left: 6px;}
 .fc-answer {white-space: pre-wrap; margin: 6px 0;}

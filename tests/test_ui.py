@@ -1,0 +1,195 @@
+"""The chat in a real browser: Debian's Chromium driven by Playwright, app on a free loopback port.
+
+Screenshots of each state go to artifacts/ui/ (look at them after a change to the UI).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from index.config import PROJECT_ROOT, Settings
+from index.store import build_index
+from retriever import FactChecker
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "artifacts" / "ui"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+PAYLOAD = ('智谱的恶意测试公司 2024年收入为9.99亿元。<script>window.__pwned = 1</script>'
+           '<img src=x onerror="window.__pwned = 2"> ![](http://127.0.0.1:9/track.png) **粗体**')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(fc: FactChecker):  # type: ignore[no-untyped-def]
+    from ui.app import launch
+
+    port = _free_port()
+    app = launch(fc, host="127.0.0.1", port=port, block=False)
+    return app, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def server(fc):
+    app, url = _start(fc)
+    yield url
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def payload_server(tmp_path_factory, use_embedder):
+    corpus = tmp_path_factory.mktemp("payload-corpus")
+    (corpus / "evil.md").write_text(PAYLOAD + "\n", encoding="utf-8")
+    (corpus / "plain.txt").write_text("恶意测试公司的总部位于杭州。\n", encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("payload-index") / "index")
+    build_index(settings, embedder=use_embedder, progress=False)
+    app, url = _start(FactChecker.load(index_dir=settings.index_dir, rebuild=False))
+    yield url
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def ask(page, url: str, question: str):  # type: ignore[no-untyped-def]
+    page.goto(url)
+    page.locator("#fc-question textarea").fill(question)
+    page.locator("#fc-ask").click()
+    turn = page.locator(".fc-turn").first
+    turn.wait_for(timeout=60_000)
+    return turn
+
+
+def test_conflict_shows_a_banner_and_the_competing_values_side_by_side(page, server):
+    turn = ask(page, server, "智谱2025年上半年的净亏损是多少？")
+    assert turn.get_attribute("data-verdict") == "conflict"
+    assert turn.locator(".fc-conflict").is_visible()
+    assert "Sources disagree" in turn.locator(".fc-conflict").inner_text()
+    values = turn.locator(".fc-value")
+    assert values.count() == 2
+    numbers = [values.nth(i).locator(".fc-value-number").inner_text() for i in range(2)]
+    assert any("23.58" in n for n in numbers) and any("17.52" in n for n in numbers)
+    newest = turn.locator(".fc-value:has(.fc-newest)")
+    assert newest.count() == 1 and "17.52" in newest.inner_text() and "2026-01-08" in newest.inner_text()
+    marks = [m.inner_text() for m in turn.locator(".fc-cite mark.fc-valuemark").all()]
+    assert any("17.52" in m for m in marks) and any("23.58" in m for m in marks)
+
+
+def test_traditional_question_gets_agreeing_sources_with_highlighted_value(page, server):
+    turn = ask(page, server, "智譜2024年的營收是多少？")
+    assert turn.get_attribute("data-verdict") == "consistent"
+    assert turn.locator(".fc-consistent").is_visible()
+    cites = turn.locator(".fc-cite")
+    assert cites.count() >= 3
+    first = cites.first
+    assert "2025-12-19" in first.locator(".fc-source").inner_text() or "2026-01-08" in first.locator(".fc-source").inner_text()
+    sentence = first.locator(".fc-sentence").inner_text()
+    value = first.locator("mark.fc-valuemark").inner_text()
+    assert "3.12" in value and value in sentence
+
+
+def test_english_question_is_answered_with_citations(page, server):
+    turn = ask(page, server, "How many times was the Hong Kong public offering oversubscribed?")
+    assert turn.get_attribute("data-verdict") == "conflict"
+    text = turn.inner_text()
+    assert "910" in text and "1159.46" in text
+    assert turn.locator(".fc-cite").count() == 2
+    assert "Traditional" in text and "Simplified" in text  # each source says its script
+
+
+def test_unanswerable_question_says_so_plainly(page, server):
+    turn = ask(page, server, "智谱2021年的净亏损是多少？")
+    assert turn.get_attribute("data-verdict") == "not_found"
+    assert "do not answer" in turn.locator(".fc-answer").inner_text()
+    assert turn.locator(".fc-cite").count() == 0
+
+
+def test_script_toggle_converts_passages_but_keeps_the_highlight(page, server):
+    turn = ask(page, server, "智譜2025年上半年的淨虧損是多少？")
+    traditional = turn.locator(".fc-cite").first.inner_text()
+    page.get_by_label("Simplified").check()
+    page.wait_for_function("document.querySelector('.fc-cite').innerText.includes('亏')")
+    turn = page.locator(".fc-turn").first
+    simplified = turn.locator(".fc-cite").first.inner_text()
+    assert simplified != traditional and "虧" in traditional and "亏" in simplified
+    assert turn.locator(".fc-cite mark.fc-valuemark").count() >= 2
+    page.get_by_label("Traditional").check()
+    page.wait_for_function("document.querySelector('.fc-cite').innerText.includes('虧')")
+    assert "亏" not in page.locator(".fc-turn").first.locator(".fc-cite").first.inner_text()
+
+
+def test_example_questions_fill_the_box(page, server):
+    page.goto(server)
+    page.get_by_text("How many times was the Hong Kong public offering", exact=False).first.click()
+    page.wait_for_function("document.querySelector('#fc-question textarea').value.includes('oversubscribed')",
+                           timeout=10_000)
+
+
+def test_settings_show_the_loaded_index(page, server, fc):
+    page.goto(server)
+    page.get_by_text("Index", exact=True).first.click()
+    info = page.locator("#fc-info textarea").input_value()
+    assert "use-m" in info and str(fc.index.manifest["counts"]["chunks"]) in info
+
+
+def test_html_in_a_document_is_shown_as_text(page, payload_server):
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    turn = ask(page, payload_server, "恶意测试公司2024年收入是多少？")
+    text = turn.inner_text()
+    assert "<script>window.__pwned = 1</script>" in text
+    assert '<img src=x onerror="window.__pwned = 2">' in text
+    assert "![](http://127.0.0.1:9/track.png)" in text and "**粗体**" in text
+    assert page.evaluate("window.__pwned") is None
+    assert turn.locator("img, script, strong").count() == 0
+    assert not any("track.png" in u or u.endswith("/x") for u in requests)
+
+
+def test_ask_endpoint_returns_the_answer_json(server, fc):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    result = client.predict(question="智譜的企業客戶有多少家？", k=5, api_name="/ask")
+    expected = fc.ask("智譜的企業客戶有多少家？", k=5).to_dict()
+    assert result["verdict"] == expected["verdict"] == "conflict"
+    assert set(result) == set(expected)
+    assert [c["span"] for c in result["citations"]] == [c["span"] for c in expected["citations"]]
+    assert json.loads(json.dumps(result, ensure_ascii=False)) == result
+    for c in result["citations"]:
+        doc = fc.index.documents[c["doc_id"]]
+        assert doc.text[c["span"][0]:c["span"][1]] == c["quote"]
+
+
+def test_server_binds_loopback_only(server):
+    from urllib.parse import urlparse
+
+    assert urlparse(server).hostname == "127.0.0.1"
