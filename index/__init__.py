@@ -13,6 +13,7 @@ from .errors import (
     IndexCorruptError,
     IndexNotFoundError,
     IndexStaleError,
+    IndexWriteError,
 )
 from .store import Index, build_index, ensure_index, load_index, read_manifest, stale_reasons
 
@@ -29,6 +30,7 @@ __all__ = [
     "IndexCorruptError",
     "IndexNotFoundError",
     "IndexStaleError",
+    "IndexWriteError",
     "Problem",
     "Sentence",
     "Settings",

@@ -25,3 +25,7 @@ class IndexCorruptError(FactCheckError):
 
 class IndexStaleError(FactCheckError):
     """The index no longer matches its corpus or the requested embedder."""
+
+
+class IndexWriteError(FactCheckError, OSError):
+    """The index could not be written (read-only folder, disk full...); the previous one is intact."""

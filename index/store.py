@@ -5,7 +5,7 @@ Layout of ``index_dir``::
     CURRENT            name of the generation readers use (replaced atomically)
     gen-<id>/          one complete index
         manifest.json  format, embedder, chunker, corpus hashes, counts, file checksums
-        documents.jsonl chunks.jsonl sentences.jsonl claims.jsonl
+        documents.jsonl chunks.jsonl sentences.jsonl claims.jsonl tokens.jsonl
         dense.faiss    chunk vectors (inner product on unit vectors = cosine)
         sentences.npy  sentence vectors, for picking the sentences an answer quotes
         bm25/ idf.json the lexical index
@@ -35,7 +35,7 @@ from .claims import Claim, extract_claims
 from .config import Settings, default_index_dir
 from .corpus import METADATA_FILE, Document, Problem, corpus_files, file_sha256, load_corpus
 from .embedders import Embedder, load_embedder
-from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError
+from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError, IndexWriteError
 from .lexical import LexicalIndex
 from .text import tokenize
 
@@ -137,7 +137,8 @@ def build_index(
     directory = Path(settings.index_dir)
     with _build_lock(directory):
         generation, manifest = _write_generation(
-            directory, manifest, documents, chunks, sentences, claims, dense, sentence_vectors, lexical, timings, started
+            directory, manifest, documents, chunks, sentences, claims, dense, sentence_vectors, lexical, tokens,
+            timings, started
         )
         _publish(directory, generation)
     timings["write"] = time.perf_counter() - t
@@ -179,8 +180,9 @@ def _progress_bar(total: int, label: str, show: bool) -> Iterator[Any]:
 
 
 def _write_generation(directory: Path, manifest: dict[str, Any], documents: list[Document], chunks: list[Chunk],
-                      sentences: list[Sentence], claims: list[Claim], dense: Any, sentence_vectors: np.ndarray, lexical: LexicalIndex,
-                      timings: dict[str, float], started: float) -> tuple[str, dict[str, Any]]:
+                      sentences: list[Sentence], claims: list[Claim], dense: Any, sentence_vectors: np.ndarray,
+                      lexical: LexicalIndex, tokens: list[list[str]], timings: dict[str, float],
+                      started: float) -> tuple[str, dict[str, Any]]:
     import faiss
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -192,6 +194,7 @@ def _write_generation(directory: Path, manifest: dict[str, Any], documents: list
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
         _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in sentences))
         _write_jsonl(tmp / "claims.jsonl", (c.to_dict() for c in claims))
+        _write_jsonl(tmp / "tokens.jsonl", tokens)  # so adding a document does not re-tokenize the rest
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         np.save(tmp / "sentences.npy", sentence_vectors.astype(np.float32), allow_pickle=False)
         lexical.save(tmp)
@@ -228,13 +231,22 @@ def _publish(directory: Path, generation: str) -> None:
 
 @contextlib.contextmanager
 def _build_lock(directory: Path) -> Iterator[None]:
+    """One writer at a time; any failure to write becomes :class:`IndexWriteError`."""
     import fcntl
 
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "w") as handle:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / ".lock", "w")
+    except OSError as exc:
+        raise IndexWriteError(f"Cannot write an index in {directory}: {exc.strerror or exc}. "
+                              "Choose another folder with --index, or fix its permissions.") from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
+        except OSError as exc:
+            raise IndexWriteError(f"Writing the index in {directory} failed ({exc.strerror or exc}); "
+                                  "the previous index, if any, is unchanged.") from None
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 

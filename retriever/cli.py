@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
         p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
 
+    p = sub.add_parser("add", help="add .txt/.md files to the corpus and the index (only they are embedded)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
+
+    p = sub.add_parser("remove", help="remove documents from the index (their files move to <corpus>/.removed/)")
+    p.add_argument("doc_ids", nargs="+", metavar="DOC_ID")
+    p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
+
     p = sub.add_parser("ui", help="open the chat in a browser (Gradio); builds the index first if needed")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
@@ -77,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _info(args)
         if args.command == "ui":
             return _ui(args)
+        if args.command in ("add", "remove"):
+            return _update(args)
         return _ask(args)
     except FactCheckError as exc:
         print(f"factcheck: error: {exc}", file=sys.stderr)
@@ -84,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("factcheck: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -106,6 +119,23 @@ def _index(args: argparse.Namespace) -> int:
     counts = index.manifest["counts"]
     print(f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} sentences "
           f"in {time.perf_counter() - started:.1f}s → {settings.index_dir}")
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    from retriever.factchecker import FactChecker
+
+    fc = FactChecker.load(index_dir=args.index, progress=True)
+    report = fc.add(args.files) if args.command == "add" else fc.remove(args.doc_ids)
+    for line in report["skipped"]:
+        print(f"skipped: {line}", file=sys.stderr)
+    done = report["added"] if args.command == "add" else report["removed"]
+    verb = "Added" if args.command == "add" else "Removed"
+    counts = fc.index.manifest["counts"]
+    names = ": " + ", ".join(done) if done else ""
+    embedded = f" ({report['embedded']} new texts embedded)" if args.command == "add" else ""
+    print(f"{verb} {len(done)} document(s){names}{embedded}; "
+          f"the index now holds {counts['documents']} documents, {counts['chunks']} passages.")
     return 0
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from index.config import Settings
 from index.embedders import Embedder, load_embedder
 from index.errors import FactCheckError
+from index.claims import QUANTITIES
 from index.store import Index, ensure_index, index_exists, read_manifest
+from index.text import content_tokens, has_cjk, normalise
 
 from .answer import (
     NOT_FOUND,
@@ -28,6 +31,7 @@ from .search import HybridSearcher, Mode, Passage
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+_PERIOD_WORD = re.compile(r"今年|去年|前年|明年|本年|上半年|下半年|年初|年底|截至|目前|现在|今天")
 
 
 class QuestionError(FactCheckError, ValueError):
@@ -95,6 +99,7 @@ class FactChecker:
                 self._chunk_of_sentence.setdefault(sid, chunk.chunk_id)
         self._today = max((d.date for d in index.documents.values() if d.date), default=None)
         self._centroid = _centroid(index)
+        self._folded_docs = {d.doc_id: normalise(d.text) for d in index.documents.values()}
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight)
 
@@ -155,6 +160,10 @@ class FactChecker:
         scored = score_sentences(self.index, query, deep, self.policy.min_chars)
         frame = self.reader.read(cleaned, query.vector, today=self._today)
         candidates = self._claims_for(frame, query, deep, scored)
+        focus = self._distinctive_terms(query)
+        if focus:
+            # "星河公司2024年收入": only documents that speak of 星河 can answer it
+            candidates = [c for c in candidates if any(t in self._folded_docs[c.doc_id] for t in focus)]
         result = check_claims(frame, candidates)
         if result is None:
             top = [s for s in scored if s.passage.rank <= k]
@@ -168,6 +177,23 @@ class FactChecker:
         if "check" not in answer.extra:
             answer.extra["check"] = {"question": frame.to_dict()}
         return answer
+
+    def _distinctive_terms(self, query) -> list[str]:  # type: ignore[no-untyped-def]
+        """The subject a Chinese question opens with ("星河公司2024年收入…"), when only some
+        documents speak of it: claims must then come from those documents.
+
+        The first word counts unless it names a quantity or a period; a subject every
+        document mentions (the company all articles are about) restricts nothing.
+        """
+        if not query.tokens:
+            return []
+        first = query.tokens[0]
+        if len(first) < 2 or not has_cjk(first) or _PERIOD_WORD.fullmatch(first):
+            return []
+        if any(first in w or w in first for q in QUANTITIES for w in q.zh):
+            return []
+        df = sum(first in text for text in self._folded_docs.values())
+        return [first] if 0 < df < len(self._folded_docs) else []
 
     def _off_topic(self, query, deep: list[Passage]) -> str:  # type: ignore[no-untyped-def]
         """Why a question is about something else than the corpus, or "" when it is not.
@@ -210,6 +236,29 @@ class FactChecker:
             candidates += [c for s in more if s.score >= floor for c in self._claims_by_sentence.get(s.sentence_id, ())
                            if c.quantity == frame.quantity]
         return candidates
+
+    def add(self, paths: Iterable[str | Path], names: Iterable[str | None] | None = None) -> dict[str, Any]:
+        """Add files to the corpus and the index (only they are embedded); returns what was done.
+
+        Files with content already indexed, or a name already taken, are skipped and reported.
+        """
+        from index.update import add_documents
+
+        index, report = add_documents(self.index.directory, paths, names, embedder=self.embedder)
+        self._reload(index)
+        return report.to_dict()
+
+    def remove(self, doc_ids: Iterable[str]) -> dict[str, Any]:
+        """Remove documents from the index; their files move to ``<corpus>/.removed/``."""
+        from index.update import remove_documents
+
+        index, report = remove_documents(self.index.directory, doc_ids)
+        self._reload(index)
+        return report.to_dict()
+
+    def _reload(self, index: Index) -> None:
+        fresh = FactChecker(index, self.embedder, self.settings, self.policy, status="updated")
+        self.__dict__.update(fresh.__dict__)
 
     def info(self) -> dict[str, Any]:
         """What is loaded: index directory, embedder, counts, corpus."""

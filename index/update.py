@@ -1,0 +1,237 @@
+"""Adding and removing documents without rebuilding: existing chunks are never re-embedded.
+
+An update copies new files into the index's corpus folder (or moves removed ones
+to ``<corpus>/.removed/``), embeds only the new chunks and sentences, keeps the
+stored vectors of the rest, and publishes a new generation atomically, like a
+build. The corpus folder and the index stay in step, so the next load finds
+the index up to date.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .chunks import Chunk, Sentence, chunk_documents
+from .claims import Claim, extract_claims
+from .corpus import SUFFIXES, CorpusError, Document, read_document, read_metadata
+from .embedders import Embedder, load_embedder
+from .lexical import LexicalIndex
+from .store import (
+    Index,
+    _build_lock,
+    _dense_index,
+    _progress_bar,
+    _publish,
+    _read_jsonl,
+    _write_generation,
+    code_version,
+    corpus_fingerprint,
+    load_index,
+    read_manifest,
+    stale_reasons,
+)
+from .text import tokenize
+
+REMOVED_DIR = ".removed"
+
+
+@dataclass
+class UpdateReport:
+    """What an add or remove did."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    embedded: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {"added": self.added, "removed": self.removed, "skipped": self.skipped, "embedded": self.embedded}
+
+
+def safe_target(corpus_dir: Path, name: str) -> Path:
+    """Where a file called ``name`` goes in the corpus; refuses names that leave the folder."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name or name.startswith("."):
+        raise CorpusError(f"{name!r} is not a plain file name; it would leave the corpus folder {corpus_dir}.")
+    if Path(name).suffix.lower() not in SUFFIXES:
+        raise CorpusError(f"{name}: only {', '.join(SUFFIXES)} files can be added.")
+    target = (corpus_dir / name).resolve()
+    if target.parent != corpus_dir.resolve():
+        raise CorpusError(f"{name!r} would leave the corpus folder {corpus_dir}.")
+    return target
+
+
+def add_documents(directory: Path, paths: Iterable[Path | str], names: Iterable[str | None] | None = None,
+                  embedder: Embedder | None = None, progress: bool = False) -> tuple[Index, UpdateReport]:
+    """Copy ``paths`` into the index's corpus folder and index them incrementally.
+
+    Files whose content is already indexed, or whose name is taken, are skipped
+    (and reported); unreadable ones raise :class:`CorpusError` before anything changes.
+    """
+    directory = Path(directory)
+    report = UpdateReport()
+    with _build_lock(directory):
+        index = _current(directory)
+        corpus_dir = Path(index.manifest["corpus"]["dir"])
+        metadata = read_metadata(corpus_dir)
+        known_hashes = {d.sha256: d.doc_id for d in index.documents.values()}
+        plan: list[tuple[Path, Path, Document]] = []
+        name_list = list(names) if names is not None else []
+        for i, raw in enumerate(paths):
+            source = Path(raw).expanduser()
+            name = (name_list[i] if i < len(name_list) else None) or source.name
+            target = safe_target(corpus_dir, name)
+            doc = read_document(source, metadata.get(target.stem), doc_id=target.stem)
+            if doc.sha256 in known_hashes:
+                report.skipped.append(f"{source.name}: same content as {known_hashes[doc.sha256]}, already indexed")
+                continue
+            if target.exists() or doc.doc_id in index.documents:
+                report.skipped.append(f"{name}: a document with this name is already in the corpus")
+                continue
+            known_hashes[doc.sha256] = doc.doc_id
+            plan.append((source, target, doc))
+        if not plan:
+            return index, report
+        for source, target, _ in plan:
+            tmp = target.with_name(f".{target.name}.adding")
+            shutil.copyfile(source, tmp)
+            tmp.replace(target)
+        new_docs = [Document(**{**d.__dict__, "path": str(t)}) for _, t, d in plan]
+        if embedder is None or embedder.name != index.embedder_name:
+            embedder = load_embedder(index.embedder_name)
+        try:
+            index = _rewrite(directory, index, keep=lambda doc_id: True, new_docs=new_docs, embedder=embedder,
+                             report=report, progress=progress)
+        except BaseException:
+            for _, target, _ in plan:  # the corpus must not hold files the index does not
+                target.unlink(missing_ok=True)
+            raise
+        report.added = [d.doc_id for d in new_docs]
+        return index, report
+
+
+def remove_documents(directory: Path, doc_ids: Iterable[str]) -> tuple[Index, UpdateReport]:
+    """Drop documents from the index and move their files to ``<corpus>/.removed/``."""
+    directory = Path(directory)
+    report = UpdateReport()
+    with _build_lock(directory):
+        index = _current(directory)
+        wanted = list(dict.fromkeys(doc_ids))
+        unknown = [d for d in wanted if d not in index.documents]
+        if unknown:
+            raise CorpusError(f"Not in the index: {', '.join(unknown)}. Known ids: {', '.join(sorted(index.documents))}")
+        gone = set(wanted)
+        if gone == set(index.documents):
+            raise CorpusError("Removing every document would leave an empty index; build another instead.")
+        corpus_dir = Path(index.manifest["corpus"]["dir"])
+        moved: list[tuple[Path, Path]] = []
+        trash = corpus_dir / REMOVED_DIR
+        trash.mkdir(exist_ok=True)
+        for doc_id in wanted:
+            path = Path(index.documents[doc_id].path)
+            if path.exists() and path.parent.resolve() == corpus_dir.resolve():
+                dest = trash / f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}"
+                path.replace(dest)
+                moved.append((dest, path))
+        try:
+            index = _rewrite(directory, index, keep=lambda doc_id: doc_id not in gone, new_docs=[], embedder=None,
+                             report=report, progress=False)
+        except BaseException:
+            for dest, path in moved:
+                dest.replace(path)
+            raise
+        report.removed = wanted
+        return index, report
+
+
+def _current(directory: Path) -> Index:
+    """The index to update; it must be up to date with its corpus first."""
+    manifest = read_manifest(directory)
+    reasons = stale_reasons(manifest)
+    if reasons:
+        raise CorpusError(
+            f"The index at {directory} is out of date ({'; '.join(reasons)}); rebuild it with "
+            f"factcheck index --index {directory} before adding or removing documents."
+        )
+    return load_index(directory)
+
+
+def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embedder: Embedder | None,  # type: ignore[no-untyped-def]
+             report: UpdateReport, progress: bool) -> Index:
+    started = time.perf_counter()
+    gen = directory / _generation_name(directory)
+    old_tokens = _read_jsonl_lists(gen / "tokens.jsonl")
+    chunk_map: dict[int, int] = {}
+    sentence_map: dict[int, int] = {}
+    chunks: list[Chunk] = []
+    sentences: list[Sentence] = []
+    tokens: list[list[str]] = []
+    for s in index.sentences:
+        if keep(s.doc_id):
+            sentence_map[s.sentence_id] = len(sentences)
+            sentences.append(Sentence(len(sentences), s.doc_id, s.start, s.end, s.text))
+    for c in index.chunks:
+        if keep(c.doc_id):
+            chunk_map[c.chunk_id] = len(chunks)
+            chunks.append(Chunk(len(chunks), c.doc_id, c.start, c.end, c.text,
+                                tuple(sentence_map[i] for i in c.sentence_ids)))
+            tokens.append(old_tokens[c.chunk_id])
+    claims = [Claim(**{**c.__dict__, "claim_id": i, "sentence_id": sentence_map[c.sentence_id]})
+              for i, c in enumerate(c for c in index.claims if keep(c.doc_id))]
+    old_chunk_ids = np.array(sorted(chunk_map), dtype=np.int64)
+    chunk_vectors = index.dense.reconstruct_batch(old_chunk_ids) if len(old_chunk_ids) else np.zeros((0, index.dim), np.float32)
+    sentence_vectors = index.sentence_vectors[np.array(sorted(sentence_map), dtype=np.int64)]
+
+    chunker = index.manifest["chunker"]
+    new_chunks, new_sentences = chunk_documents(new_docs, chunker["size"], chunker["overlap"],
+                                                first_sentence_id=len(sentences), first_chunk_id=len(chunks))
+    if new_docs:
+        assert embedder is not None
+        texts = [c.text for c in new_chunks] + [s.text for s in new_sentences]
+        with _progress_bar(len(texts), f"embedding {len(new_docs)} new document(s)", progress) as tick:
+            vectors = embedder.embed_passages(texts, progress=tick)
+        report.embedded = len(texts)
+        chunk_vectors = np.vstack([chunk_vectors, vectors[:len(new_chunks)]])
+        sentence_vectors = np.vstack([sentence_vectors, vectors[len(new_chunks):]])
+        by_doc: dict[str, list[tuple[int, int, int, str]]] = {}
+        for s in new_sentences:
+            by_doc.setdefault(s.doc_id, []).append((s.sentence_id, s.start, s.end, s.text))
+        for doc in new_docs:
+            claims.extend(extract_claims(doc.doc_id, by_doc.get(doc.doc_id, []), doc.date, first_id=len(claims)))
+        chunks += new_chunks
+        sentences += new_sentences
+        tokens += [tokenize(c.text) for c in new_chunks]
+    documents = [d for d in index.documents.values() if keep(d.doc_id)] + new_docs
+    dense = _dense_index(np.ascontiguousarray(chunk_vectors, dtype=np.float32), 1)
+    lexical = LexicalIndex.build(tokens)
+    manifest = dict(index.manifest)
+    manifest.update({
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "code_version": code_version(),
+        "corpus": corpus_fingerprint(Path(index.manifest["corpus"]["dir"])),
+        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences), "claims": len(claims)},
+        "updated": {"added": [d.doc_id for d in new_docs], "embedded": report.embedded},
+    })
+    generation, manifest = _write_generation(directory, manifest, documents, chunks, sentences, claims, dense,
+                                             sentence_vectors, lexical, tokens, {}, started)
+    _publish(directory, generation)
+    return Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
+                 lexical, claims)
+
+
+def _generation_name(directory: Path) -> str:
+    return (directory / "CURRENT").read_text(encoding="ascii").strip()
+
+
+def _read_jsonl_lists(path: Path) -> list[list[str]]:
+    if not path.exists():
+        raise CorpusError(f"{path} is missing: rebuild the index with factcheck index before updating it.")
+    return [list(row) for row in _read_jsonl(path)]
+
+
+__all__ = ["REMOVED_DIR", "UpdateReport", "add_documents", "remove_documents", "safe_target"]
