@@ -150,7 +150,11 @@ def _ui(args: argparse.Namespace) -> int:
     counts = fc.index.manifest["counts"]
     print(f"Index {fc.status}: {counts['documents']} documents, {counts['chunks']} passages "
           f"({fc.index.embedder_name}). Open http://{args.host}:{args.port} in a browser.", file=sys.stderr)
-    launch(fc, host=args.host, port=args.port, share=args.share, allow_indexing=not args.no_indexing)
+    # Indexing a folder reads the server's files: offered only to a chat on this machine.
+    local = args.host in ("127.0.0.1", "localhost", "::1")
+    if not local and not args.no_indexing:
+        print("note: the 'index another folder' setting is off when serving beyond this machine", file=sys.stderr)
+    launch(fc, host=args.host, port=args.port, share=args.share, allow_indexing=local and not args.no_indexing)
     return 0
 
 

@@ -113,5 +113,5 @@ def launch(fc: "FactChecker", host: str = "127.0.0.1", port: int | None = None, 
     app = build_app(fc, allow_indexing=allow_indexing)
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
-               show_error=True, css=CSS, quiet=not block)
+               show_error=True, css=CSS, quiet=not block, max_file_size="1mb")  # the chat takes no uploads
     return app
