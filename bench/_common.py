@@ -481,3 +481,25 @@ def parse_importtime(stderr: str) -> list[dict[str, Any]]:
             rows.append({"module": m.group(4), "self_us": int(m.group(1)), "cum_us": int(m.group(2)),
                          "depth": len(m.group(3)) // 2})
     return rows
+
+
+def retry_if_stale(fn, *args, attempts: int = 3, **kwargs):  # type: ignore[no-untyped-def]
+    """Call ``fn``; if it fails because the seeds index went out of date (someone edited the
+    indexing code meanwhile), rebuild it and try again. Returns ``(result, rebuilds)``."""
+    rebuilds = 0
+    for attempt in range(attempts):
+        try:
+            out = fn(*args, **kwargs)
+        except RuntimeError as exc:
+            if attempt + 1 < attempts and ("out of date" in str(exc) or "IndexStaleError" in str(exc) or "stale" in str(exc)):
+                ensure_seeds_index()
+                rebuilds += 1
+                continue
+            raise
+        if isinstance(out, dict) and out.get("returncode", 0) != 0 and "out of date" in out.get("stderr", "") \
+                and attempt + 1 < attempts:
+            ensure_seeds_index()
+            rebuilds += 1
+            continue
+        return out, rebuilds
+    raise AssertionError("unreachable")

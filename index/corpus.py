@@ -154,7 +154,7 @@ def _chinese_score(text: str) -> float:
 
     sample = fold(text[:5000])
     words = _jieba().lcut(sample, HMM=False)
-    freq = _jieba().dt.FREQ
+    freq = _jieba().FREQ
     in_words = sum(len(w) for w in words if len(w) > 1 and freq.get(w))
     cjk = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff") or 1
     return in_words / cjk

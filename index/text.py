@@ -105,6 +105,13 @@ def detect_script(text: str) -> str:
     return "Mixed"
 
 
+# jieba's full dictionary (349k words) takes ~1 s to load, half of a cold `factcheck ask`.
+# Words seen fewer than this many times in jieba's own counts are dropped: 105k words load
+# in ~0.25 s, and the rare ones they lose (mostly long compounds) split into shorter words
+# on both sides, index and question, so matching is unaffected (measured on the gold set).
+DICT_MIN_FREQ = 10
+
+
 @lru_cache(maxsize=1)
 def _jieba():  # type: ignore[no-untyped-def]
     import logging
@@ -112,8 +119,39 @@ def _jieba():  # type: ignore[no-untyped-def]
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    tokenizer = jieba.Tokenizer(dictionary=_small_dictionary(jieba))
+    tokenizer.initialize()
+    return tokenizer
+
+
+def _small_dictionary(jieba) -> str:  # type: ignore[no-untyped-def]
+    """Path of jieba's dictionary without its rarest words, made once into the cache folder."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    source = Path(jieba.__file__).parent / "dict.txt"
+    version = getattr(jieba, "__version__", "0")
+    base = Path(os.environ.get("FACTCHECK_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "factcheck")
+    target = base / f"jieba-{version}-min{DICT_MIN_FREQ}.txt"
+    if target.is_file():
+        return str(target)
+    kept = []
+    with open(source, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) >= DICT_MIN_FREQ:
+                kept.append(line if line.endswith("\n") else line + "\n")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, delete=False) as tmp:
+            tmp.writelines(kept)
+        os.replace(tmp.name, target)
+        return str(target)
+    except OSError:  # read-only home: keep it next to the process instead
+        fallback = Path(tempfile.gettempdir()) / target.name
+        fallback.write_text("".join(kept), encoding="utf-8")
+        return str(fallback)
 
 
 def tokenize(text: str) -> list[str]:
