@@ -100,8 +100,9 @@ class Answer:
 class AnswerPolicy:
     """How sentences are chosen and when the sources are judged not to answer.
 
-    Claims are gathered from the ``claim_depth`` best passages, from sentences
-    scoring at least the support floor less ``claim_slack``.
+    Claims are gathered from the ``claim_depth`` best passages and from up to
+    ``claim_pool`` other sentences stating the asked quantity (the closest to the
+    question), keeping those scoring at least the support floor less ``claim_slack``.
 
     ``min_support`` is the lowest support score a quoted sentence may have:
     ``min_support_cjk`` for questions with Chinese characters (lexical and
@@ -118,6 +119,7 @@ class AnswerPolicy:
     min_passage_similarity: float = 0.18
     min_topic_similarity: float = 0.10
     claim_depth: int = 20
+    claim_pool: int = 60
     claim_slack: float = 0.15
 
 

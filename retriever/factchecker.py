@@ -8,10 +8,12 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
+
+from index.claims import QUANTITIES
 from index.config import Settings
 from index.embedders import Embedder, load_embedder
 from index.errors import FactCheckError
-from index.claims import QUANTITIES
 from index.store import Index, ensure_index, index_exists, read_manifest
 from index.text import content_tokens, has_cjk, normalise
 
@@ -58,8 +60,6 @@ def clean_question(question: object) -> tuple[str, list[str]]:
 
 def _centroid(index: Index):  # type: ignore[no-untyped-def]
     """The mean direction of the corpus' passages (what the articles are about)."""
-    import numpy as np
-
     if index.dense.ntotal == 0:
         return None
     mean = index.dense.reconstruct_n(0, index.dense.ntotal).mean(axis=0)
@@ -100,6 +100,7 @@ class FactChecker:
         self._today = max((d.date for d in index.documents.values() if d.date), default=None)
         self._centroid = _centroid(index)
         self._folded_docs = {d.doc_id: normalise(d.text) for d in index.documents.values()}
+        self._naming_cache: dict[str, frozenset[str]] = {}
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight)
 
@@ -163,7 +164,8 @@ class FactChecker:
         focus = self._distinctive_terms(query)
         if focus:
             # "星河公司2024年收入": only documents that speak of 星河 can answer it
-            candidates = [c for c in candidates if any(t in self._folded_docs[c.doc_id] for t in focus)]
+            allowed = set().union(*(self._docs_naming(t) for t in focus))
+            candidates = [c for c in candidates if c.doc_id in allowed]
         result = check_claims(frame, candidates)
         if result is None:
             top = [s for s in scored if s.passage.rank <= k]
@@ -192,8 +194,18 @@ class FactChecker:
             return []
         if any(first in w or w in first for q in QUANTITIES for w in q.zh):
             return []
-        df = sum(first in text for text in self._folded_docs.values())
+        df = len(self._docs_naming(first))
         return [first] if 0 < df < len(self._folded_docs) else []
+
+    def _docs_naming(self, term: str) -> frozenset[str]:
+        """The documents whose (normalised) text contains ``term``, remembered per term."""
+        found = self._naming_cache.get(term)
+        if found is None:
+            found = frozenset(doc_id for doc_id, text in self._folded_docs.items() if term in text)
+            if len(self._naming_cache) > 4096:
+                self._naming_cache.clear()
+            self._naming_cache[term] = found
+        return found
 
     def _off_topic(self, query, deep: list[Passage]) -> str:  # type: ignore[no-untyped-def]
         """Why a question is about something else than the corpus, or "" when it is not.
@@ -219,15 +231,13 @@ class FactChecker:
         candidates = [c for s in scored if s.score >= floor for c in self._claims_by_sentence.get(s.sentence_id, ())]
         if not frame.quantity:
             return candidates
-        extra_chunks = []
-        for claim in self._claims_by_quantity.get(frame.quantity, ()):
-            if claim.sentence_id in seen:
-                continue
-            chunk_id = self._chunk_of_sentence.get(claim.sentence_id)
-            if chunk_id is None:
-                continue
-            seen.add(claim.sentence_id)
-            extra_chunks.append(chunk_id)
+        others = [sid for sid in dict.fromkeys(c.sentence_id for c in self._claims_by_quantity.get(frame.quantity, ()))
+                  if sid not in seen and sid in self._chunk_of_sentence]
+        if len(others) > self.policy.claim_pool:
+            # a large corpus: only the sentences closest to the question are worth reading
+            sims = self.index.sentence_vectors[np.asarray(others)] @ query.vector
+            others = [others[i] for i in np.argsort(-sims, kind="stable")[: self.policy.claim_pool]]
+        extra_chunks = [self._chunk_of_sentence[sid] for sid in others]
         if extra_chunks:
             rank = len(deep)
             passages = [self.searcher.passage(rank + i + 1, cid) for i, cid in enumerate(dict.fromkeys(extra_chunks))]
