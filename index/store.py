@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -195,8 +196,12 @@ def _write_generation(directory: Path, manifest: dict[str, Any], documents: list
         _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in sentences))
         _write_jsonl(tmp / "claims.jsonl", (c.to_dict() for c in claims))
         _write_jsonl(tmp / "tokens.jsonl", tokens)  # so adding a document does not re-tokenize the rest
-        faiss.write_index(dense, str(tmp / "dense.faiss"))
-        np.save(tmp / "sentences.npy", sentence_vectors.astype(np.float32), allow_pickle=False)
+        # Serialised in memory and written by us, so a full disk is an OSError naming ENOSPC
+        # (faiss reports write errors as RuntimeError, numpy without an errno).
+        _write_bytes(tmp / "dense.faiss", faiss.serialize_index(dense).tobytes())
+        buffer = io.BytesIO()
+        np.save(buffer, sentence_vectors.astype(np.float32), allow_pickle=False)
+        _write_bytes(tmp / "sentences.npy", buffer.getbuffer())
         lexical.save(tmp)
         manifest = dict(manifest)
         manifest["timings"] = {k: round(v, 3) for k, v in timings.items()}
@@ -219,14 +224,40 @@ def _publish(directory: Path, generation: str) -> None:
     """Point CURRENT at ``generation`` atomically, then drop all but the previous generation."""
     previous = _current_generation(directory)
     pointer = directory / f".{CURRENT}.tmp-{os.getpid()}"
-    _write_bytes(pointer, (generation + "\n").encode("ascii"))
-    _fsync(pointer)
-    os.replace(pointer, directory / CURRENT)
+    try:
+        _write_bytes(pointer, (generation + "\n").encode("ascii"))
+        _fsync(pointer)
+        os.replace(pointer, directory / CURRENT)
+    except BaseException:
+        pointer.unlink(missing_ok=True)
+        raise
     _fsync_dir(directory)
-    keep = {generation, previous}
+    # Drop what no reader can be using: unfinished builds, and generations older than the one
+    # just replaced. If that one is unknown (a damaged pointer), keep them all: deleting a
+    # generation nobody can place would lose someone's index.
     for entry in directory.iterdir():
-        if entry.is_dir() and (entry.name.startswith("gen-") or entry.name.startswith(".tmp-gen-")) and entry.name not in keep:
+        if not entry.is_dir() or entry.name in (generation, previous):
+            continue
+        stale_tmp = entry.name.startswith(".tmp-gen-") and not _owned_by_live_build(entry.name)
+        if stale_tmp or (previous is not None and entry.name.startswith("gen-")):
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _owned_by_live_build(name: str) -> bool:
+    """A ``.tmp-gen-<stamp>-<pid>-<rand>`` folder whose builder process is still running."""
+    try:
+        pid = int(name.split("-")[-2])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @contextlib.contextmanager
@@ -258,7 +289,7 @@ def _write_jsonl(path: Path, rows: Any) -> None:
             handle.write("\n")
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
+def _write_bytes(path: Path, data: bytes | memoryview) -> None:
     with open(path, "wb") as handle:
         handle.write(data)
 
@@ -296,9 +327,11 @@ def _current_generation(directory: Path) -> str | None:
 
 
 def index_exists(directory: Path) -> bool:
-    """True when ``directory`` holds a published index (it may still be stale or damaged)."""
-    name = _current_generation(Path(directory))
-    return bool(name) and (Path(directory) / name / MANIFEST).is_file()  # type: ignore[operator]
+    """True when ``directory`` holds an index or the remains of one (it may be stale or damaged)."""
+    directory = Path(directory)
+    if (directory / CURRENT).exists():
+        return True
+    return directory.is_dir() and any(e.name.startswith("gen-") for e in directory.iterdir() if e.is_dir())
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -310,6 +343,8 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 def _read_manifest_at(directory: Path, name: str | None) -> dict[str, Any]:
     hint = f"Rebuild it with: factcheck index --index {directory}"
     if name is None:
+        if index_exists(directory):
+            raise IndexCorruptError(f"Index at {directory} has a missing or damaged {CURRENT} pointer. {hint}")
         raise IndexNotFoundError(f"No index at {directory}. Build one with: factcheck index --index {directory}")
     path = directory / name / MANIFEST
     try:
@@ -340,15 +375,21 @@ def recorded_source(directory: Path) -> dict[str, str]:
     """Corpus folder and embedder an index was built from, read leniently from a damaged or
     older manifest (``{}`` when they cannot be known)."""
     directory = Path(directory)
-    name = _current_generation(directory)
-    if name is None:
-        return {}
-    try:
-        data = json.loads((directory / name / MANIFEST).read_text(encoding="utf-8"))
-        found = {"corpus_dir": data["corpus"]["dir"], "embedder": data["embedder"]["name"]}
-    except (OSError, ValueError, TypeError, KeyError):
-        return {}
-    return {k: v for k, v in found.items() if isinstance(v, str) and v}
+    names = [_current_generation(directory)]
+    if directory.is_dir():  # a damaged pointer: the newest generation that says where it came from
+        names += sorted((e.name for e in directory.iterdir() if e.name.startswith("gen-")), reverse=True)
+    for name in names:
+        if not name:
+            continue
+        try:
+            data = json.loads((directory / name / MANIFEST).read_text(encoding="utf-8"))
+            found = {"corpus_dir": data["corpus"]["dir"], "embedder": data["embedder"]["name"]}
+        except (OSError, ValueError, TypeError, KeyError):
+            continue
+        found = {k: v for k, v in found.items() if isinstance(v, str) and v}
+        if "corpus_dir" in found:
+            return found
+    return {}
 
 
 def load_index(directory: Path, verify: bool = True) -> Index:

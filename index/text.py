@@ -182,11 +182,29 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
     yield from _trimmed(text, pos, end)
 
 
+# A "sentence" longer than this (a table, a list without full stops) is cut at its last clause
+# mark or space before the limit: a quote stays readable and claim parsing stays linear.
+MAX_SENTENCE_CHARS = 300
+_SOFT_BREAK = re.compile(r"[，,、：:\s]")
+
+
 def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = start + MAX_SENTENCE_CHARS
+        breaks = [m.end() for m in _SOFT_BREAK.finditer(text, start + MAX_SENTENCE_CHARS // 2, cut)]
+        cut = breaks[-1] if breaks else cut
+        piece_end = cut
+        while piece_end > start and text[piece_end - 1].isspace():
+            piece_end -= 1
+        if piece_end > start:
+            yield start, piece_end
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
     if end > start:
         yield start, end
 

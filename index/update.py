@@ -20,6 +20,7 @@ import numpy as np
 from .chunks import Chunk, Sentence, chunk_documents
 from .claims import Claim, extract_claims
 from .corpus import SUFFIXES, CorpusError, Document, read_document, read_metadata
+from .errors import IndexCorruptError
 from .embedders import Embedder, load_embedder
 from .lexical import LexicalIndex
 from .store import (
@@ -90,26 +91,30 @@ def add_documents(directory: Path, paths: Iterable[Path | str], names: Iterable[
             if doc.sha256 in known_hashes:
                 report.skipped.append(f"{source.name}: same content as {known_hashes[doc.sha256]}, already indexed")
                 continue
-            if target.exists() or doc.doc_id in index.documents:
+            planned = {t.name for _, t, _ in plan} | {d.doc_id for _, _, d in plan}
+            if target.exists() or doc.doc_id in index.documents or target.name in planned or doc.doc_id in planned:
                 report.skipped.append(f"{name}: a document with this name is already in the corpus")
                 continue
             known_hashes[doc.sha256] = doc.doc_id
             plan.append((source, target, doc))
         if not plan:
             return index, report
-        for source, target, _ in plan:
-            tmp = target.with_name(f".{target.name}.adding")
-            shutil.copyfile(source, tmp)
-            tmp.replace(target)
         new_docs = [Document(**{**d.__dict__, "path": str(t)}) for _, t, d in plan]
         if embedder is None or embedder.name != index.embedder_name:
             embedder = load_embedder(index.embedder_name)
+        copied: list[Path] = []
         try:
+            for source, target, _ in plan:
+                tmp = target.with_name(f".{target.name}.adding")
+                copied.append(tmp)
+                shutil.copyfile(source, tmp)
+                tmp.replace(target)
+                copied.append(target)
             index = _rewrite(directory, index, keep=lambda doc_id: True, new_docs=new_docs, embedder=embedder,
                              report=report, progress=progress)
         except BaseException:
-            for _, target, _ in plan:  # the corpus must not hold files the index does not
-                target.unlink(missing_ok=True)
+            for path in copied:  # the corpus must not hold files the index does not
+                path.unlink(missing_ok=True)
             raise
         report.added = [d.doc_id for d in new_docs]
         return index, report
@@ -135,7 +140,12 @@ def remove_documents(directory: Path, doc_ids: Iterable[str]) -> tuple[Index, Up
         for doc_id in wanted:
             path = Path(index.documents[doc_id].path)
             if path.exists() and path.parent.resolve() == corpus_dir.resolve():
-                dest = trash / f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}"
+                stamp = time.strftime("%Y%m%d-%H%M%S")
+                dest = trash / f"{path.name}.{stamp}"
+                n = 1
+                while dest.exists():
+                    dest = trash / f"{path.name}.{stamp}-{n}"
+                    n += 1
                 path.replace(dest)
                 moved.append((dest, path))
         try:
@@ -165,7 +175,7 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
              report: UpdateReport, progress: bool) -> Index:
     started = time.perf_counter()
     gen = directory / _generation_name(directory)
-    old_tokens = _read_jsonl_lists(gen / "tokens.jsonl")
+    old_tokens = _read_jsonl_lists(gen / "tokens.jsonl", len(index.chunks))
     chunk_map: dict[int, int] = {}
     sentence_map: dict[int, int] = {}
     chunks: list[Chunk] = []
@@ -228,10 +238,17 @@ def _generation_name(directory: Path) -> str:
     return (directory / "CURRENT").read_text(encoding="ascii").strip()
 
 
-def _read_jsonl_lists(path: Path) -> list[list[str]]:
+def _read_jsonl_lists(path: Path, expected: int) -> list[list[str]]:
+    hint = "rebuild the index with factcheck index before updating it"
     if not path.exists():
-        raise CorpusError(f"{path} is missing: rebuild the index with factcheck index before updating it.")
-    return [list(row) for row in _read_jsonl(path)]
+        raise IndexCorruptError(f"{path} is missing: {hint}.")
+    try:
+        rows = [list(row) for row in _read_jsonl(path)]
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexCorruptError(f"{path} cannot be read ({exc}): {hint}.") from None
+    if len(rows) != expected or not all(isinstance(t, str) for row in rows for t in row):
+        raise IndexCorruptError(f"{path} does not match the index's chunks: {hint}.")
+    return rows
 
 
 __all__ = ["REMOVED_DIR", "UpdateReport", "add_documents", "remove_documents", "safe_target"]

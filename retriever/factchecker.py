@@ -13,7 +13,7 @@ import numpy as np
 from index.claims import QUANTITIES
 from index.config import Settings
 from index.embedders import Embedder, load_embedder
-from index.errors import FactCheckError
+from index.errors import FactCheckError, IndexStaleError
 from index.store import Index, ensure_index, index_exists, read_manifest
 from index.text import content_tokens, has_cjk, normalise
 
@@ -136,6 +136,17 @@ class FactChecker:
         index, status = ensure_index(settings, corpus, embedder, model, rebuild=rebuild, progress=progress)
         if model.name != index.embedder_name:
             model = load_embedder(index.embedder_name, settings.threads)
+        if model.dim != index.dim:
+            # vectors of another size under the same name: an index from another model version
+            reason = f"its vectors are {index.dim}-d but {model.name} makes {model.dim}-d vectors"
+            if not rebuild:
+                raise IndexStaleError(f"Index at {index.directory} is out of date: {reason}. "
+                                      f"Rebuild it with: factcheck index --index {index.directory}")
+            from index.store import build_index
+
+            rebuild_settings = settings.with_(corpus_dir=index.manifest["corpus"]["dir"], embedder=model.name)
+            index, _ = build_index(rebuild_settings, model, progress)
+            status = f"rebuilt: {reason}"
         return cls(index, model, settings.with_(embedder=index.embedder_name), status=status)
 
     def search(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:

@@ -97,9 +97,11 @@ class HybridSearcher:
     def __init__(self, index: "Index", embedder: "Embedder", lexical_weight: float = 0.7, candidates: int = 50,
                  sentence_weight: float = 0.3) -> None:
         if embedder.name != index.embedder_name or embedder.dim != index.dim:
-            raise ValueError(
+            from index.errors import IndexStaleError
+
+            raise IndexStaleError(
                 f"index was built with {index.embedder_name} ({index.dim}-d), "
-                f"not {embedder.name} ({embedder.dim}-d)"
+                f"not {embedder.name} ({embedder.dim}-d); rebuild it with factcheck index"
             )
         self.index = index
         self.embedder = embedder

@@ -411,16 +411,17 @@ SITE_HOOK = textwrap.dedent('''
             return _mkdir(path, *a, **k)
 
         os.replace, os.mkdir = replace, mkdir
-    elif _mode == "faiss-enospc":
-        import faiss
+    elif _mode == "dense-enospc":
+        import index.store as _store
 
-        def write_index(index, path, *a):
-            raise RuntimeError(
-                "Error in void faiss::write_index(const Index*, IOWriter*, int) at "
-                "/project/faiss/impl/index_write.cpp:499: Error: 'ret == (size * 4)' failed: write error in "
-                f"{path}: 4051 != 20480 (No space left on device)")
+        _real_write = _store._write_bytes
 
-        faiss.write_index = write_index
+        def _write_bytes(path, data):
+            if os.path.basename(os.fspath(path)) == "dense.faiss":
+                raise OSError(errno.ENOSPC, "No space left on device", os.fspath(path))
+            return _real_write(path, data)
+
+        _store._write_bytes = _write_bytes
 ''')
 
 
@@ -473,24 +474,16 @@ def _inject_disk_full(where: str, monkeypatch) -> None:  # type: ignore[no-untyp
     """Make one write of a build fail as a full disk does, after writing part of its file."""
     import faiss
 
-    if where == "np.save sentences.npy":
-        def save(file, arr, *args, **kwargs):  # type: ignore[no-untyped-def]
-            Path(file).write_bytes(b"\x93NUMPY\x01\x00" + b"\x00" * 32)
-            raise _enospc(file)
-        monkeypatch.setattr(np, "save", save)
-    elif where == "faiss.write_index (OSError)":
-        def write_index(index, path, *args):  # type: ignore[no-untyped-def]
-            Path(path).write_bytes(b"IxFI" + b"\x00" * 64)
-            raise _enospc(path)
-        monkeypatch.setattr(faiss, "write_index", write_index)
-    elif where == "faiss.write_index (RuntimeError, as faiss reports ENOSPC)":
-        def write_index(index, path, *args):  # type: ignore[no-untyped-def]
-            Path(path).write_bytes(b"IxFI" + b"\x00" * 64)
-            raise RuntimeError(
-                "Error in void faiss::write_index(const Index*, IOWriter*, int) at "
-                "/project/faiss/impl/index_write.cpp:499: Error: 'ret == (size * 4)' failed: write error in "
-                f"{path}: 4051 != 20480 (No space left on device)")
-        monkeypatch.setattr(faiss, "write_index", write_index)
+    if where in ("dense.faiss", "sentences.npy"):
+        # the store serialises FAISS and numpy arrays in memory and writes the bytes itself
+        real_bytes = store_module._write_bytes
+
+        def write_array(path, data):  # type: ignore[no-untyped-def]
+            if Path(path).name == where:
+                Path(path).write_bytes(bytes(data)[: len(data) // 3])
+                raise _enospc(path)
+            return real_bytes(path, data)
+        monkeypatch.setattr(store_module, "_write_bytes", write_array)
     elif where in ("claims.jsonl", "documents.jsonl"):
         real = store_module._write_jsonl
 
@@ -518,8 +511,7 @@ def _inject_disk_full(where: str, monkeypatch) -> None:  # type: ignore[no-untyp
         raise AssertionError(where)
 
 
-DISK_FULL_POINTS = ["documents.jsonl", "claims.jsonl", "faiss.write_index (OSError)",
-                    "faiss.write_index (RuntimeError, as faiss reports ENOSPC)", "np.save sentences.npy",
+DISK_FULL_POINTS = ["documents.jsonl", "claims.jsonl", "dense.faiss", "sentences.npy",
                     "manifest.json", "CURRENT pointer", "fsync (EIO)"]
 
 
@@ -540,7 +532,7 @@ def test_c_disk_full_during_a_build(small, monkeypatch, use_embedder, where):
         entry["outcome"] = f"survived: IndexWriteError — {message[:80]}…"
 
 
-@pytest.mark.parametrize("where", ["np.save sentences.npy", "faiss.write_index (RuntimeError, as faiss reports ENOSPC)"])
+@pytest.mark.parametrize("where", ["sentences.npy", "dense.faiss"])
 def test_c_disk_full_during_a_rebuild_on_load(small, monkeypatch, where):
     # the index is stale, FactChecker.load rebuilds it, the disk is full: a clear error,
     # and the stale index is still there for `rebuild=False` readers
@@ -563,7 +555,7 @@ def test_c_disk_full_during_a_rebuild_on_load(small, monkeypatch, where):
         entry["outcome"] = "survived: IndexWriteError; old generation intact (stale, as it should say)"
 
 
-@pytest.mark.parametrize("where", ["np.save sentences.npy", "copying the second added file"])
+@pytest.mark.parametrize("where", ["sentences.npy", "copying the second added file"])
 def test_c_disk_full_during_an_add(small, monkeypatch, tmp_path, where):
     settings, directory, corpus = small
     with fault(f"(c) disk full during `add` ({where})", "IndexWriteError; corpus and index as before") as entry:
@@ -596,14 +588,14 @@ def test_c_disk_full_during_an_add(small, monkeypatch, tmp_path, where):
         entry["outcome"] = "survived: IndexWriteError; corpus and index unchanged"
 
 
-def test_c_disk_full_cli_faiss_enospc(small, site_hook, factcheck_exe):
-    # What a user sees when the disk fills while faiss writes dense.faiss.
+def test_c_disk_full_cli_dense_enospc(small, site_hook, factcheck_exe):
+    # What a user sees when the disk fills while the dense vectors are written.
     settings, directory, corpus = small
-    with fault("(c) disk full under faiss, CLI `factcheck index`", "exit 2, one clear line, no traceback") as entry:
+    with fault("(c) disk full writing dense.faiss, CLI `factcheck index`", "exit 2, one clear line, no traceback") as entry:
         current, generation = _current(directory), _snapshot(directory / _current(directory))
         result = run_cli(factcheck_exe, "index", "--corpus", str(corpus), "--index", str(directory), env_extra={
             "PYTHONPATH": os.pathsep.join(filter(None, [str(site_hook), os.environ.get("PYTHONPATH", "")])),
-            "FACTCHECK_TEST_FAULT": "faiss-enospc"})
+            "FACTCHECK_TEST_FAULT": "dense-enospc"})
         line = assert_clean_cli_error(result)
         assert "No space left" in line or "space" in line
         assert_previous_index_intact(directory, current, generation)

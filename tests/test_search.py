@@ -143,9 +143,11 @@ def test_searcher_refuses_an_embedder_the_index_was_not_built_with(seeds_index):
         name = "e5-small"
         dim = 384
 
-    with pytest.raises(ValueError) as info:
+    from index.errors import IndexStaleError
+
+    with pytest.raises(IndexStaleError) as info:  # a FactCheckError: the CLI shows it as one line
         HybridSearcher(seeds_index, Other())
-    assert "use-m" in str(info.value)
+    assert "use-m" in str(info.value) and "factcheck index" in str(info.value)
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t", "\x00\x01"])
