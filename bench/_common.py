@@ -415,11 +415,13 @@ def _frame_parts(frame: str) -> tuple[str, str, str]:
     return name, path, line
 
 
-def collapsed_profile(path: Path, top: int = 15, only: str | None = None) -> dict[str, Any]:
+def collapsed_profile(path: Path, top: int = 15, only: str | None = None, keep=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Inclusive and self sample shares per function from a py-spy collapsed-stack file.
 
     Functions are keyed by ``name (file)``; the hot line reported is the line of that function
-    seen in most samples. ``only`` keeps functions whose file contains that substring.
+    seen in most samples. ``only`` keeps functions whose file contains that substring; ``keep``
+    (a predicate over a stack's list of ``name (file)`` keys) keeps only some samples, and
+    shares are then of those samples.
     """
     from collections import Counter, defaultdict
 
@@ -435,12 +437,13 @@ def collapsed_profile(path: Path, top: int = 15, only: str | None = None) -> dic
         n = int(count)
         total += n
         frames = stack.split(";")
+        parts = [_frame_parts(fr) for fr in frames]
+        keyed = [f"{name} ({file})" if file else name for name, file, _ in parts]
+        if keep is not None and not keep(keyed):
+            total -= n
+            continue
         seen = set()
-        keyed = []
-        for fr in frames:
-            name, file, line = _frame_parts(fr)
-            key = f"{name} ({file})" if file else name
-            keyed.append(key)
+        for key, (_, _, line) in zip(keyed, parts):
             lines[key][line] += n
             if key not in seen:
                 inclusive[key] += n
@@ -503,3 +506,25 @@ def retry_if_stale(fn, *args, attempts: int = 3, **kwargs):  # type: ignore[no-u
             continue
         return out, rebuilds
     raise AssertionError("unreachable")
+
+
+def profile_tables(report: Report, prof: dict, title: str, phases=None, top: int = 12) -> None:  # type: ignore[no-untyped-def]
+    total = prof["total_samples"]
+    if phases:
+        rows, rest = [], 0.0
+        remaining = list(prof["stacks"])
+        for label, pred in phases:
+            hit = [x for x in remaining if pred(x[0])]
+            remaining = [x for x in remaining if not pred(x[0])]
+            share = sum(n for _, n in hit) / total
+            rows.append([label, f"{100 * share:.1f}%"])
+        rows.append(["other", f"{100 * sum(n for _, n in remaining) / total:.1f}%"])
+        report.table(f"{title}: where the samples fall ({total} samples)", ["phase", "share of samples"], rows)
+    generic = ("<module>", "_find_and_load", "_load_unlocked", "exec_module", "_call_with_frames_removed", "main",
+               "_ask", "<lambda>", "_handle_fromlist", "_gcd_import", "import_module", "timed", "worker_", "run_path",
+               "_run_module_code", "_run_code", "_run_module_as_main")
+    rows = [[r["function"], r["where"], f"{100 * r['share']:.1f}%"] for r in prof["inclusive"]
+            if not r["function"].startswith(generic)][:top]
+    report.table(f"{title}: top functions, inclusive", ["function", "file:hot line", "share"], rows)
+    rows = [[r["function"], r["where"], f"{100 * r['share']:.1f}%"] for r in prof["self"]][:top]
+    report.table(f"{title}: top functions, self time", ["function", "file:hot line", "share"], rows)

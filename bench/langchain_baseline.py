@@ -111,15 +111,45 @@ def worker_build(side: str, index_dir: Path) -> None:
                 "embedded": c["chunks"] + c["sentences"], "mem": C.mem_mb()})
 
 
+def worker_loop(side: str, seconds: float) -> None:
+    """Warm queries in a loop (what py-spy samples): ours (FactChecker.search) or LangChain."""
+    from index.config import Settings
+    from retriever import FactChecker
+    from retriever.evaluation import load_gold
+
+    fc = FactChecker.load(index_dir=C.SEEDS_INDEX, settings=Settings(threads=THREADS), rebuild=False)
+    gold = load_gold()
+    if side == "langchain":
+        from langchain_community.vectorstores import FAISS
+
+        store = FAISS.from_documents(_lc_documents(), _lc_embeddings(fc.embedder))
+        call = lambda q: store.similarity_search(q, k=5)  # noqa: E731
+    else:
+        call = lambda q: fc.search(q, k=5)  # noqa: E731
+    for g in gold:
+        call(g.question)
+    end = time.perf_counter() + seconds
+    n = 0
+    while time.perf_counter() < end:
+        for g in gold:
+            call(g.question)
+            n += 1
+    C.emit({"queries": n})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1 build per side, 1 timed pass")
     parser.add_argument("--reps", type=int, default=None, help="timed passes over the gold questions (default 5; quick 1)")
     parser.add_argument("--builds", type=int, default=None, help="fresh-process builds per side (default 3; quick 1)")
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
-    parser.add_argument("--worker", choices=("langchain", "ours"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=("langchain", "ours", "loop-ours", "loop-langchain"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-profile", action="store_true", help="never profile with py-spy")
+    parser.add_argument("--seconds", type=float, default=20, help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker in ("loop-ours", "loop-langchain"):
+        return worker_loop(args.worker[5:], args.seconds)
     if args.worker:
         return worker_build(args.worker, args.index)
     reps = args.reps or (1 if args.quick else 5)
@@ -198,9 +228,11 @@ def main() -> None:
             fn(g.question)
     times: dict[str, list[float]] = {k: [] for k in calls}
     perf = time.perf_counter
-    for _ in range(reps):
-        for g in gold:
-            for name, fn in calls.items():
+    order = list(calls.items())
+    for r in range(reps):
+        for i, g in enumerate(gold):
+            shift = (i + r) % len(order)  # rotate which call goes first, so none always runs right after ask
+            for name, fn in order[shift:] + order[:shift]:
                 t = perf()
                 fn(g.question)
                 times[name].append(perf() - t)
@@ -272,6 +304,27 @@ def main() -> None:
     ask_p50 = C.summary_ms(times["ours FactChecker.ask"])["p50"]
     report.target("LangChain FAISS.similarity_search p50 / ours FactChecker.ask p50", base["p50"] / ask_p50, TARGET_RATIO, "×",
                   lower_is_better=False, note="ask also checks claims and composes a cited answer")
+    if not all(t["met"] for t in report.targets) and not args.no_profile and C.pyspy_available():
+        print("profiling with py-spy …", flush=True)
+        for side in ("ours", "langchain"):
+            out = C.pyspy_record([sys.executable, str(me), "--worker", f"loop-{side}", "--seconds", "20"],
+                                 C.CACHE_DIR / "profiles" / f"langchain-loop-{side}.txt", rate=250, env=C.thread_env(THREADS))
+            whole = C.collapsed_profile(out, top=1)
+            skip = ("FactChecker.load", "VectorStore.from_documents", "FAISS.from_documents", "_lc_documents", "_find_and_load",
+                    "USE._model", "USE._tokenizer", "Tokenizer.initialize")  # set-up and lazy loads, not queries
+            in_loop = lambda st: (any(k.startswith("worker_loop") for k in st)  # noqa: E731
+                                  and not any(k.startswith(skip) for k in st))
+            prof = C.collapsed_profile(out, top=60, keep=in_loop)
+            share = prof["total_samples"] / max(1, whole["total_samples"])
+            label = "ours: FactChecker.search" if side == "ours" else "LangChain: similarity_search"
+            generic = ("worker_loop", "<lambda>", "main", "<module>")
+            report.table(f"py-spy, warm loop of {label} ({prof['total_samples']} samples in the timed loop, {100 * share:.0f}% "
+                         "of the process): top functions, inclusive", ["function", "file:hot line", "share of loop"],
+                         [[r["function"], r["where"], f"{100 * r['share']:.1f}%"] for r in prof["inclusive"]
+                          if not r["function"].startswith(generic)][:16])
+            report.table(f"py-spy, {label}: top functions, self time", ["function", "file:hot line", "share of loop"],
+                         [[r["function"], r["where"], f"{100 * r['share']:.1f}%"] for r in prof["self"]][:12])
+            report.note(f"raw py-spy samples: {out.relative_to(C.ROOT)}")
     report.condition("seeds index", f"bench/.cache/index-seeds ({status})")
     report.condition("build ratio", f"ours / LangChain build time = {build_ratio:.2f}× (ours embeds chunks and sentences)")
     report.finish()

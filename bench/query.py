@@ -313,28 +313,6 @@ COLD_PHASES = (
 )
 
 
-def profile_tables(report: C.Report, prof: dict, title: str, phases=None, top: int = 12) -> None:  # type: ignore[no-untyped-def]
-    total = prof["total_samples"]
-    if phases:
-        rows, rest = [], 0.0
-        remaining = list(prof["stacks"])
-        for label, pred in phases:
-            hit = [x for x in remaining if pred(x[0])]
-            remaining = [x for x in remaining if not pred(x[0])]
-            share = sum(n for _, n in hit) / total
-            rows.append([label, f"{100 * share:.1f}%"])
-        rows.append(["other", f"{100 * sum(n for _, n in remaining) / total:.1f}%"])
-        report.table(f"{title}: where the samples fall ({total} samples)", ["phase", "share of samples"], rows)
-    generic = ("<module>", "_find_and_load", "_load_unlocked", "exec_module", "_call_with_frames_removed", "main",
-               "_ask", "<lambda>", "_handle_fromlist", "_gcd_import", "import_module", "timed", "worker_", "run_path",
-               "_run_module_code", "_run_code", "_run_module_as_main")
-    rows = [[r["function"], r["where"], f"{100 * r['share']:.1f}%"] for r in prof["inclusive"]
-            if not r["function"].startswith(generic)][:top]
-    report.table(f"{title}: top functions, inclusive", ["function", "file:hot line", "share"], rows)
-    rows = [[r["function"], r["where"], f"{100 * r['share']:.1f}%"] for r in prof["self"]][:top]
-    report.table(f"{title}: top functions, self time", ["function", "file:hot line", "share"], rows)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1 timed pass, 3 cold runs")
@@ -498,15 +476,14 @@ def main() -> None:
             out = C.pyspy_record([str(C.FACTCHECK), "ask", QUESTION, *index_args], prof_dir / "query-cold-ask.txt",
                                  rate=500, env=env)
             prof = C.collapsed_profile(out, top=40)
-            profile_tables(report, prof, "py-spy, cold `factcheck ask`", COLD_PHASES)
+            C.profile_tables(report, prof, "py-spy, cold `factcheck ask`", COLD_PHASES)
             report.note(f"raw py-spy samples of the cold ask: {out.relative_to(C.ROOT)}")
         if ask_all["p50"] > TARGET_WARM_P50 or ask_all["p95"] > TARGET_WARM_P95 or args.profile:
             out = prof_dir / "query-warm-ask.txt"
             C.pyspy_record([sys.executable, str(me), "--worker", "warm-loop", "--seconds", "15", "--threads", str(THREADS)],
                            out, rate=200, env=env)
-            prof = C.collapsed_profile(out, top=40)
-            # keep only samples inside the timed loop
-            profile_tables(report, prof, "py-spy, warm asks (loop incl. its start-up)")
+            prof = C.collapsed_profile(out, top=40, keep=lambda st: any(k.startswith("FactChecker.ask") for k in st))
+            C.profile_tables(report, prof, "py-spy, warm FactChecker.ask (samples inside ask)")
     report.finish()
 
 

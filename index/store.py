@@ -7,7 +7,7 @@ Layout of ``index_dir``::
         manifest.json  format, embedder, chunker, corpus hashes, counts, file checksums
         documents.jsonl chunks.jsonl sentences.jsonl claims.jsonl tokens.jsonl
         dense.faiss    chunk vectors (inner product on unit vectors = cosine)
-        sentences.npy  sentence vectors, for picking the sentences an answer quotes
+        sentences.npy  sentence vectors (float16, memory-mapped), for the sentences an answer quotes
         bm25/ idf.json the lexical index
 
 A build writes a new generation beside the old one and then swaps ``CURRENT``
@@ -42,7 +42,7 @@ from .text import tokenize
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 NORMALISER = "opencc-t2s+halfwidth+lower+jieba-0.42"
@@ -115,7 +115,7 @@ def build_index(
     texts = [c.text for c in chunks] + [s.text for s in sentences]
     with _progress_bar(len(texts), f"embedding with {embedder.name}", progress) as tick:
         vectors = embedder.embed_passages(texts, progress=tick)
-    chunk_vectors, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks):]
+    chunk_vectors, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks):].astype(np.float16)
     timings["embed"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -200,7 +200,8 @@ def _write_generation(directory: Path, manifest: dict[str, Any], documents: list
         # (faiss reports write errors as RuntimeError, numpy without an errno).
         _write_bytes(tmp / "dense.faiss", faiss.serialize_index(dense).tobytes())
         buffer = io.BytesIO()
-        np.save(buffer, sentence_vectors.astype(np.float32), allow_pickle=False)
+        # float16 halves the largest file (4 sentences per chunk); cosines move by ~1e-3
+        np.save(buffer, np.asarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
         _write_bytes(tmp / "sentences.npy", buffer.getbuffer())
         lexical.save(tmp)
         manifest = dict(manifest)
@@ -430,7 +431,8 @@ def _load_generation(directory: Path, name: str | None, verify: bool) -> Index:
         sentences = [Sentence(**r) for r in _read_jsonl(gen / "sentences.jsonl")]
         claims = [Claim.from_dict(r) for r in _read_jsonl(gen / "claims.jsonl")]
         dense = faiss.read_index(str(gen / "dense.faiss"))
-        sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False)
+        # memory-mapped: an answer reads a few dozen rows, not the whole matrix
+        sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
         lexical = LexicalIndex.load(gen)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"Index at {directory} cannot be read ({type(exc).__name__}: {exc}). {hint}") from None

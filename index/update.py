@@ -207,7 +207,7 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
             vectors = embedder.embed_passages(texts, progress=tick)
         report.embedded = len(texts)
         chunk_vectors = np.vstack([chunk_vectors, vectors[:len(new_chunks)]])
-        sentence_vectors = np.vstack([sentence_vectors, vectors[len(new_chunks):]])
+        sentence_vectors = np.vstack([sentence_vectors, vectors[len(new_chunks):]]).astype(np.float16)
         by_doc: dict[str, list[tuple[int, int, int, str]]] = {}
         for s in new_sentences:
             by_doc.setdefault(s.doc_id, []).append((s.sentence_id, s.start, s.end, s.text))
