@@ -11,6 +11,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 
 
+def cache_dir() -> Path:
+    """Where derived, rebuildable files live: ``$FACTCHECK_CACHE``, else ``~/.cache/factcheck``."""
+    env = os.environ.get("FACTCHECK_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "factcheck"
+
+
 def default_index_dir() -> Path:
     """`$FACTCHECK_INDEX_DIR`, else `.factcheck/index` inside the project."""
     env = os.environ.get("FACTCHECK_INDEX_DIR")

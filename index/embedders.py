@@ -21,6 +21,7 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
+from .config import cache_dir
 from .errors import EmbedderError
 
 DEFAULT_EMBEDDER = "use-m"
@@ -92,15 +93,6 @@ class UseEmbedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return _batched(self._encode, texts, self.dim, 64, None)
-
-
-def cache_dir() -> Path:
-    """Where derived, rebuildable files live: ``$FACTCHECK_CACHE``, else ``~/.cache/factcheck``."""
-    env = os.environ.get("FACTCHECK_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "factcheck"
 
 
 def _cached_use_tokenizer(model: object, version: str) -> None:

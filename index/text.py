@@ -130,10 +130,11 @@ def _small_dictionary(jieba) -> str:  # type: ignore[no-untyped-def]
     import tempfile
     from pathlib import Path
 
+    from .config import cache_dir
+
     source = Path(jieba.__file__).parent / "dict.txt"
     version = getattr(jieba, "__version__", "0")
-    base = Path(os.environ.get("FACTCHECK_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "factcheck")
-    target = base / f"jieba-{version}-min{DICT_MIN_FREQ}.txt"
+    target = cache_dir() / f"jieba-{version}-min{DICT_MIN_FREQ}.txt"
     if target.is_file():
         return str(target)
     kept = []
