@@ -402,8 +402,8 @@ def pyspy_record(cmd: Sequence[str], out: Path, rate: int = 250, env: dict[str, 
     if subprocesses:
         spy.append("--subprocesses")
     proc = subprocess.run([*spy, "--", *cmd], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    if not out.exists():
-        raise RuntimeError(f"py-spy failed: {proc.stderr[-2000:]}")
+    if not out.exists() or proc.returncode != 0 or "Traceback" in proc.stderr:
+        raise RuntimeError(f"profiled command failed ({proc.returncode}): {proc.stderr[-3000:]}")
     return out
 
 

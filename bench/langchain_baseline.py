@@ -307,8 +307,8 @@ def main() -> None:
     if not all(t["met"] for t in report.targets) and not args.no_profile and C.pyspy_available():
         print("profiling with py-spy …", flush=True)
         for side in ("ours", "langchain"):
-            out = C.pyspy_record([sys.executable, str(me), "--worker", f"loop-{side}", "--seconds", "20"],
-                                 C.CACHE_DIR / "profiles" / f"langchain-loop-{side}.txt", rate=250, env=C.thread_env(THREADS))
+            out, _ = C.retry_if_stale(C.pyspy_record, [sys.executable, str(me), "--worker", f"loop-{side}", "--seconds", "20"],
+                                      C.CACHE_DIR / "profiles" / f"langchain-loop-{side}.txt", rate=250, env=C.thread_env(THREADS))
             whole = C.collapsed_profile(out, top=1)
             skip = ("FactChecker.load", "VectorStore.from_documents", "FAISS.from_documents", "_lc_documents", "_find_and_load",
                     "USE._model", "USE._tokenizer", "Tokenizer.initialize")  # set-up and lazy loads, not queries

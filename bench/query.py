@@ -472,16 +472,15 @@ def main() -> None:
         print("profiling with py-spy …", flush=True)
         prof_dir = C.CACHE_DIR / "profiles"
         if cold_ask > TARGET_COLD or args.profile:
-            C.ensure_seeds_index()
-            out = C.pyspy_record([str(C.FACTCHECK), "ask", QUESTION, *index_args], prof_dir / "query-cold-ask.txt",
-                                 rate=500, env=env)
+            out, _ = C.retry_if_stale(C.pyspy_record, [str(C.FACTCHECK), "ask", QUESTION, *index_args],
+                                      prof_dir / "query-cold-ask.txt", rate=500, env=env)
             prof = C.collapsed_profile(out, top=40)
             C.profile_tables(report, prof, "py-spy, cold `factcheck ask`", COLD_PHASES)
             report.note(f"raw py-spy samples of the cold ask: {out.relative_to(C.ROOT)}")
         if ask_all["p50"] > TARGET_WARM_P50 or ask_all["p95"] > TARGET_WARM_P95 or args.profile:
             out = prof_dir / "query-warm-ask.txt"
-            C.pyspy_record([sys.executable, str(me), "--worker", "warm-loop", "--seconds", "15", "--threads", str(THREADS)],
-                           out, rate=200, env=env)
+            C.retry_if_stale(C.pyspy_record, [sys.executable, str(me), "--worker", "warm-loop", "--seconds", "15",
+                                              "--threads", str(THREADS)], out, rate=200, env=env)
             prof = C.collapsed_profile(out, top=40, keep=lambda st: any(k.startswith("FactChecker.ask") for k in st))
             C.profile_tables(report, prof, "py-spy, warm FactChecker.ask (samples inside ask)")
     report.finish()
