@@ -165,10 +165,16 @@ class HybridSearcher:
         chunk = rows @ vector
         if not self.sentence_weight:
             return chunk
-        best = np.empty_like(chunk)
-        for i, cid in enumerate(ids.tolist()):
-            sids = self.index.chunks[cid].sentence_ids
-            best[i] = float((self.index.sentence_vectors[list(sids)] @ vector).max()) if sids else chunk[i]
+        # Best sentence of each chunk in one matrix product: the pool's sentences side by side,
+        # then the maximum over each chunk's run of them.
+        runs = [self.index.chunks[cid].sentence_ids for cid in ids.tolist()]
+        flat = np.fromiter((sid for run in runs for sid in run), dtype=np.int64)
+        if not flat.size:
+            return chunk
+        sims = self.index.sentence_vectors[flat] @ vector
+        lengths = np.fromiter((len(run) for run in runs), dtype=np.int64, count=len(runs))
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        best = np.where(lengths > 0, np.maximum.reduceat(sims, np.minimum(starts, flat.size - 1)), chunk)
         return (1 - self.sentence_weight) * chunk + self.sentence_weight * best
 
     def passage(self, rank: int, chunk_id: int, score: float = 0.0, dense: float = 0.0, lexical: float = 0.0) -> Passage:
