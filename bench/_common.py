@@ -76,11 +76,12 @@ def argv_int(flag: str, default: int) -> int:
 
 
 def mem_mb() -> dict[str, float]:
-    """VmRSS and VmHWM (peak RSS) of this process, in MB."""
+    """VmRSS, VmHWM (peak RSS), RssAnon and RssFile (file-backed pages, e.g. memory-mapped
+    arrays: counted in RSS but clean and reclaimable) of this process, in MB."""
     out = {}
     with open("/proc/self/status") as handle:
         for line in handle:
-            if line.startswith(("VmRSS:", "VmHWM:")):
+            if line.startswith(("VmRSS:", "VmHWM:", "RssAnon:", "RssFile:")):
                 key, value = line.split(":", 1)
                 out[key] = int(value.split()[0]) / 1024
     return out

@@ -132,7 +132,11 @@ class HybridSearcher:
         depth = min(n, max(self.candidates, k))
         dense_ids = self._dense_top(query.vector, depth)
         lexical_all = self.index.lexical.scores(query.tokens)
-        lexical_ids = np.argsort(-lexical_all, kind="stable")[:depth]
+        if depth < n:  # the top ``depth`` without sorting every chunk's score
+            top = np.argpartition(-lexical_all, depth - 1)[:depth]
+            lexical_ids = top[np.lexsort((top, -lexical_all[top]))]
+        else:
+            lexical_ids = np.argsort(-lexical_all, kind="stable")
         lexical_ids = lexical_ids[lexical_all[lexical_ids] > 0]
 
         if mode == "dense":
