@@ -15,7 +15,7 @@ from index.config import Settings
 from index.embedders import Embedder, load_embedder
 from index.errors import FactCheckError, IndexStaleError
 from index.store import Index, ensure_index, index_exists, read_manifest
-from index.text import content_tokens, has_cjk, normalise
+from index.text import has_cjk, normalise
 
 from .answer import (
     NOT_FOUND,

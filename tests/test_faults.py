@@ -38,7 +38,6 @@ import pytest
 
 from index import (
     SEEDS_DIR,
-    CorpusError,
     FactCheckError,
     IndexCorruptError,
     IndexStaleError,
@@ -53,7 +52,6 @@ from index import store as store_module
 from index import update as update_module
 from index.config import PROJECT_ROOT
 from retriever import FactChecker
-from retriever import cli as cli_module
 
 SMALL_IDS = {"library", "harbor", "bridge"}
 LIBRARY_Q = "青山市图书馆藏书多少册？"
@@ -472,7 +470,6 @@ def _enospc(path=None) -> OSError:  # type: ignore[no-untyped-def]
 
 def _inject_disk_full(where: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Make one write of a build fail as a full disk does, after writing part of its file."""
-    import faiss
 
     if where in ("dense.faiss", "sentences.npy"):
         # the store serialises FAISS and numpy arrays in memory and writes the bytes itself
