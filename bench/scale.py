@@ -266,6 +266,8 @@ def queries() -> tuple[list, "object", list[list[str]]]:  # type: ignore[no-unty
         embedder = load_embedder("use-m", 1)
         vectors = np.vstack([embedder.embed_queries([fold(g.question)]) for g in gold]).astype(np.float32)
         tokens = [tokenize(g.question) for g in gold]
+        for old in CACHE.glob("queries-*.pkl"):  # keyed by code version: older ones are dead
+            old.unlink()
         path.write_bytes(pickle.dumps((vectors, tokens)))
     return gold, vectors, tokens
 
@@ -282,6 +284,8 @@ def chunk_tokens(size: str, chunks: list[str]) -> list[list[str]]:
             return cached["tokens"][: len(chunks)]
     tokens = [tokenize(c) for c in chunks]
     if size == max(SIZES, key=lambda k: SIZES[k]) or not path.exists():
+        for old in CACHE.glob("tokens-*.pkl"):
+            old.unlink()
         path.write_bytes(pickle.dumps({"texts_head": chunks[:50], "tokens": tokens}))
     return tokens
 
@@ -887,6 +891,8 @@ def main() -> None:
                      [[r["function"], r["where"], f"{100 * r['share']:.1f}%"] for r in prof["self"][:15]])
         report.note(f"raw py-spy samples: {out.relative_to(C.ROOT)}")
     report.finish()
+    for label in labels:  # the index-layer files are only needed for the load test; the project's indexes stay
+        shutil.rmtree(CACHE / f"layer-{label}", ignore_errors=True)
 
 
 def recommend(layer: dict, labels: list[str]) -> list[str]:
