@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass
-from datetime import date
 from typing import Iterable, Sequence
 
 from .text import fold
@@ -707,11 +706,3 @@ def extract_claims(doc_id: str, sentences: Iterable[tuple[int, int, int, str]], 
 
 def quantity_def(quantity_id: str) -> QuantityDef | None:
     return _BY_ID.get(quantity_id)
-
-
-def today_label(article_date: str | None) -> str:
-    """The article date as a label (for messages)."""
-    try:
-        return date.fromisoformat(str(article_date)[:10]).isoformat() if article_date else ""
-    except ValueError:
-        return ""

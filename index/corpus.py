@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError
-from .text import detect_script, fold, is_probably_text
+from .text import detect_script, fold, is_probably_text, trim_span
 
 log = logging.getLogger(__name__)
 
@@ -186,15 +186,7 @@ def content_spans(text: str) -> tuple[tuple[int, int], ...]:
         else:
             open_block[1] = end
             blocks[-1] = (open_block[0], end)
-    return tuple(_trim(text, s, e) for s, e in blocks)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    return tuple(trim_span(text, s, e) for s, e in blocks)
 
 
 def read_document(path: Path, metadata: dict[str, object] | None = None, doc_id: str | None = None) -> Document:

@@ -189,11 +189,17 @@ MAX_SENTENCE_CHARS = 300
 _SOFT_BREAK = re.compile(r"[，,、：:\s]")
 
 
-def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` without the whitespace at either end of ``text[start:end]``."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    return start, end
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    start, end = trim_span(text, start, end)
     while end - start > MAX_SENTENCE_CHARS:
         cut = start + MAX_SENTENCE_CHARS
         breaks = [m.end() for m in _SOFT_BREAK.finditer(text, start + MAX_SENTENCE_CHARS // 2, cut)]

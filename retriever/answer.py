@@ -219,10 +219,6 @@ def compose_answer(index: "Index", query: Query, passages: list[Passage], policy
     return Answer(query.text, text, verdict, citations, passages)
 
 
-def _doc_label(source: dict[str, Any]) -> str:
-    return f"{source.get('doc_id', '')} ({source.get('date') or 'undated'})"
-
-
 def compose_checked_answer(index: "Index", query: Query, result: "CheckResult", scored: list[ScoredSentence],
                            passages: list[Passage]) -> Answer:
     """An answer built from compared claims: each distinct value with its sources, dates and citations."""

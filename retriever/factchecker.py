@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -98,8 +99,6 @@ class FactChecker:
             for sid in chunk.sentence_ids:
                 self._chunk_of_sentence.setdefault(sid, chunk.chunk_id)
         self._today = max((d.date for d in index.documents.values() if d.date), default=None)
-        self._centroid = _centroid(index)
-        self._folded_docs = {d.doc_id: normalise(d.text) for d in index.documents.values()}
         self._naming_cache: dict[str, frozenset[str]] = {}
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight)
@@ -191,6 +190,15 @@ class FactChecker:
             answer.extra["check"] = {"question": frame.to_dict()}
         return answer
 
+    @functools.cached_property
+    def _folded_docs(self) -> dict[str, str]:
+        """Every document normalised, made on the first question that needs it."""
+        return {d.doc_id: normalise(d.text) for d in self.index.documents.values()}
+
+    @functools.cached_property
+    def _centroid(self):  # type: ignore[no-untyped-def]
+        return _centroid(self.index)
+
     def _distinctive_terms(self, query) -> list[str]:  # type: ignore[no-untyped-def]
         """The subject a Chinese question opens with ("星河公司2024年收入…"), when only some
         documents speak of it: claims must then come from those documents.
@@ -279,6 +287,7 @@ class FactChecker:
 
     def _reload(self, index: Index) -> None:
         fresh = FactChecker(index, self.embedder, self.settings, self.policy, status="updated")
+        self.__dict__.clear()  # also drops state cached from the old index
         self.__dict__.update(fresh.__dict__)
 
     def info(self) -> dict[str, Any]:
