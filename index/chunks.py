@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Iterable
 
 from .corpus import Document
-from .text import sentence_spans
+from .text import has_cjk, sentence_spans
 
-# Chinese sentence ends first, then clause marks, then anything: a chunk is cut
-# at the strongest boundary that keeps it under the size.
-SEPARATORS = ("\n", "。", "！", "？", "；", "!", "?", ";", "…", "，", ",", "、", " ", "")
 
 
 @dataclass(frozen=True)
@@ -54,57 +50,64 @@ class Chunk:
         return cls(**data)  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=8)
-def _splitter(size: int, overlap: int):  # type: ignore[no-untyped-def]
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    return RecursiveCharacterTextSplitter(
-        separators=list(SEPARATORS),
-        keep_separator="end",
-        chunk_size=size,
-        chunk_overlap=overlap,
-        strip_whitespace=True,
-    )
+#: Latin-script text carries about this many times fewer facts per character than Chinese: its
+#: chunks are this much longer, so a chunk holds a few sentences in either language.
+LATIN_SIZE_FACTOR = 2.5
 
 
-def split_document(doc: Document, size: int, overlap: int) -> list[tuple[int, int]]:
-    """Chunk spans ``(start, end)`` of one document's content blocks."""
-    splitter = _splitter(size, overlap)
-    spans: list[tuple[int, int]] = []
-    for block_start, block_end in doc.content_spans:
-        block = doc.text[block_start:block_end]
-        prev_start, prev_end = -1, 0
-        for piece in splitter.split_text(block):
-            # Pieces come in order and overlap by at most ``overlap`` characters:
-            # the next one starts after the previous start and no earlier than
-            # its end less the overlap. Searching only there keeps repeated
-            # paragraphs apart.
-            at = block.find(piece, max(prev_start + 1, prev_end - overlap - 1))
-            if at < 0:
-                at = block.find(piece, prev_start + 1)
-            if at < 0:  # cannot happen with strip_whitespace on plain text
-                continue
-            spans.append((block_start + at, block_start + at + len(piece)))
-            prev_start, prev_end = at, at + len(piece)
-    return spans
+def pack_sentences(spans: list[tuple[int, int]], size: int, overlap: int) -> list[tuple[int, int]]:
+    """Chunks of whole sentences: consecutive sentences up to ``size`` characters, each chunk
+    starting with the last sentences of the previous one (up to ``overlap`` characters).
+
+    A chunk never ends inside a sentence (nor, therefore, inside a number); a sentence longer
+    than ``size`` is a chunk of its own. Linear in the number of sentences.
+    """
+    chunks: list[tuple[int, int]] = []
+    first = 0
+    n = len(spans)
+    while first < n:
+        last = first
+        while last + 1 < n and spans[last + 1][1] - spans[first][0] <= size:
+            last += 1
+        chunks.append((spans[first][0], spans[last][1]))
+        if last + 1 >= n:
+            break
+        # the next chunk repeats the tail of this one that fits in ``overlap``, and moves on by at least one
+        nxt = last + 1
+        while nxt - 1 > first and spans[last][1] - spans[nxt - 1][0] <= overlap:
+            nxt -= 1
+        first = nxt
+    return chunks
 
 
 def chunk_documents(
     documents: Iterable[Document], size: int, overlap: int, first_sentence_id: int = 0, first_chunk_id: int = 0
 ) -> tuple[list[Chunk], list[Sentence]]:
-    """Split documents into chunks and sentences with global, consecutive ids."""
+    """Split documents into sentences and chunks of whole sentences, with global, consecutive ids.
+
+    ``size`` and ``overlap`` are in characters of Chinese text; a Latin-script document's are
+    :data:`LATIN_SIZE_FACTOR` times larger.
+    """
     chunks: list[Chunk] = []
     sentences: list[Sentence] = []
     sid, cid = first_sentence_id, first_chunk_id
     for doc in documents:
-        doc_sentences: list[Sentence] = []
+        factor = 1.0 if has_cjk(doc.text[:4000]) else LATIN_SIZE_FACTOR
+        doc_size, doc_overlap = int(size * factor), int(overlap * factor)
         for block_start, block_end in doc.content_spans:
-            for start, end in sentence_spans(doc.text, block_start, block_end):
-                doc_sentences.append(Sentence(sid, doc.doc_id, start, end, doc.text[start:end]))
-                sid += 1
-        sentences.extend(doc_sentences)
-        for start, end in split_document(doc, size, overlap):
-            inside = tuple(s.sentence_id for s in doc_sentences if s.start < end and s.end > start)
-            chunks.append(Chunk(cid, doc.doc_id, start, end, doc.text[start:end], inside))
-            cid += 1
+            spans = list(sentence_spans(doc.text, block_start, block_end))
+            ids = list(range(sid, sid + len(spans)))
+            for (start, end), i in zip(spans, ids):
+                sentences.append(Sentence(i, doc.doc_id, start, end, doc.text[start:end]))
+            sid += len(spans)
+            # sentences of a chunk: a moving window over the block's sentences, linear overall
+            at = 0
+            for start, end in pack_sentences(spans, doc_size, doc_overlap):
+                while spans[at][0] < start:
+                    at += 1
+                stop = at
+                while stop < len(spans) and spans[stop][1] <= end:
+                    stop += 1
+                chunks.append(Chunk(cid, doc.doc_id, start, end, doc.text[start:end], tuple(ids[at:stop])))
+                cid += 1
     return chunks, sentences

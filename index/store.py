@@ -5,7 +5,7 @@ Layout of ``index_dir``::
     CURRENT            name of the generation readers use (replaced atomically)
     gen-<id>/          one complete index
         manifest.json  format, embedder, chunker, corpus hashes, counts, file checksums
-        documents.jsonl chunks.jsonl sentences.jsonl claims.jsonl tokens.jsonl
+        documents.jsonl chunks.jsonl sentences.jsonl tokens.jsonl
         dense.faiss    chunk vectors (inner product on unit vectors = cosine)
         sentences.npy  sentence vectors (float16, memory-mapped), for the sentences an answer quotes
         bm25/ idf.json the lexical index
@@ -31,8 +31,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .chunks import Chunk, Sentence, chunk_documents
-from .claims import Claim, extract_claims
+from .chunks import LATIN_SIZE_FACTOR, Chunk, Sentence, chunk_documents
 from .config import Settings, default_index_dir
 from .corpus import METADATA_FILE, Document, Problem, corpus_files, file_sha256, load_corpus
 from .embedders import Embedder, load_embedder
@@ -42,21 +41,29 @@ from .text import tokenize
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 NORMALISER = "opencc-t2s+halfwidth+lower+jieba-0.42"
 # Modules whose code shapes what an index holds: a change to any of them
 # (a new release of this package, say) makes existing indexes out of date.
-_SHAPING_MODULES = ("text.py", "corpus.py", "chunks.py", "claims.py", "lexical.py")
+_SHAPING_MODULES = ("text.py", "corpus.py", "chunks.py", "lexical.py")
 
 
 def code_version() -> str:
-    """A digest of the code that decides chunks, tokens and claims."""
+    """A digest of the code that decides chunks and tokens.
+
+    Values and claims are read from sentences at question time, so a change to how values are
+    read (or a word added to the vocabulary) needs no rebuild.
+    """
     digest = hashlib.sha256()
     here = Path(__file__).parent
     for name in _SHAPING_MODULES:
         digest.update((here / name).read_bytes())
+    from .values.lexicon import lexicon
+
+    english = lexicon("en")  # its abbreviations decide where English sentences end
+    digest.update(repr((sorted(english.abbreviations), sorted(english.final_abbreviations))).encode())
     return digest.hexdigest()[:16]
 
 
@@ -72,7 +79,6 @@ class Index:
     dense: Any  # faiss.Index
     sentence_vectors: np.ndarray
     lexical: LexicalIndex
-    claims: list[Claim]
 
     @property
     def embedder_name(self) -> str:
@@ -104,7 +110,6 @@ def build_index(
     t = time.perf_counter()
     chunks, sentences = chunk_documents(documents, settings.chunk_size, settings.chunk_overlap)
     tokens = [tokenize(c.text) for c in chunks]
-    claims = _claims_of(documents, sentences)
     timings["chunk"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -127,36 +132,26 @@ def build_index(
         "format_version": FORMAT_VERSION,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "embedder": {"name": embedder.name, "dim": embedder.dim},
-        "chunker": {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "splitter": "langchain RecursiveCharacterTextSplitter"},
+        "chunker": {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "splitter": "whole sentences", "latin_factor": LATIN_SIZE_FACTOR},
         "normaliser": NORMALISER,
         "code_version": code_version(),
         "corpus": corpus_fingerprint(Path(settings.corpus_dir)),
         "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
-        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences), "claims": len(claims)},
+        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
     }
     t = time.perf_counter()
     directory = Path(settings.index_dir)
     with _build_lock(directory):
         generation, manifest = _write_generation(
-            directory, manifest, documents, chunks, sentences, claims, dense, sentence_vectors, lexical, tokens,
+            directory, manifest, documents, chunks, sentences, dense, sentence_vectors, lexical, tokens,
             timings, started
         )
         _publish(directory, generation)
     timings["write"] = time.perf_counter() - t
     log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
     index = Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
-                  lexical, claims)
+                  lexical)
     return index, problems
-
-
-def _claims_of(documents: list[Document], sentences: list[Sentence]) -> list[Claim]:
-    by_doc: dict[str, list[tuple[int, int, int, str]]] = {}
-    for s in sentences:
-        by_doc.setdefault(s.doc_id, []).append((s.sentence_id, s.start, s.end, s.text))
-    claims: list[Claim] = []
-    for doc in documents:
-        claims.extend(extract_claims(doc.doc_id, by_doc.get(doc.doc_id, []), doc.date, first_id=len(claims)))
-    return claims
 
 
 def _dense_index(vectors: np.ndarray, threads: int):  # type: ignore[no-untyped-def]
@@ -181,7 +176,7 @@ def _progress_bar(total: int, label: str, show: bool) -> Iterator[Any]:
 
 
 def _write_generation(directory: Path, manifest: dict[str, Any], documents: list[Document], chunks: list[Chunk],
-                      sentences: list[Sentence], claims: list[Claim], dense: Any, sentence_vectors: np.ndarray,
+                      sentences: list[Sentence], dense: Any, sentence_vectors: np.ndarray,
                       lexical: LexicalIndex, tokens: list[list[str]], timings: dict[str, float],
                       started: float) -> tuple[str, dict[str, Any]]:
     import faiss
@@ -194,7 +189,6 @@ def _write_generation(directory: Path, manifest: dict[str, Any], documents: list
         _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
         _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in sentences))
-        _write_jsonl(tmp / "claims.jsonl", (c.to_dict() for c in claims))
         _write_jsonl(tmp / "tokens.jsonl", tokens)  # so adding a document does not re-tokenize the rest
         # Serialised in memory and written by us, so a full disk is an OSError naming ENOSPC
         # (faiss reports write errors as RuntimeError, numpy without an errno).
@@ -429,7 +423,6 @@ def _load_generation(directory: Path, name: str | None, verify: bool) -> Index:
         documents = [Document.from_dict(r) for r in _read_jsonl(gen / "documents.jsonl")]
         chunks = [Chunk.from_dict(r) for r in _read_jsonl(gen / "chunks.jsonl")]
         sentences = [Sentence(**r) for r in _read_jsonl(gen / "sentences.jsonl")]
-        claims = [Claim.from_dict(r) for r in _read_jsonl(gen / "claims.jsonl")]
         dense = faiss.read_index(str(gen / "dense.faiss"))
         # memory-mapped: an answer reads a few dozen rows, not the whole matrix
         sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
@@ -442,7 +435,7 @@ def _load_generation(directory: Path, name: str | None, verify: bool) -> Index:
             or sentence_vectors.shape != (len(sentences), dim) or lexical.n_chunks != len(chunks)):
         raise IndexCorruptError(f"Index at {directory} is inconsistent (counts or dimensions disagree with the manifest). {hint}")
     return Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
-                 lexical, claims)
+                 lexical)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -174,13 +174,53 @@ def content_tokens(tokens: list[str]) -> list[str]:
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    """Yield ``(start, end)`` of each sentence in ``text[start:end]``, whitespace trimmed."""
+    """Yield ``(start, end)`` of each sentence in ``text[start:end]``, whitespace trimmed.
+
+    Chinese sentences end at 。！？；…; English ones at . ? ! followed by a space, except after
+    an abbreviation or an initial ("Dr. Li", "the U.S. Army", "J. R. Smith") or before a
+    lower-case word ("e.g. the"). The abbreviations are data (``[sentences]`` in the English
+    lexicon).
+    """
     end = len(text) if end is None else end
     pos = start
     for match in _SENTENCE_END.finditer(text, start, end):
+        if text[match.start()] == "." and not _ends_sentence(text, match.start(), match.end(), end):
+            continue
         yield from _trimmed(text, pos, match.end())
         pos = match.end()
     yield from _trimmed(text, pos, end)
+
+
+_WORD_BEFORE_DOT = re.compile(r"(?:^|[^A-Za-z.'’])([A-Za-z][A-Za-z.'’]*)$")
+
+
+def _ends_sentence(text: str, dot: int, after: int, end: int) -> bool:
+    """Whether the period at ``dot`` ends an English sentence."""
+    nxt = after
+    while nxt < end and text[nxt].isspace():
+        nxt += 1
+    following = text[nxt:nxt + 1]
+    if following.islower():
+        return False  # "e.g. the", "approx. five"
+    word = _WORD_BEFORE_DOT.search(text, max(0, dot - 16), dot)
+    if word is None:
+        return True
+    token = word.group(1).lower()
+    if len(token) == 1:
+        return False  # an initial: "J. R. R. Tolkien"
+    lex = _english_lexicon()
+    if token in lex.abbreviations:
+        return False
+    if token in lex.final_abbreviations:
+        return following.isupper() or following.isdigit() or not following
+    return True
+
+
+@lru_cache(maxsize=1)
+def _english_lexicon():  # type: ignore[no-untyped-def]
+    from .values.lexicon import lexicon
+
+    return lexicon("en")
 
 
 # A "sentence" longer than this (a table, a list without full stops) is cut at its last clause

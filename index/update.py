@@ -18,7 +18,6 @@ from typing import Iterable
 import numpy as np
 
 from .chunks import Chunk, Sentence, chunk_documents
-from .claims import Claim, extract_claims
 from .corpus import SUFFIXES, CorpusError, Document, read_document, read_metadata
 from .errors import IndexCorruptError
 from .embedders import Embedder, load_embedder
@@ -191,8 +190,6 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
             chunks.append(Chunk(len(chunks), c.doc_id, c.start, c.end, c.text,
                                 tuple(sentence_map[i] for i in c.sentence_ids)))
             tokens.append(old_tokens[c.chunk_id])
-    claims = [Claim(**{**c.__dict__, "claim_id": i, "sentence_id": sentence_map[c.sentence_id]})
-              for i, c in enumerate(c for c in index.claims if keep(c.doc_id))]
     old_chunk_ids = np.array(sorted(chunk_map), dtype=np.int64)
     chunk_vectors = index.dense.reconstruct_batch(old_chunk_ids) if len(old_chunk_ids) else np.zeros((0, index.dim), np.float32)
     sentence_vectors = index.sentence_vectors[np.array(sorted(sentence_map), dtype=np.int64)]
@@ -208,11 +205,6 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
         report.embedded = len(texts)
         chunk_vectors = np.vstack([chunk_vectors, vectors[:len(new_chunks)]])
         sentence_vectors = np.vstack([sentence_vectors, vectors[len(new_chunks):]]).astype(np.float16)
-        by_doc: dict[str, list[tuple[int, int, int, str]]] = {}
-        for s in new_sentences:
-            by_doc.setdefault(s.doc_id, []).append((s.sentence_id, s.start, s.end, s.text))
-        for doc in new_docs:
-            claims.extend(extract_claims(doc.doc_id, by_doc.get(doc.doc_id, []), doc.date, first_id=len(claims)))
         chunks += new_chunks
         sentences += new_sentences
         tokens += [tokenize(c.text) for c in new_chunks]
@@ -224,14 +216,14 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "code_version": code_version(),
         "corpus": corpus_fingerprint(Path(index.manifest["corpus"]["dir"])),
-        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences), "claims": len(claims)},
+        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
         "updated": {"added": [d.doc_id for d in new_docs], "embedded": report.embedded},
     })
-    generation, manifest = _write_generation(directory, manifest, documents, chunks, sentences, claims, dense,
+    generation, manifest = _write_generation(directory, manifest, documents, chunks, sentences, dense,
                                              sentence_vectors, lexical, tokens, {}, started)
     _publish(directory, generation)
     return Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
-                 lexical, claims)
+                 lexical)
 
 
 def _generation_name(directory: Path) -> str:

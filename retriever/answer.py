@@ -1,31 +1,27 @@
 """Extractive, cited answers: sentences quoted verbatim from the retrieved passages.
 
-Each quoted sentence carries a citation ``[n]`` naming its passage and its
-exact character span in the source document. When no sentence supports the
-question well enough, the verdict is ``not_found`` and nothing is cited.
+Each quoted sentence carries a citation ``[n]`` naming its passage and its exact character span
+in the source document. A checked answer lists each value the sources state with the sources
+behind it; other answers quote the best sentences and say that nothing was compared. When no
+sentence supports the question well enough, the verdict is ``not_found`` and nothing is cited.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from index.text import content_tokens, has_cjk, normalise
+from index.values import Value
 
 from .search import Passage, Query
 
+from .check import AlignPolicy, Comparison, Question, Verdict
+
 if TYPE_CHECKING:
-    from index.claims import Claim
     from index.store import Index
-
-    from .check import CheckResult
-
-NOT_FOUND = "not_found"
-CONSISTENT = "consistent"
-SINGLE_SOURCE = "single_source"
-CONFLICT = "conflict"
 
 NOT_FOUND_TEXT = "The sources do not answer this question."
 
@@ -70,29 +66,36 @@ class Citation:
 class Answer:
     """A question, its answer text with markers ``[n]``, citations and the passages behind them.
 
-    ``verdict`` is ``consistent`` (several sources agree), ``single_source``,
-    ``conflict`` (sources state different values) or ``not_found``.
+    ``verdict`` says what was checked: ``conflict`` / ``consistent`` (values of two or more
+    sources compared), ``single_source`` (one source states a value), ``quoted`` (sentences
+    quoted, no values compared) or ``not_found``. ``check`` is the comparison behind a checked
+    answer (values, their sources and citations), ``question_read`` how the question was read.
     """
 
     question: str
     text: str
-    verdict: str
+    verdict: Verdict
     citations: list[Citation]
     passages: list[Passage]
     notes: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    check: "CheckReport | None" = None
+    question_read: Question | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form of the answer."""
-        data = {
+        data: dict[str, Any] = {
             "question": self.question,
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
+            "verdict_title": self.verdict.title,
             "answer": self.text,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "notes": list(self.notes),
         }
-        data.update(self.extra)
+        if self.question_read is not None:
+            data["question_read"] = self.question_read.to_dict()
+        if self.check is not None:
+            data["check"] = self.check.to_dict()
         return data
 
 
@@ -100,9 +103,8 @@ class Answer:
 class AnswerPolicy:
     """How sentences are chosen and when the sources are judged not to answer.
 
-    Claims are gathered from the ``claim_depth`` best passages and from up to
-    ``claim_pool`` other sentences stating the asked quantity (the closest to the
-    question), keeping those scoring at least the support floor less ``claim_slack``.
+    Values are read from the sentences of the ``claim_depth`` best passages that score at least
+    the support floor less ``claim_slack``; ``align`` says how each source's value is chosen.
 
     ``min_support`` is the lowest support score a quoted sentence may have:
     ``min_support_cjk`` for questions with Chinese characters (lexical and
@@ -115,12 +117,11 @@ class AnswerPolicy:
     min_support_cjk: float = 0.42
     min_support_latin: float = 0.22
     min_chars: int = 6
-    agree_margin: float = 0.12
     min_passage_similarity: float = 0.18
     min_topic_similarity: float = 0.10
     claim_depth: int = 20
-    claim_pool: int = 60
     claim_slack: float = 0.15
+    align: AlignPolicy = field(default_factory=AlignPolicy)
 
 
 def _lexical_support(index: "Index", query_words: list[str], sentence: str) -> float:
@@ -184,15 +185,16 @@ def support_floor(query: Query, policy: AnswerPolicy) -> float:
 
 def not_found(query: Query, passages: list[Passage], note: str) -> Answer:
     """An honest "the sources do not say", citing nothing."""
-    return Answer(query.text, NOT_FOUND_TEXT, NOT_FOUND, [], passages, notes=[note])
+    return Answer(query.text, NOT_FOUND_TEXT, Verdict.NOT_FOUND, [], passages, notes=[note])
 
 
 def compose_answer(index: "Index", query: Query, passages: list[Passage], policy: AnswerPolicy = AnswerPolicy(),
-                   scored: list[ScoredSentence] | None = None) -> Answer:
+                   scored: list[ScoredSentence] | None = None, why: str = "") -> Answer:
     """Quote the sentences of ``passages`` that best answer ``query``, citing each.
 
-    The verdict is ``single_source`` or ``consistent`` by how many documents
-    the quotes come from, or ``not_found`` when no sentence is supportive enough.
+    The verdict is ``quoted``: sentences are shown, no values compared (``why`` says why, for
+    the notes), or ``not_found`` when no sentence is supportive enough. The same sentence in two
+    sources is quoted once and cited to both.
     """
     scored = score_sentences(index, query, passages, policy.min_chars) if scored is None else scored
     if not scored:
@@ -201,116 +203,201 @@ def compose_answer(index: "Index", query: Query, passages: list[Passage], policy
     floor = support_floor(query, policy)
     if best < floor:
         return not_found(query, passages, f"best supporting sentence scored {best:.2f}, below {floor:.2f}")
-    citations: list[Citation] = []
-    seen_text: set[str] = set()
+    quotes = Quotes()
     for s in scored:
-        if len(citations) >= policy.max_sentences or s.score < best - policy.margin:
+        if quotes.count >= policy.max_sentences or s.score < best - policy.margin:
             break
+        quotes.cite(s)
+    docs = {c.doc_id for c in quotes.citations}
+    head = (f"Quoted from {len(docs)} sources; no values were compared." if len(docs) > 1
+            else "Quoted from one source; no values were compared.")
+    text = head + "\n" + "\n".join(quotes.lines)
+    notes = [why] if why else []
+    return Answer(query.text, text, Verdict.QUOTED, quotes.citations, passages, notes=notes)
+
+
+class Quotes:
+    """Citations in order; the same sentence from several sources is quoted once, cited to each."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self.lines: list[str] = []
+        self._by_text: dict[str, int] = {}  # normalised sentence -> its line
+        self._by_sentence: dict[int, Citation] = {}
+
+    @property
+    def count(self) -> int:
+        return len(self.lines)
+
+    def cite(self, s: "ScoredSentence", value: "Value | None" = None, indent: str = "", quote: bool = True) -> Citation:
+        """Cite sentence ``s`` (and the value in it); returns its citation. With ``quote`` False the
+        caller shows the marker itself (no quoted line is added)."""
+        known = self._by_sentence.get(s.sentence_id)
+        if known is not None and (value is None or known.value_start == value.start):
+            return known
+        cite = Citation(len(self.citations) + 1, s.passage.doc_id, s.passage.chunk_id, s.passage.rank, s.sentence_id,
+                        s.start, s.end, s.text, s.score, s.passage.source)
+        if value is not None:
+            cite.value, cite.value_start, cite.value_end = value.text, value.start, value.end
+        self.citations.append(cite)
+        self._by_sentence.setdefault(s.sentence_id, cite)
+        if not quote:
+            return cite
         key = normalise(s.text)
-        if key in seen_text:
-            continue
-        seen_text.add(key)
-        citations.append(Citation(len(citations) + 1, s.passage.doc_id, s.passage.chunk_id, s.passage.rank,
-                                  s.sentence_id, s.start, s.end, s.text, s.score, s.passage.source))
-    text = "\n".join(f"{c.quote} [{c.n}]" for c in citations)
-    # Several documents count as agreeing only when each supports the answer nearly as well as the best.
-    close = {c.doc_id for c in citations if c.score >= best - policy.agree_margin}
-    verdict = CONSISTENT if len(close) > 1 else SINGLE_SOURCE
-    return Answer(query.text, text, verdict, citations, passages)
+        line = self._by_text.get(key)
+        if line is None:
+            self._by_text[key] = len(self.lines)
+            self.lines.append(f"{indent}{s.text} [{cite.n}]")
+        else:
+            self.lines[line] += f" [{cite.n}]"
+        return cite
 
 
-def compose_checked_answer(index: "Index", query: Query, result: "CheckResult", scored: list[ScoredSentence],
-                           passages: list[Passage]) -> Answer:
-    """An answer built from compared claims: each distinct value with its sources, dates and citations."""
-    from index.claims import quantity_def
 
-    where = {s.sentence_id: s for s in scored}
-    citations: list[Citation] = []
-    by_sentence: dict[tuple[int, int], Citation] = {}
-    lines: list[str] = []
-    qdef = quantity_def(result.frame.quantity)
-    what = (qdef.description if qdef else result.frame.quantity) + (f", {result.period}" if result.period else "")
-    if result.frame.qualifiers:
-        what += f" [{', '.join(sorted(result.frame.qualifiers))}]"
-    from .check import reported
 
-    newest = max((reported(c) for c in result.claims), default="")
-    if result.verdict == CONFLICT:
-        lines.append(f"The sources disagree on {what}:")
-    elif result.verdict == CONSISTENT:
-        lines.append(f"{len({c.doc_id for c in result.claims})} sources agree on {what}:")
-    else:
-        lines.append(f"One source states {what}:")
-    groups_out = []
-    for group in result.groups:
+# ----------------------------------------------------------------------------- checked answers
+
+
+def source_name(source: dict[str, Any]) -> str:
+    """Who a source is, for a reader: its publisher, else its byline, else its file name."""
+    for key in ("publisher", "byline", "file", "doc_id"):
+        value = str(source.get(key) or "").strip()
+        if value and not value.lower().startswith("unknown"):
+            return value
+    return "unknown source"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One source behind a value: who, when it was published and reported, and the citation."""
+
+    doc_id: str
+    name: str
+    date: str | None
+    reported: str | None
+    citation: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc_id": self.doc_id, "name": self.name, "date": self.date, "reported": self.reported,
+                "citation": self.citation}
+
+    def describe(self) -> str:
+        when = self.reported or self.date or "undated"
+        if self.reported and self.date and self.reported != self.date:
+            when = f"reported {self.reported}, article {self.date}"
+        return f"{self.name} ({when})"
+
+
+@dataclass(frozen=True)
+class ValueReport:
+    """A value the sources state, with every source that states it."""
+
+    value: str
+    kind: str
+    unit: str
+    interval: tuple[float, float]
+    sources: tuple[SourceRef, ...]
+    latest: bool
+
+    @property
+    def citations(self) -> list[int]:
+        return sorted({s.citation for s in self.sources})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "kind": self.kind, "unit": self.unit, "interval": list(self.interval),
+                "doc_ids": sorted({s.doc_id for s in self.sources}), "sources": [s.to_dict() for s in self.sources],
+                "citations": self.citations, "latest_report": self.latest}
+
+
+@dataclass(frozen=True)
+class ApartReport:
+    """A value shown but not compared: another period or another measure than the one asked."""
+
+    value: str
+    reason: str
+    period: str
+    modifiers: tuple[str, ...]
+    source: SourceRef
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "reason": self.reason, "period": self.period, "modifiers": list(self.modifiers),
+                "source": self.source.to_dict(), "citations": [self.source.citation]}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What was compared for a checked answer, as shown to a reader and in JSON."""
+
+    values: tuple[ValueReport, ...]
+    apart: tuple[ApartReport, ...]
+    contradicting: tuple[str, ...]
+    latest_report: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"groups": [v.to_dict() for v in self.values], "apart": [a.to_dict() for a in self.apart],
+                "self_contradicting": list(self.contradicting), "latest_report_date": self.latest_report}
+
+
+def compose_checked_answer(query: Query, comparison: Comparison, passages: list[Passage]) -> Answer:
+    """An answer built from compared values: each value with its sources, dates and citations."""
+    quotes = Quotes()
+    verdict = comparison.verdict
+    newest = comparison.latest if verdict is Verdict.CONFLICT else ""
+    reports: list[ValueReport] = []
+    blocks: list[tuple[str, list[int]]] = []
+    for group in comparison.groups:
         refs = []
-        quotes = []
-        for claim in sorted(group.claims, key=lambda c: (c.doc_date or "", c.doc_id, c.start)):
-            s = where.get(claim.sentence_id)
-            if s is None:
-                continue
-            key = (claim.sentence_id, claim.claim_id if result.verdict == CONFLICT else -1)
-            cite = by_sentence.get((claim.sentence_id, -1)) or by_sentence.get(key)
-            if cite is None:
-                cite = Citation(len(citations) + 1, s.passage.doc_id, s.passage.chunk_id, s.passage.rank,
-                                s.sentence_id, s.start, s.end, s.text, s.score, s.passage.source,
-                                value=claim.text, value_start=claim.start, value_end=claim.end)
-                citations.append(cite)
-                by_sentence[(claim.sentence_id, -1)] = cite
-                quotes.append(f"  {s.text} [{cite.n}]")
-            refs.append(cite)
-        if not refs:
-            continue
-        when = {c.doc_id: reported(c) for c in sorted(group.claims, key=reported)}
-        sources = sorted((date, doc) for doc, date in when.items())
-        latest = " (most recent)" if result.verdict == CONFLICT and group.latest_date == newest else ""
-        lines.append(f"• {group.label()} — " + "; ".join(
-            f"{doc} ({date or 'undated'})" for date, doc in sources) + latest)
-        lines.extend(quotes)
-        groups_out.append({
-            "value": group.label(),
-            "interval": [group.low, group.high],
-            "doc_ids": group.doc_ids,
-            "dates": {doc: date for date, doc in sources},
-            "citations": sorted({c.n for c in refs}),
-            "most_recent": bool(latest),
-        })
-    if result.verdict == CONFLICT and newest:
-        recent = sorted({c.doc_id for c in result.claims if reported(c) == newest})
-        lines.append(f"Most recent source: {', '.join(recent)} ({newest}).")
+        first_line = len(quotes.lines)
+        for c in sorted(group.members, key=lambda c: (c.claim.reported or "", c.doc_id, c.value.start)):
+            cite = quotes.cite(c.sentence, c.value, indent="    ")
+            refs.append(SourceRef(c.doc_id, source_name(c.sentence.passage.source), c.claim.doc_date,
+                                  c.claim.reported, cite.n))
+        latest = bool(newest) and group.latest == newest
+        reports.append(ValueReport(group.label(), group.members[0].value.kind.value, group.members[0].value.unit,
+                                   (group.low, group.high), tuple(refs), latest))
+        blocks.append((group.label(), list(range(first_line, len(quotes.lines)))))
+    apart_reports = []
+    for c in comparison.apart[:4]:
+        cite = quotes.cite(c.sentence, c.value, quote=False)
+        ref = SourceRef(c.doc_id, source_name(c.sentence.passage.source), c.claim.doc_date, c.claim.reported, cite.n)
+        apart_reports.append(ApartReport(c.value.text, c.apart.value if c.apart else "", c.claim.period_label,
+                                         tuple(sorted(c.claim.modifiers)), ref))
+    lines = [_headline(verdict, reports)]
+    for report, (_, quote_lines) in zip(reports, blocks):
+        mark = " · latest report" if report.latest else ""
+        lines.append(f"• {report.value} — " + "; ".join(s.describe() for s in _unique(report.sources)) + mark)
+        lines.extend(quotes.lines[i] for i in quote_lines)
+    if apart_reports:
+        lines.append("Not compared (another period or measure):")
+        for a in apart_reports:
+            what = a.reason + (f", {a.period}" if a.period else "") + (f", {'/'.join(a.modifiers)}" if a.modifiers else "")
+            lines.append(f"• {a.value} ({what}) — {a.source.describe()} [{a.source.citation}]")
+    cited = {c.chunk_id for c in quotes.citations}
     passages = list(passages)
-    for cite in citations:
-        if all(p.chunk_id != cite.chunk_id for p in passages):
-            passages.append(where[cite.sentence_id].passage)
-    answer = Answer(query.text, "\n".join(lines), result.verdict, citations, passages, notes=list(result.notes))
-    answer.extra = {
-        "check": {
-            "question": result.frame.to_dict(),
-            "period": result.period,
-            "groups": groups_out,
-            "most_recent_date": newest,
-        },
-        "claims": [claim_dict(c) for c in result.claims],
-    }
-    return answer
+    for c in comparison.compared + list(comparison.apart[:4]):
+        if c.sentence.passage.chunk_id in cited and all(p.chunk_id != c.sentence.passage.chunk_id for p in passages):
+            passages.append(c.sentence.passage)
+    check = CheckReport(tuple(reports), tuple(apart_reports), tuple(comparison.contradicting), newest)
+    return Answer(query.text, "\n".join(lines), verdict, quotes.citations, passages, notes=list(comparison.notes),
+                  check=check, question_read=comparison.question)
 
 
-def claim_dict(claim: "Claim") -> dict[str, Any]:
-    """A claim as shown in ``Answer.to_dict()``."""
-    return {
-        "claim_id": claim.claim_id,
-        "doc_id": claim.doc_id,
-        "text": claim.text,
-        "value": claim.value,
-        "unit": claim.unit,
-        "counter": claim.counter,
-        "interval": [claim.low, claim.high],
-        "hedge": claim.hedge,
-        "quantity": claim.quantity,
-        "qualifiers": list(claim.qualifiers),
-        "period": claim.period,
-        "reported": claim.reported,
-        "sentence_id": claim.sentence_id,
-        "value_span": [claim.start, claim.end],
-        "doc_date": claim.doc_date,
-    }
+def _unique(sources: Sequence[SourceRef]) -> list[SourceRef]:
+    seen: dict[str, SourceRef] = {}
+    for s in sources:
+        seen.setdefault(s.doc_id, s)
+    return list(seen.values())
+
+
+def _headline(verdict: Verdict, reports: list[ValueReport]) -> str:
+    """The one-line answer: the value(s) and who states each."""
+    def who(r: ValueReport) -> str:
+        names = list(dict.fromkeys(s.name for s in r.sources))
+        return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+    if verdict is Verdict.CONFLICT:
+        return "Sources disagree: " + " vs ".join(f"{r.value} ({who(r)})" for r in reports) + "."
+    if verdict is Verdict.CONSISTENT:
+        n = len({s.doc_id for s in reports[0].sources})
+        return f"{n} sources agree: {reports[0].value} ({who(reports[0])})."
+    return f"One source states it: {reports[0].value} ({who(reports[0])}); no other source gives this figure."

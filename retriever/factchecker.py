@@ -4,37 +4,38 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import unicodedata
 from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
-from index.claims import QUANTITIES
+from index.claims import Claim, sentence_claims
 from index.config import Settings
 from index.embedders import Embedder, load_embedder
 from index.errors import FactCheckError, IndexStaleError
 from index.store import Index, ensure_index, index_exists, read_manifest
-from index.text import has_cjk, normalise
+from index.text import normalise
 
 from .answer import (
-    NOT_FOUND,
     Answer,
     AnswerPolicy,
+    ScoredSentence,
     compose_answer,
     compose_checked_answer,
     not_found,
     score_sentences,
     support_floor,
 )
-from .check import QuestionReader, check_claims
+from .check import Apart, align, compare, read_question
 from .search import HybridSearcher, Mode, Passage
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-_PERIOD_WORD = re.compile(r"今年|去年|前年|明年|本年|上半年|下半年|年初|年底|截至|目前|现在|今天")
+#: sentences whose claims are kept in memory, and documents whose normalised text is
+_CLAIM_CACHE = 20000
+_DOC_CACHE = 512
 
 
 class QuestionError(FactCheckError, ValueError):
@@ -77,8 +78,8 @@ class FactChecker:
         >>> fc = FactChecker.load()
         >>> fc.search("智谱2024年收入是多少?", k=1)[0].doc_id
         '000_f31368bb9600fd75'
-        >>> fc.ask("What was Zhipu's revenue in 2024?").verdict
-        'answered'
+        >>> fc.ask("What was Zhipu's revenue in 2024?").verdict.value
+        'consistent'
     """
 
     def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None,
@@ -88,18 +89,9 @@ class FactChecker:
         self.embedder = embedder
         self.policy = policy or AnswerPolicy()
         self.status = status
-        self.reader = QuestionReader(embedder)
-        self._claims_by_sentence: dict[int, list] = {}
-        self._claims_by_quantity: dict[str, list] = {}
-        for claim in index.claims:
-            self._claims_by_sentence.setdefault(claim.sentence_id, []).append(claim)
-            self._claims_by_quantity.setdefault(claim.quantity, []).append(claim)
-        self._chunk_of_sentence: dict[int, int] = {}
-        for chunk in index.chunks:
-            for sid in chunk.sentence_ids:
-                self._chunk_of_sentence.setdefault(sid, chunk.chunk_id)
         self._today = max((d.date for d in index.documents.values() if d.date), default=None)
-        self._naming_cache: dict[str, frozenset[str]] = {}
+        self._claims: dict[int, list[Claim]] = {}
+        self._doc_texts: dict[str, str] = {}
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight)
 
@@ -154,9 +146,12 @@ class FactChecker:
         return self.searcher.search(cleaned, k or self.settings.k, mode)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
-        """Answer ``question``: compare the sources' claims when it asks for a value, else quote sentences.
+        """Answer ``question``: compare the values the sources state when it asks for one, else quote.
 
-        The verdict is ``conflict``, ``consistent``, ``single_source`` or ``not_found``.
+        The verdict (:class:`~retriever.check.Verdict`) is ``conflict`` or ``consistent`` only
+        after values of two or more sources were compared; ``single_source`` when one source
+        states the value; ``quoted`` when sentences are quoted but nothing was compared;
+        ``not_found`` when the sources do not answer.
         """
         cleaned, notes = clean_question(question)
         k = k or self.settings.k
@@ -169,62 +164,54 @@ class FactChecker:
             answer.notes[:0] = notes
             return answer
         scored = score_sentences(self.index, query, deep, self.policy.min_chars)
-        frame = self.reader.read(cleaned, query.vector, today=self._today)
-        candidates = self._claims_for(frame, query, deep, scored)
-        focus = self._distinctive_terms(query)
-        if focus:
-            # "星河公司2024年收入": only documents that speak of 星河 can answer it
-            allowed = set().union(*(self._docs_naming(t) for t in focus))
-            candidates = [c for c in candidates if c.doc_id in allowed]
-        result = check_claims(frame, candidates)
-        if result is None:
+        read = read_question(cleaned, self._today, self.index.lexical.idf)
+        answer: Answer | None = None
+        why = "the question does not ask for a figure" if not read.wants_value else ""
+        if read.wants_value:
+            floor = support_floor(query, self.policy) - self.policy.claim_slack
+            pool = [s for s in scored if s.score >= floor]
+            alignment = align(read, pool, self._claims_of, self._document_text, self.policy.align)
+            comparison = compare(read, alignment)
+            if comparison.groups:
+                answer = compose_checked_answer(query, comparison, passages)
+            else:
+                other_periods = sorted({c.claim.period_label for c in alignment.apart
+                                        if c.apart is Apart.OTHER_PERIOD and c.context >= self.policy.align.min_context})
+                if read.period is not None and other_periods:
+                    answer = not_found(query, passages, f"the sources give this figure for {', '.join(other_periods)}, "
+                                                        f"not for {read.period.label}")
+                why = "no source states a value that could be matched to the question"
+        if answer is None:
             top = [s for s in scored if s.passage.rank <= k]
-            answer = compose_answer(self.index, query, passages, self.policy, scored=top)
-        elif result.verdict == NOT_FOUND:
-            known = ", ".join(result.other_periods) or "other periods"
-            answer = not_found(query, passages, f"the sources give this figure for {known}, not for {result.period}")
-        else:
-            answer = compose_checked_answer(self.index, query, result, scored, passages)
+            answer = compose_answer(self.index, query, passages, self.policy, scored=top, why=why)
+        answer.question_read = read
         answer.notes[:0] = notes
-        if "check" not in answer.extra:
-            answer.extra["check"] = {"question": frame.to_dict()}
         return answer
 
-    @functools.cached_property
-    def _folded_docs(self) -> dict[str, str]:
-        """Every document normalised, made on the first question that needs it."""
-        return {d.doc_id: normalise(d.text) for d in self.index.documents.values()}
+    def _claims_of(self, sentence: ScoredSentence) -> list[Claim]:
+        """The claims of one retrieved sentence, read once and remembered."""
+        found = self._claims.get(sentence.sentence_id)
+        if found is None:
+            doc = self.index.documents[sentence.passage.doc_id]
+            s = self.index.sentences[sentence.sentence_id]
+            found = sentence_claims(doc.doc_id, s.sentence_id, s.start, s.text, doc.date)
+            if len(self._claims) >= _CLAIM_CACHE:
+                self._claims.clear()
+            self._claims[sentence.sentence_id] = found
+        return found
+
+    def _document_text(self, doc_id: str) -> str:
+        """A document's normalised text (to see whether it names the question's subject)."""
+        found = self._doc_texts.get(doc_id)
+        if found is None:
+            if len(self._doc_texts) >= _DOC_CACHE:
+                self._doc_texts.clear()
+            found = self._doc_texts[doc_id] = normalise(self.index.documents[doc_id].text)
+        return found
 
     @functools.cached_property
     def _centroid(self):  # type: ignore[no-untyped-def]
         return _centroid(self.index)
-
-    def _distinctive_terms(self, query) -> list[str]:  # type: ignore[no-untyped-def]
-        """The subject a Chinese question opens with ("星河公司2024年收入…"), when only some
-        documents speak of it: claims must then come from those documents.
-
-        The first word counts unless it names a quantity or a period; a subject every
-        document mentions (the company all articles are about) restricts nothing.
-        """
-        if not query.tokens:
-            return []
-        first = query.tokens[0]
-        if len(first) < 2 or not has_cjk(first) or _PERIOD_WORD.fullmatch(first):
-            return []
-        if any(first in w or w in first for q in QUANTITIES for w in q.zh):
-            return []
-        df = len(self._docs_naming(first))
-        return [first] if 0 < df < len(self._folded_docs) else []
-
-    def _docs_naming(self, term: str) -> frozenset[str]:
-        """The documents whose (normalised) text contains ``term``, remembered per term."""
-        found = self._naming_cache.get(term)
-        if found is None:
-            found = frozenset(doc_id for doc_id, text in self._folded_docs.items() if term in text)
-            if len(self._naming_cache) > 4096:
-                self._naming_cache.clear()
-            self._naming_cache[term] = found
-        return found
 
     def _off_topic(self, query, deep: list[Passage]) -> str:  # type: ignore[no-untyped-def]
         """Why a question is about something else than the corpus, or "" when it is not.
@@ -241,30 +228,6 @@ class FactChecker:
             if topic < self.policy.min_topic_similarity:
                 return f"the question shares no word with the articles and is far from their topic ({topic:.2f})"
         return ""
-
-    def _claims_for(self, frame, query, deep: list[Passage], scored: list) -> list:  # type: ignore[no-untyped-def]
-        """Claims that may answer the question: those of the retrieved sentences, plus every
-        claim of the asked quantity anywhere in the corpus (a fact-check wants all sources)."""
-        floor = support_floor(query, self.policy) - self.policy.claim_slack
-        seen = {s.sentence_id for s in scored}
-        candidates = [c for s in scored if s.score >= floor for c in self._claims_by_sentence.get(s.sentence_id, ())]
-        if not frame.quantity:
-            return candidates
-        others = [sid for sid in dict.fromkeys(c.sentence_id for c in self._claims_by_quantity.get(frame.quantity, ()))
-                  if sid not in seen and sid in self._chunk_of_sentence]
-        if len(others) > self.policy.claim_pool:
-            # a large corpus: only the sentences closest to the question are worth reading
-            sims = self.index.sentence_vectors[np.asarray(others)] @ query.vector
-            others = [others[i] for i in np.argsort(-sims, kind="stable")[: self.policy.claim_pool]]
-        extra_chunks = [self._chunk_of_sentence[sid] for sid in others]
-        if extra_chunks:
-            rank = len(deep)
-            passages = [self.searcher.passage(rank + i + 1, cid) for i, cid in enumerate(dict.fromkeys(extra_chunks))]
-            more = score_sentences(self.index, query, passages, self.policy.min_chars)
-            scored.extend(more)
-            candidates += [c for s in more if s.score >= floor for c in self._claims_by_sentence.get(s.sentence_id, ())
-                           if c.quantity == frame.quantity]
-        return candidates
 
     def add(self, paths: Iterable[str | Path], names: Iterable[str | None] | None = None) -> dict[str, Any]:
         """Add files to the corpus and the index (only they are embedded); returns what was done.

@@ -1,0 +1,93 @@
+"""What a sentence states: numbers, amounts, percentages, measures, durations and dates.
+
+    >>> from index.values import parse_values
+    >>> [(v.text, v.kind.value, v.unit, v.number) for v in parse_values("营收约3.12亿元,同比增长325%")]
+    [('约3.12亿元', 'money', 'CNY', 312000000.0), ('325%', 'percent', '%', 325.0)]
+    >>> [(v.text, v.label) for v in parse_values("He was born on 21 August 1968.")]
+    [('21 August 1968', '1968-08-21')]
+
+The vocabulary is data (``lexicon/*.toml``); the language-specific rules live in ``zh.py`` and
+``en.py``; a sentence with Chinese characters is read as Chinese, any other as English.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from ..text import fold, has_cjk
+from .lexicon import LexiconError, extend_lexicon, lexicon, reset_lexicons
+from .types import Grain, Hedge, Value, ValueKind, interval, year_span
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Grain", "Hedge", "LexiconError", "Value", "ValueKind", "extend_lexicon", "interval", "language_of",
+           "lexicon", "parse_values", "reset_lexicons", "strip_invisible", "year_span"]
+
+# Zero-width and bidi control characters: removed before parsing so "3\u200b5亿元" reads as 35亿元.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def strip_invisible(text: str) -> tuple[str, list[int] | None]:
+    """``text`` without invisible characters, and where each kept character was (None: none removed)."""
+    if not _INVISIBLE.search(text):
+        return text, None
+    kept = [i for i, c in enumerate(text) if not _INVISIBLE.match(c)]
+    return "".join(text[i] for i in kept), kept
+
+
+def language_of(text: str) -> str:
+    """``zh`` for text with Chinese characters, else ``en``."""
+    return "zh" if has_cjk(text) else "en"
+
+
+@lru_cache(maxsize=4)
+def _reader(language: str):  # type: ignore[no-untyped-def]
+    lex = lexicon(language)
+    if language == "zh":
+        from .zh import ChineseReader
+
+        return ChineseReader(lex)
+    from .en import EnglishReader
+
+    return EnglishReader(lex)
+
+
+def parse_values(text: str, article_date: str | None = None, language: str | None = None) -> list[Value]:
+    """Every value ``text`` states, with spans into ``text`` itself.
+
+    Args:
+        text: a sentence (either Chinese script, or English).
+        article_date: ISO date of the article, to resolve 今年, "last year", a month without a year.
+        language: ``zh`` or ``en``; by default Chinese when the text has Chinese characters.
+
+    Never raises on text: a piece that cannot be read is skipped. A malformed vocabulary file
+    raises :class:`LexiconError` (that is a setup error, not a text error).
+    """
+    if not text:
+        return []
+    lang = language or language_of(text)
+    reader = _reader(lang)  # a LexiconError belongs to whoever set up the vocabulary
+    clean, kept = strip_invisible(text)
+    try:
+        values = reader.read(fold(clean), article_date)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001 - a reader of arbitrary text must not fail the question
+        log.exception("could not read values from %r", text[:80])
+        return []
+    if kept is None:
+        return [_original(v, text, v.start, v.end) for v in values]
+    out = []
+    for v in values:
+        start = kept[v.start]
+        end = kept[v.end - 1] + 1
+        out.append(_original(v, text, start, end))
+    return out
+
+
+def _original(v: Value, text: str, start: int, end: int) -> Value:
+    """The value with its span and text in the original (unfolded) string."""
+    return Value(start, end, text[start:end], v.kind, v.unit, v.number, v.low, v.high, v.hedge, v.grain, v.label,
+                 v.as_of)

@@ -1,0 +1,395 @@
+"""The vocabulary for reading values, per language: data files checked when they are loaded.
+
+``lexicon/<lang>.toml`` holds a language's hedges, magnitudes, currencies, units, durations,
+counters, date and period words, measure modifiers and question words; ``lexicon/common.toml``
+holds symbols every language shares ($, %, km). A user can add words with their own TOML file
+(same tables) through :func:`extend_lexicon` or the ``FACTCHECK_LEXICON`` environment variable
+(file paths separated by ``os.pathsep``); each file names its ``language``.
+
+A mistake in any file (an unknown table, a hedge kind or dimension that does not exist, a word
+given two meanings) raises :class:`LexiconError` when the lexicon loads, naming the file and
+the entry, instead of silently dropping values later.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import FactCheckError
+from .types import Hedge
+
+HERE = Path(__file__).parent / "lexicon"
+LANGUAGES = ("zh", "en")
+
+#: Dimensions a unit may measure (``[units]``: word = [dimension, factor to the base unit]).
+DIMENSIONS = frozenset({"length", "area", "volume", "mass", "speed", "temperature", "temperature_f", "power",
+                        "energy", "data", "magnitude"})
+#: What a question may ask for (``[question_kinds]``).
+ASK_KINDS = frozenset({"date", "count", "money", "percent", "measure", "duration", "multiple", "number",
+                       "who", "where", "which", "what", "why", "how"})
+
+# table name -> what its values must be
+_WORD_TABLES = {
+    "hedge_before": "hedge", "hedge_after_number": "hedge", "hedge_after_unit": "hedge",
+    "magnitudes": "number", "currency_prefix": "code", "currency_suffix": "code",
+    "percent_prefix": "percent", "percent_suffix": "percent", "multiplier": "code",
+    "units": "unit", "durations": "number", "counters": "code", "modifiers": "code",
+    "question_kinds": "kinds",
+}
+_LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "question_words": ("words",),
+                "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations")}
+_DATE_KEYS = {"months": "month_map", "bc": "list", "decade": "list", "year_before": "list"}
+_PERIOD_KEYS = {"relative_year": "int_map", "part": "part_map", "as_of": "list", "update": "list"}
+_PARTS = re.compile(r"H[12]|Q[1-4]|M9")
+# A word may mean one thing after a number: a currency, a percent, a unit, a duration or a counter.
+_EXCLUSIVE = ("currency_suffix", "percent_suffix", "multiplier", "units", "durations", "counters")
+
+
+class LexiconError(FactCheckError, ValueError):
+    """A vocabulary file is malformed: the message names the file and the entry."""
+
+
+class Words:
+    """A set of words matched longest first, as a compiled alternation.
+
+    Alphabetic words of three or more letters match in any case; symbols and short words
+    match exactly (``m`` is metres, ``M`` is not; ``Million`` is ``million``).
+    """
+
+    def __init__(self, words: Mapping[str, Any] | list[str] | tuple[str, ...]) -> None:
+        self.table: dict[str, Any] = dict(words) if isinstance(words, Mapping) else dict.fromkeys(words, True)
+        self._folded = {self._key(w): v for w, v in self.table.items()}
+        self._listed = {self._key(w): w for w in self.table}
+        ordered = sorted(self.table, key=len, reverse=True)
+        parts = [self._pattern(w) for w in ordered]
+        self.pattern = re.compile("|".join(parts)) if parts else None
+        # "约" before a number, allowing spaces: searched in a short window ending at the number
+        self.before = re.compile(f"(?:{'|'.join(parts)})\\s*$") if parts else None
+
+    @staticmethod
+    def _key(word: str) -> str:
+        return word.lower() if Words._loose(word) else word
+
+    @staticmethod
+    def _loose(word: str) -> bool:
+        return len(word) >= 3 and word.replace(" ", "").replace("-", "").replace(".", "").isalpha() and word.isascii()
+
+    @staticmethod
+    def _pattern(word: str) -> str:
+        escaped = re.escape(word).replace(r"\ ", r"\s+")
+        if Words._loose(word):
+            escaped = f"(?i:{escaped})"
+        if word[-1:].isalpha() and word.isascii():
+            escaped += r"(?![A-Za-z])"  # "m" is not the start of "metres"; "over" not of "overall"
+        if word[:1].isalpha() and word.isascii():
+            escaped = r"(?<![A-Za-z])" + escaped
+        return escaped
+
+    def match(self, text: str, pos: int) -> tuple[str, int] | None:
+        """The longest word starting at ``pos``: ``(word as listed, end)``."""
+        if self.pattern is None:
+            return None
+        m = self.pattern.match(text, pos)
+        if not m:
+            return None
+        return self.canonical(m.group(0)), m.end()
+
+    def ending_at(self, text: str, pos: int, window: int = 24) -> tuple[str, int] | None:
+        """The word that ends right before ``pos`` (spaces allowed between): ``(word, start)``."""
+        if self.before is None:
+            return None
+        lo = max(0, pos - window)
+        m = self.before.search(text, lo, pos)
+        if not m:
+            return None
+        return self.canonical(m.group(0).rstrip()), m.start()
+
+    def canonical(self, found: str) -> str:
+        """The listed spelling of a matched word (case and inner spaces as in the lexicon)."""
+        key = re.sub(r"\s+", " ", found)
+        if key in self.table:
+            return key
+        return self._listed.get(self._key(key), key)
+
+    def get(self, word: str, default: Any = None) -> Any:
+        return self.table.get(word, self._folded.get(self._key(word), default))
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.table or self._key(word) in self._folded
+
+    def __bool__(self) -> bool:
+        return bool(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit of measure: its dimension and its size in the dimension's base unit."""
+
+    dimension: str
+    factor: float
+
+
+@dataclass
+class Lexicon:
+    """One language's vocabulary, merged with the common symbols and any user files."""
+
+    language: str
+    hedge_before: Words
+    hedge_after_number: Words
+    hedge_after_unit: Words
+    magnitudes: Words
+    currency_prefix: Words
+    currency_suffix: Words
+    percent_prefix: Words
+    percent_suffix: Words
+    multiplier: Words
+    units: Words
+    durations: Words
+    counters: Words
+    not_counters: frozenset[str]
+    not_hedges: Words
+    modifiers: Words
+    change_words: Words
+    change_to: Words
+    months: Words
+    bc: Words
+    decade: Words
+    year_before: Words
+    relative_year: Words
+    period_parts: Words
+    as_of: Words
+    update: Words
+    question_kinds: Words
+    question_words: frozenset[str]
+    abbreviations: frozenset[str] = frozenset()
+    final_abbreviations: frozenset[str] = frozenset()
+    sources: tuple[str, ...] = field(default=())
+
+    def hedge(self, word: str, table: Words) -> Hedge:
+        return Hedge(table.get(word, ""))
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _fail(source: str, message: str) -> LexiconError:
+    return LexiconError(f"{source}: {message}")
+
+
+def _check_word(source: str, table: str, word: object) -> str:
+    if not isinstance(word, str) or not word.strip() or word != word.strip():
+        raise _fail(source, f"[{table}] has an empty or padded word: {word!r}")
+    return word
+
+
+def _check_value(source: str, table: str, word: str, value: object, what: str) -> object:
+    where = f"[{table}] {word!r}"
+    if what == "hedge":
+        if value not in {h.value for h in Hedge if h is not Hedge.NONE}:
+            raise _fail(source, f"{where}: hedge kind {value!r} is not one of "
+                                f"{sorted(h.value for h in Hedge if h is not Hedge.NONE)}")
+    elif what == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise _fail(source, f"{where}: expected a positive number, got {value!r}")
+        return float(value)
+    elif what == "code":
+        if not isinstance(value, str) or not value:
+            raise _fail(source, f"{where}: expected a name, got {value!r}")
+    elif what == "percent":
+        if value != "pp" and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+            raise _fail(source, f"{where}: expected a factor (1.0 for %) or \"pp\", got {value!r}")
+        return value if value == "pp" else float(value)  # type: ignore[arg-type]
+    elif what == "unit":
+        if (not isinstance(value, list) or len(value) != 2 or value[0] not in DIMENSIONS
+                or isinstance(value[1], bool) or not isinstance(value[1], (int, float)) or not value[1] > 0):
+            raise _fail(source, f"{where}: expected [dimension, factor] with a dimension in {sorted(DIMENSIONS)}, "
+                                f"got {value!r}")
+        return Unit(value[0], float(value[1]))
+    elif what == "kinds":
+        if not isinstance(value, list) or not value or any(k not in ASK_KINDS for k in value):
+            raise _fail(source, f"{where}: expected a list of kinds from {sorted(ASK_KINDS)}, got {value!r}")
+        return tuple(value)
+    return value
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(str(path), f"not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise _fail(str(path), f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _merge(into: dict[str, Any], data: dict[str, Any], source: str) -> None:
+    """Check one file's tables and add them to ``into`` (later files add to and override earlier)."""
+    for table, content in data.items():
+        if table == "language":
+            continue
+        if not isinstance(content, dict):
+            raise _fail(source, f"{table!r} must be a table")
+        if table in _WORD_TABLES:
+            target = into.setdefault(table, {})
+            for word, value in content.items():
+                target[_check_word(source, table, word)] = _check_value(source, table, word, value, _WORD_TABLES[table])
+        elif table in _LIST_TABLES:
+            for key, words in content.items():
+                if key not in _LIST_TABLES[table]:
+                    raise _fail(source, f"[{table}] has no key {key!r} (expected {list(_LIST_TABLES[table])})")
+                if not isinstance(words, list):
+                    raise _fail(source, f"[{table}] {key} must be a list of words")
+                into.setdefault(f"{table}.{key}", []).extend(_check_word(source, table, w) for w in words)
+        elif table in ("dates", "periods"):
+            keys = _DATE_KEYS if table == "dates" else _PERIOD_KEYS
+            for key, value in content.items():
+                if key not in keys:
+                    raise _fail(source, f"[{table}] has no key {key!r} (expected {sorted(keys)})")
+                _merge_date_key(into, source, f"{table}.{key}", keys[key], value)
+        else:
+            raise _fail(source, f"unknown table [{table}] (expected one of "
+                                f"{sorted([*_WORD_TABLES, *_LIST_TABLES, 'dates', 'periods'])})")
+
+
+def _merge_date_key(into: dict[str, Any], source: str, name: str, what: str, value: object) -> None:
+    if what == "list":
+        if not isinstance(value, list):
+            raise _fail(source, f"{name} must be a list of words")
+        into.setdefault(name, []).extend(_check_word(source, name, w) for w in value)
+        return
+    if not isinstance(value, dict):
+        raise _fail(source, f"{name} must be a table")
+    target = into.setdefault(name, {})
+    for word, v in value.items():
+        _check_word(source, name, word)
+        if what == "month_map" and not (isinstance(v, int) and 1 <= v <= 12):
+            raise _fail(source, f"{name} {word!r}: a month is 1-12, got {v!r}")
+        if what == "int_map" and not (isinstance(v, int) and not isinstance(v, bool) and -50 <= v <= 50):
+            raise _fail(source, f"{name} {word!r}: expected years from the article's year, got {v!r}")
+        if what == "part_map" and not (isinstance(v, str) and _PARTS.fullmatch(v)):
+            raise _fail(source, f"{name} {word!r}: expected H1, H2, Q1-Q4 or M9, got {v!r}")
+        target[word] = v
+
+
+def _check_exclusive(tables: dict[str, Any], source: str) -> None:
+    seen: dict[str, str] = {}
+    for table in _EXCLUSIVE:
+        for word in tables.get(table, {}):
+            key = word.lower() if Words._loose(word) else word
+            if key in seen and seen[key] != table:
+                raise _fail(source, f"{word!r} is listed in both [{seen[key]}] and [{table}]: "
+                                    "a word after a number must mean one thing")
+            seen[key] = table
+
+
+def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> Lexicon:
+    _check_exclusive(tables, " + ".join(sources))
+
+    def words(name: str) -> Words:
+        return Words(tables.get(name, {}))
+
+    return Lexicon(
+        language=language,
+        hedge_before=words("hedge_before"), hedge_after_number=words("hedge_after_number"),
+        hedge_after_unit=words("hedge_after_unit"), magnitudes=words("magnitudes"),
+        currency_prefix=words("currency_prefix"), currency_suffix=words("currency_suffix"),
+        percent_prefix=words("percent_prefix"), percent_suffix=words("percent_suffix"),
+        multiplier=words("multiplier"), units=words("units"), durations=words("durations"),
+        counters=words("counters"), not_counters=frozenset(tables.get("not_counters.words", [])),
+        not_hedges=Words(tables.get("not_hedges.words", [])),
+        modifiers=words("modifiers"), change_words=Words(tables.get("change.words", [])),
+        change_to=Words(tables.get("change.to_words", [])),
+        months=Words(tables.get("dates.months", {})), bc=Words(tables.get("dates.bc", [])),
+        decade=Words(tables.get("dates.decade", [])), year_before=Words(tables.get("dates.year_before", [])),
+        relative_year=Words(tables.get("periods.relative_year", {})),
+        period_parts=Words(tables.get("periods.part", {})), as_of=Words(tables.get("periods.as_of", [])),
+        update=Words(tables.get("periods.update", [])), question_kinds=words("question_kinds"),
+        question_words=frozenset(tables.get("question_words.words", [])),
+        abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
+        final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),
+        sources=sources,
+    )
+
+
+_lock = threading.Lock()
+_cache: dict[str, Lexicon] = {}
+_user_files: list[Path] = []
+
+
+def _user_paths() -> list[Path]:
+    env = os.environ.get("FACTCHECK_LEXICON", "")
+    return [Path(p) for p in env.split(os.pathsep) if p] + list(_user_files)
+
+
+def lexicon(language: str) -> Lexicon:
+    """The vocabulary of ``language`` (``zh`` or ``en``), loaded and checked once."""
+    if language not in LANGUAGES:
+        raise LexiconError(f"no lexicon for language {language!r} (have {', '.join(LANGUAGES)})")
+    with _lock:
+        found = _cache.get(language)
+        if found is None:
+            found = _cache[language] = _load(language)
+        return found
+
+
+def _load(language: str) -> Lexicon:
+    tables: dict[str, Any] = {}
+    sources = []
+    for path in (HERE / "common.toml", HERE / f"{language}.toml"):
+        _merge(tables, _read(path), path.name)
+        sources.append(path.name)
+    for path in _user_paths():
+        data = _read(path)
+        lang = data.get("language")
+        if lang not in (*LANGUAGES, "common"):
+            raise _fail(str(path), f"a user lexicon must say language = \"zh\", \"en\" or \"common\", got {lang!r}")
+        if lang in (language, "common"):
+            _merge(tables, data, str(path))
+            sources.append(str(path))
+    return _build(language, tables, tuple(sources))
+
+
+def extend_lexicon(path: str | Path) -> None:
+    """Add a user vocabulary file (same tables as ``lexicon/zh.toml``, plus ``language = "zh"``).
+
+    The file is checked at once; a mistake raises :class:`LexiconError` and changes nothing.
+
+    Example::
+
+        # my-units.toml
+        language = "zh"
+        [units]
+        "里" = ["length", 500.0]
+    """
+    path = Path(path)
+    data = _read(path)
+    lang = data.get("language")
+    if lang not in (*LANGUAGES, "common"):
+        raise _fail(str(path), f"a user lexicon must say language = \"zh\", \"en\" or \"common\", got {lang!r}")
+    with _lock:
+        for language in LANGUAGES:  # check against each language before keeping it
+            if lang in (language, "common"):
+                tables: dict[str, Any] = {}
+                for base in (HERE / "common.toml", HERE / f"{language}.toml", *_user_paths(), path):
+                    base_data = _read(base)
+                    if base.parent == HERE or base_data.get("language") in (language, "common"):
+                        _merge(tables, base_data, str(base))
+                _build(language, tables, ())
+        _user_files.append(path)
+        _cache.clear()
+
+
+def reset_lexicons() -> None:
+    """Forget user files added by :func:`extend_lexicon` and reload from disk on next use."""
+    with _lock:
+        _user_files.clear()
+        _cache.clear()

@@ -1,0 +1,146 @@
+"""Compare the sources' answers: intervals, units, and a typed verdict.
+
+Values are grouped when they can be the same (their intervals overlap, after units are made
+common: durations in days, lengths in metres, one currency). One group from two or more sources
+is agreement; groups that cannot be the same, from different sources, are a conflict. A source
+whose own values fall in two groups contradicts itself, and is named as such.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from index.text import normalise
+from index.values import ValueKind
+
+from .align import Alignment, Candidate
+from .question import Question
+from .verdict import Verdict
+
+
+def comparable(a: Candidate, b: Candidate) -> bool:
+    """The two values measure in the same unit (so their intervals can be compared)."""
+    va, vb = a.value, b.value
+    if va.kind is ValueKind.DATE or vb.kind is ValueKind.DATE:
+        return va.kind is vb.kind
+    counts = (ValueKind.COUNT, ValueKind.NUMBER)
+    if va.kind in counts and vb.kind in counts:
+        return va.kind is ValueKind.NUMBER or vb.kind is ValueKind.NUMBER or va.unit == vb.unit or not (
+            _known_counter(va.unit) and _known_counter(vb.unit))
+    if va.kind is not vb.kind:
+        return False
+    return va.unit == vb.unit or va.kind is ValueKind.DURATION
+
+
+def _known_counter(unit: str) -> bool:
+    return unit.isascii() and unit.isalpha() and unit.islower() and unit in _CLASSES
+
+
+_CLASSES = {"person", "visit", "household", "organisation", "institution", "structure", "building", "room",
+            "vehicle", "aircraft", "ship", "machine", "animal", "event", "occurrence", "edition", "vote", "seat",
+            "medal", "share", "age", "floor", "point", "goal", "round", "degree", "product", "kind", "volume",
+            "article", "item"}
+
+
+@dataclass
+class ValueGroup:
+    """Values from one or more sources that can all be the same."""
+
+    members: list[Candidate]
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return sorted({c.doc_id for c in self.members})
+
+    @property
+    def low(self) -> float:
+        return max(c.value.low for c in self.members)
+
+    @property
+    def high(self) -> float:
+        return min(c.value.high for c in self.members)
+
+    @property
+    def latest(self) -> str:
+        return max((c.claim.reported or "" for c in self.members), default="")
+
+    def label(self) -> str:
+        """The value as most sources write it, unhedged spellings first."""
+        plain = [c for c in self.members if not c.value.hedge.value] or self.members
+        counts: dict[str, int] = {}
+        for c in plain:
+            key = normalise(c.value.text).replace(" ", "")
+            counts[key] = counts.get(key, 0) + 1
+        best = max(counts, key=lambda k: (counts[k], -len(k)))
+        return next(c.value.text for c in plain if normalise(c.value.text).replace(" ", "") == best)
+
+    def fits(self, c: Candidate) -> bool:
+        return all(comparable(c, m) and c.value.overlaps(m.value) for m in self.members)
+
+
+@dataclass
+class Comparison:
+    """The outcome of comparing what the sources state."""
+
+    question: Question
+    verdict: Verdict
+    groups: list[ValueGroup]
+    apart: list[Candidate] = field(default_factory=list)
+    contradicting: list[str] = field(default_factory=list)  # sources that state two different values
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def compared(self) -> list[Candidate]:
+        return [c for g in self.groups for c in g.members]
+
+    @property
+    def latest(self) -> str:
+        return max((g.latest for g in self.groups), default="")
+
+
+def group_values(candidates: Sequence[Candidate]) -> list[ValueGroup]:
+    """Partition candidates into groups that can all be the same value (precise values first)."""
+    groups: list[ValueGroup] = []
+    ordered = sorted(candidates, key=lambda c: ((c.value.high - c.value.low) / (abs(c.value.number) or 1),
+                                                c.value.number, c.doc_id))
+    for c in ordered:
+        home = next((g for g in groups if g.fits(c)), None)
+        if home is None:
+            groups.append(ValueGroup([c]))
+        else:
+            home.members.append(c)
+    return sorted(groups, key=lambda g: (-len(g.doc_ids), -max(m.score for m in g.members)))
+
+
+def compare(question: Question, alignment: Alignment) -> Comparison:
+    """Group the chosen values and give the verdict."""
+    chosen = _one_unit(alignment.chosen)
+    groups = group_values(chosen)
+    docs = {c.doc_id for c in chosen}
+    contradicting = sorted(d for d in docs if sum(d in g.doc_ids for g in groups) > 1)
+    if not chosen:
+        verdict = Verdict.NOT_FOUND
+    elif len(groups) > 1:
+        verdict = Verdict.CONFLICT
+    elif len(docs) > 1:
+        verdict = Verdict.CONSISTENT
+    else:
+        verdict = Verdict.SINGLE_SOURCE
+    notes = [f"{d} states more than one value for this" for d in contradicting]
+    return Comparison(question, verdict, groups, alignment.apart, contradicting, notes)
+
+
+def _one_unit(chosen: list[Candidate]) -> list[Candidate]:
+    """Values of the unit most sources use: "43亿港元(约5.6亿美元)" is a conversion, not a second value."""
+    if len(chosen) < 2:
+        return chosen
+    classes: list[list[Candidate]] = []
+    for c in chosen:
+        home = next((k for k in classes if comparable(c, k[0])), None)
+        if home is None:
+            classes.append([c])
+        else:
+            home.append(c)
+    best = max(classes, key=lambda k: (len({c.doc_id for c in k}), max(c.score for c in k)))
+    return best

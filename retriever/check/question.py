@@ -1,0 +1,187 @@
+"""What a question asks: the kind of value, its unit, its period, its measure, and its words.
+
+Read with the same vocabulary as the sentences (``index/values/lexicon/*.toml``): the phrases of
+``[question_kinds]`` say what kind of value answers it (哪一年 → a date, how many → a count,
+what share → a percentage), a unit or counter after 多少/几/"how many" narrows it, the dates it
+names are its period, and its remaining content words are what a source's sentence must speak of.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from index.text import fold
+from index.values import Value, ValueKind, language_of, lexicon, parse_values
+
+from .terms import Terms
+
+NUMERIC_ASKS = {
+    "date": (ValueKind.DATE,),
+    "count": (ValueKind.COUNT, ValueKind.NUMBER),
+    "money": (ValueKind.MONEY,),
+    "percent": (ValueKind.PERCENT,),
+    "measure": (ValueKind.MEASURE,),
+    "duration": (ValueKind.DURATION,),
+    "multiple": (ValueKind.MULTIPLE,),
+    "number": (ValueKind.COUNT, ValueKind.NUMBER, ValueKind.MONEY, ValueKind.PERCENT, ValueKind.MEASURE,
+               ValueKind.MULTIPLE, ValueKind.DURATION),
+}
+#: "what was the revenue", "智谱的估值是？": any figure may answer; alignment decides
+ANY_FIGURE = NUMERIC_ASKS["number"]
+_ASK_AFTER = re.compile(r"(?:多少|几)\s*")
+_HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z'-]*)(?:\s+([a-z][a-z'-]*))?(?:\s+([a-z][a-z'-]*))?", re.I)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question read for checking.
+
+    ``kinds`` are the value kinds that can answer it (empty for who/why questions), ``unit`` the
+    unit or counter it names (``length``, ``person``, ``helicopter``, a currency), ``period`` a
+    date or period it names, ``relative`` whether that period was relative (今年, last year) and
+    must be re-read against each article's date, ``modifiers`` the measure it names (adjusted,
+    expected...), ``terms`` its content words with weights, ``numbers`` the figures it states.
+    """
+
+    text: str
+    language: str
+    asks: str
+    kinds: tuple[ValueKind, ...]
+    unit: str = ""
+    period: Value | None = None
+    relative: bool = False
+    modifiers: frozenset[str] = frozenset()
+    terms: Terms = field(default_factory=Terms)
+    numbers: tuple[float, ...] = ()
+
+    @property
+    def wants_value(self) -> bool:
+        return bool(self.kinds)
+
+    def period_for(self, article_date: str | None) -> Value | None:
+        """The question's period as an article of ``article_date`` means it ("今年上半年")."""
+        if not self.relative or not article_date:
+            return self.period
+        dates = [v for v in parse_values(self.text, article_date) if v.kind is ValueKind.DATE]
+        return dates[-1] if dates else self.period
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "asks": self.asks,
+            "kinds": [k.value for k in self.kinds],
+            "unit": self.unit,
+            "period": self.period.label if self.period is not None else "",
+            "modifiers": sorted(self.modifiers),
+            "terms": list(self.terms.words),
+        }
+
+
+_RELATIVE = re.compile(r"今年|去年|前年|明年|本年|this year|last year|next year|上半年|下半年", re.I)
+
+
+def read_question(text: str, today: str | None, idf: dict[str, float] | None = None) -> Question:
+    """Read ``text`` for what kind of value answers it; ``today`` resolves relative dates."""
+    lang = language_of(text)
+    lex = lexicon(lang)
+    low = fold(text).lower()
+    asks, kinds = _asks(low, lex)
+    values = parse_values(text, today)
+    dates = [v for v in values if v.kind is ValueKind.DATE]
+    unit_kind, unit = _asked_unit(low, lang)
+    if unit_kind and asks in ("number", "count", "what", ""):
+        kinds = NUMERIC_ASKS[unit_kind]  # "多少米" asks a length, "how many days" a duration
+    period = None
+    if dates and ValueKind.DATE not in kinds:
+        period = dates[-1]
+    elif dates and len(dates) >= 1 and ValueKind.DATE in kinds:
+        period = None  # "哪一年..." names no period of its own; a date in it is context
+    modifiers = _modifiers(low, lex)
+    numbers = tuple(v.number for v in values if v.kind is not ValueKind.DATE)
+    terms = Terms.of_question(text, lex, idf or {}, skip=[(v.start, v.end) for v in values])
+    relative = period is not None and bool(_RELATIVE.search(period.text)) and not re.search(r"\d{4}", period.text)
+    return Question(text, lang, asks, kinds, unit, period, relative, modifiers, terms, numbers)
+
+
+def _asks(low: str, lex) -> tuple[str, tuple[ValueKind, ...]]:  # type: ignore[no-untyped-def]
+    """The question's kind phrase, longest first: ``(kind, value kinds)``."""
+    table = lex.question_kinds
+    if table.pattern is None:
+        return "", ()
+    # the longest phrase; of equal ones, English asks first ("When ...") and Chinese last (...是哪一年)
+    later_wins = lex.language == "zh"
+    best: tuple[tuple[int, int], tuple[str, ...]] | None = None
+    for m in table.pattern.finditer(low):
+        key = (len(m.group(0)), m.start() if later_wins else -m.start())
+        if best is None or key > best[0]:
+            best = (key, table.get(table.canonical(m.group(0))))
+    if best is None:
+        return "", ANY_FIGURE  # "智谱2024年的收入？": a figure, if a source states one that fits
+    found = best[1]
+    first = found[0]
+    kinds_out: list[ValueKind] = []
+    for kind in found:
+        kinds_out.extend(NUMERIC_ASKS.get(kind, ()))
+    if first == "what":
+        return "what", ANY_FIGURE  # "What was the revenue?": a figure, if a source states one
+    return first, tuple(dict.fromkeys(kinds_out))
+
+
+def _asked_unit(low: str, lang: str) -> tuple[str, str]:
+    """The kind and unit a question names after 多少/几/"how many": ``("measure", "length")`` for 多少米."""
+    lex = lexicon(lang)
+    if lang == "zh":
+        for m in _ASK_AFTER.finditer(low):
+            pos = m.end()
+            for table, kind in ((lex.units, "measure"), (lex.durations, "duration"), (lex.currency_suffix, "money"),
+                                (lex.percent_suffix, "percent"), (lex.multiplier, "multiple"), (lex.counters, "count")):
+                found = table.match(low, pos)
+                if not found:
+                    continue
+                value = table.get(found[0])
+                if kind == "measure":
+                    return kind, value.dimension
+                if kind == "duration":
+                    return kind, "day"
+                if kind == "money":
+                    return kind, "CNY" if value == "yuan" else str(value)
+                if kind == "percent":
+                    return kind, "%"
+                if kind == "multiple":
+                    return kind, "x"
+                return kind, str(value)
+            ch = low[pos:pos + 1]
+            if "\u4e00" <= ch <= "\u9fff" and ch not in lex.not_counters:
+                return "count", ch
+        return "", ""
+    m = _HOW_MANY.search(low)
+    if m:
+        # the counted noun: the first plural of the next words ("how many imax screens showed")
+        words = []
+        for w in (g for g in m.groups() if g):
+            if w in lex.not_counters or w in lex.question_words:
+                break
+            words.append(w)
+        if not words:
+            return "", ""
+        word = next((w for w in words if w.endswith("s") and not w.endswith("ss")), words[0])
+        if lex.durations.get(word):
+            return "duration", "day"
+        if lex.units.get(word):
+            return "measure", lex.units.get(word).dimension
+        counted = lex.counters.get(word)
+        if counted:
+            return "count", str(counted)
+        from index.values.en import singular
+
+        return "count", singular(word)
+    return "", ""
+
+
+def _modifiers(low: str, lex) -> frozenset[str]:  # type: ignore[no-untyped-def]
+    if lex.modifiers.pattern is None:
+        return frozenset()
+    return frozenset(str(lex.modifiers.get(lex.modifiers.canonical(m.group(0))))
+                     for m in lex.modifiers.pattern.finditer(low))
+
+
