@@ -101,8 +101,13 @@ def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, articl
     out = []
     for v in values:
         left, right = clause_bounds(folded, v.start, v.end)
-        if right - left < 12 and left > 0:  # a short clause speaks of the subject named just before
-            left, _ = clause_bounds(folded, max(0, left - 2), left - 1)
+        if right - left < 12:
+            # a short clause leans on its neighbour: "1969年，韩国废除初中入学考试制度" (the one after
+            # a figure that opens it), "…的亏损，达17.52亿元" (the one before)
+            if v.start - left <= 2 and right < len(folded):
+                _, right = clause_bounds(folded, right + 1, right + 1)
+            elif left > 0:
+                left, _ = clause_bounds(folded, max(0, left - 2), left - 1)
         period = periods.get(v.start) if v.kind is not ValueKind.DATE else None
         reported = next((d.label for d in reversed(report_days) if d.end <= v.start and d is not period), None)
         if reported is None and report_days and report_days[0] is not period and report_days[0].start > v.end \

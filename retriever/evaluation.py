@@ -199,3 +199,111 @@ def verdicts_by_language(results: Sequence[VerdictResult]) -> dict[str, dict[str
     table = {lang: verdict_metrics([r for r in results if r.gold.lang == lang]) for lang in LANGS}
     table["all"] = verdict_metrics(results)
     return table
+
+
+# ----------------------------------------------------------------------------- verdict sets
+# A verdict set is a corpus and questions with the verdict a careful reader gives: the seeds'
+# gold set, the multi-topic set in eval/topics/, or ../shared/generality/.
+
+TOPICS_DIR = PROJECT_ROOT / "eval" / "topics"
+
+
+@dataclass(frozen=True)
+class VerdictCase:
+    """One question of a verdict set.
+
+    ``accept`` are the verdicts counted as right (the expected one; for a question asking a name
+    or a reason, ``quoted`` too: nothing was compared, and the answer says so). ``values`` are the
+    values the sources state, as ``(doc_id, value)``; ``condition`` names the trap (``conflict``,
+    ``rounding``, ``different_period``...).
+    """
+
+    id: str
+    lang: str
+    question: str
+    expected: str
+    condition: str
+    accept: tuple[str, ...]
+    values: tuple[tuple[str, str], ...] = ()
+    cross_lingual: bool = False
+
+
+def load_topics(path: Path = TOPICS_DIR / "questions.jsonl") -> list[VerdictCase]:
+    """The multi-topic set: 45 short articles on 18 events in three languages, 130 questions."""
+    cases = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            accept = (r["expected"], "quoted") if r["condition"] == "non_numeric" else (r["expected"],)
+            cases.append(VerdictCase(r["id"], r["lang"], r["question"], r["expected"], r["condition"], accept,
+                                     tuple((v["doc_id"], v["value"]) for v in r.get("values", ())),
+                                     bool(r.get("cross_lingual"))))
+    return cases
+
+
+@dataclass
+class CaseResult:
+    case: VerdictCase
+    verdict: str
+    answer: Any
+    citations_ok: int
+    citations_with_value: int
+    both_values: bool | None  # a detected conflict shows two of the sources' differing values
+
+
+def run_cases(fc: "FactChecker", cases: Iterable[VerdictCase]) -> list[CaseResult]:
+    """Ask every question; check every value citation and, for conflicts, that the values are shown."""
+    out = []
+    for case in cases:
+        answer = fc.ask(case.question)
+        ok = total = 0
+        for c in answer.citations:
+            doc = fc.index.documents[c.doc_id]
+            if c.value:
+                total += 1
+                ok += (doc.text[c.start:c.end] == c.quote and doc.text[c.value_start:c.value_end] == c.value
+                       and c.start <= c.value_start and c.value_end <= c.end)
+        both = None
+        verdict = answer.verdict.value
+        if verdict == "conflict" and case.expected == "conflict" and answer.check is not None:
+            shown = [normalise(v.value) for v in answer.check.values]
+            stated = {normalise(v) for _, v in case.values}
+            hits = {s for s in stated for v in shown if s == v or s in v or v in s}
+            both = len(hits) >= 2
+        out.append(CaseResult(case, verdict, answer, ok, total, both))
+    return out
+
+
+def case_metrics(results: Sequence[CaseResult]) -> dict[str, float]:
+    """Accuracy, conflict precision/recall, false alarms, "agree" said on a conflict, values shown,
+    citation precision."""
+    n = len(results)
+    said = [r for r in results if r.verdict == "conflict"]
+    real = [r for r in results if r.case.expected == "conflict"]
+    others = [r for r in results if r.case.expected != "conflict"]
+    both = [r.both_values for r in results if r.both_values is not None]
+    cited = sum(r.citations_with_value for r in results)
+    return {
+        "n": n,
+        "accuracy": sum(r.verdict in r.case.accept for r in results) / n if n else 0.0,
+        "conflict_P": sum(r.case.expected == "conflict" for r in said) / len(said) if said else 1.0,
+        "conflict_R": sum(r.verdict == "conflict" for r in real) / len(real) if real else 1.0,
+        "false_alarm": sum(r.verdict == "conflict" for r in others) / len(others) if others else 0.0,
+        "agree_on_conflict": sum(r.verdict == "consistent" for r in real) / len(real) if real else 0.0,
+        "both_values": sum(both) / len(both) if both else 1.0,
+        "not_found_R": _share([r for r in results if r.case.expected == "not_found"], "not_found"),
+        "cite_P": sum(r.citations_ok for r in results) / cited if cited else 1.0,
+        "value_cites": cited,
+    }
+
+
+def _share(results: Sequence[CaseResult], verdict: str) -> float:
+    return sum(r.verdict == verdict for r in results) / len(results) if results else 1.0
+
+
+def metrics_by_language(results: Sequence[CaseResult]) -> dict[str, dict[str, float]]:
+    table = {lang: case_metrics([r for r in results if r.case.lang == lang]) for lang in LANGS}
+    table["all"] = case_metrics(results)
+    return table

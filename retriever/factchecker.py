@@ -170,7 +170,7 @@ class FactChecker:
         if read.wants_value:
             floor = support_floor(query, self.policy) - self.policy.claim_slack
             pool = [s for s in scored if s.score >= floor]
-            alignment = align(read, pool, self._claims_of, self._document_text, self.policy.align)
+            alignment = align(read, pool, self._claims_of, self._document_text, self.policy.align, self._previous)
             comparison = compare(read, alignment)
             if comparison.groups:
                 answer = compose_checked_answer(query, comparison, passages)
@@ -199,6 +199,13 @@ class FactChecker:
                 self._claims.clear()
             self._claims[sentence.sentence_id] = found
         return found
+
+    def _previous(self, sentence_id: int) -> str:
+        """The sentence before ``sentence_id`` in its document ("" for a first sentence)."""
+        if sentence_id <= 0:
+            return ""
+        here, before = self.index.sentences[sentence_id], self.index.sentences[sentence_id - 1]
+        return before.text if before.doc_id == here.doc_id else ""
 
     def _document_text(self, doc_id: str) -> str:
         """A document's normalised text (to see whether it names the question's subject)."""

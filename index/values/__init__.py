@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from ..text import fold, has_cjk
@@ -89,5 +90,4 @@ def parse_values(text: str, article_date: str | None = None, language: str | Non
 
 def _original(v: Value, text: str, start: int, end: int) -> Value:
     """The value with its span and text in the original (unfolded) string."""
-    return Value(start, end, text[start:end], v.kind, v.unit, v.number, v.low, v.high, v.hedge, v.grain, v.label,
-                 v.as_of)
+    return replace(v, start=start, end=end, text=text[start:end])

@@ -24,6 +24,8 @@ _NUMBER_WORD = "|".join(sorted([*_UNITS_WORDS, *_TENS_WORDS, *_SCALE_WORDS, "doz
 _WORDS = re.compile(rf"(?i)\b(?:{_NUMBER_WORD})\b(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORD})\b)*")
 _DIGITS = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 _YEAR = r"(?:1\d{3}|20\d{2})"
+_PART_YEAR = re.compile(rf"\s*(?:of\s+|,\s*)?(?:(?:about|around|circa|c\.)\s+)?(?:(?:fiscal|FY)\s*)?(?P<year>{_YEAR})\b", re.I)
+_COUNTED = re.compile(r"\s+([a-z][a-z'-]*(?:\s+old)?)")
 _ORD = r"(?:st|nd|rd|th)?"
 
 
@@ -106,7 +108,7 @@ class EnglishReader(Reader):
         return float(self.lex.magnitudes.get(word)), end
 
     def counter(self, text: str, pos: int, core: Core) -> tuple[str, int] | None:
-        m = re.compile(r"\s+(?:of\s+)?([a-z][a-z'-]*(?:\s+old)?)").match(text, pos)
+        m = _COUNTED.match(text, pos)
         if not m:
             return None
         word = m.group(1)
@@ -168,19 +170,21 @@ class EnglishReader(Reader):
                 return None  # "may", "march" as verbs
             return int(lex.months.get(word.lower(), 0)) or None
 
-        def infer_year(month: int, pos: int) -> int | None:
+        def infer_year(month: int, pos: int) -> tuple[int | None, bool]:
+            """The year named before in the sentence, else a guess from the article's date."""
             named = [v for v in found if v.end <= pos and v.grain in (Grain.YEAR, Grain.MONTH, Grain.DAY)]
             if named:
-                return label_year(max(named, key=lambda v: v.end).label)
+                last = max(named, key=lambda v: v.end)
+                return label_year(last.label), last.year_inferred
             if year_now is None:
-                return None
-            return year_now if month_now is None or month <= month_now else year_now - 1
+                return None, True
+            return (year_now if month_now is None or month <= month_now else year_now - 1), True
 
         # periods first: "the first half of 2025", "Q3 2025", "2025's first half"
         if lex.period_parts.pattern is not None:
             for m in lex.period_parts.pattern.finditer(text):
                 part = str(lex.period_parts.get(m.group(0)))
-                after = re.compile(rf"\s*(?:of\s+|,\s*)?(?:(?:fiscal|FY)\s*)?(?P<year>{_YEAR})\b").match(text, m.end())
+                after = _PART_YEAR.match(text, m.end())
                 before = re.search(rf"\b(?P<year>{_YEAR})(?:'s)?\s+(?:the\s+)?$", text[max(0, m.start() - 12):m.start()])
                 start, end = m.start(), m.end()
                 if after:
@@ -211,7 +215,7 @@ class EnglishReader(Reader):
                 day = int(m.group("day")) if has_day else None
                 if day is not None and not 1 <= day <= 31:
                     continue
-                year = int(m.group("year")) if has_year else infer_year(month, m.start())
+                year, guessed = (int(m.group("year")), False) if has_year else infer_year(month, m.start())
                 if year is None:
                     continue
                 if has_year and re.match(r"\s*(?:BC|BCE|B\.C\.)", text[m.end():m.end() + 5]):
@@ -219,13 +223,18 @@ class EnglishReader(Reader):
                 as_of, hedge, start = prefix(m.start())
                 low, high = year_span(year, month, day)
                 label = f"{year}-{month:02d}" + (f"-{day:02d}" if day else "")
-                add(date_value(start, m.end(), text, low, high, Grain.DAY if day else Grain.MONTH, label, as_of, hedge))
+                add(date_value(start, m.end(), text, low, high, Grain.DAY if day else Grain.MONTH, label, as_of, hedge,
+                               guessed))
         for m in self._month_only.finditer(text):
             month = month_of(m)
-            if month is None or (year := infer_year(month, m.start())) is None:
+            if month is None:
+                continue
+            year, guessed = infer_year(month, m.start())
+            if year is None:
                 continue
             low, high = year_span(year, month)
-            add(date_value(m.start("month"), m.end(), text, low, high, Grain.MONTH, f"{year}-{month:02d}"))
+            add(date_value(m.start("month"), m.end(), text, low, high, Grain.MONTH, f"{year}-{month:02d}",
+                           year_inferred=guessed))
         for m in self._decade.finditer(text):
             decade = int(m.group("d")) if m.group("d") else 1900 + int(m.group("dd"))
             low = float(decade)

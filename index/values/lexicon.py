@@ -172,6 +172,7 @@ class Lexicon:
     question_words: frozenset[str]
     abbreviations: frozenset[str] = frozenset()
     final_abbreviations: frozenset[str] = frozenset()
+    synonyms: tuple[tuple[str, ...], ...] = ()
     sources: tuple[str, ...] = field(default=())
 
     def hedge(self, word: str, table: Words) -> Hedge:
@@ -249,6 +250,13 @@ def _merge(into: dict[str, Any], data: dict[str, Any], source: str) -> None:
                 if not isinstance(words, list):
                     raise _fail(source, f"[{table}] {key} must be a list of words")
                 into.setdefault(f"{table}.{key}", []).extend(_check_word(source, table, w) for w in words)
+        elif table == "synonyms":
+            groups = content.get("groups")
+            if set(content) != {"groups"} or not isinstance(groups, list) or not all(
+                    isinstance(g, list) and len(g) >= 2 for g in groups):
+                raise _fail(source, "[synonyms] must hold groups = [[word, word, ...], ...] (two or more words each)")
+            into.setdefault("synonyms.groups", []).extend(
+                [_check_word(source, table, w) for w in g] for g in groups)
         elif table in ("dates", "periods"):
             keys = _DATE_KEYS if table == "dates" else _PERIOD_KEYS
             for key, value in content.items():
@@ -280,6 +288,20 @@ def _merge_date_key(into: dict[str, Any], source: str, name: str, what: str, val
         target[word] = v
 
 
+def _synonym_groups(tables: dict[str, Any], source: str) -> tuple[tuple[str, ...], ...]:
+    """The synonym groups, lower-cased; a word in two groups is a mistake."""
+    seen: dict[str, int] = {}
+    groups = []
+    for i, group in enumerate(tables.get("synonyms.groups", [])):
+        words = tuple(dict.fromkeys(w.lower() for w in group))
+        for w in words:
+            if w in seen and seen[w] != i:
+                raise _fail(source, f"[synonyms] {w!r} is in two groups: {list(groups[seen[w]])} and {list(words)}")
+            seen[w] = i
+        groups.append(words)
+    return tuple(groups)
+
+
 def _check_exclusive(tables: dict[str, Any], source: str) -> None:
     seen: dict[str, str] = {}
     for table in _EXCLUSIVE:
@@ -293,6 +315,7 @@ def _check_exclusive(tables: dict[str, Any], source: str) -> None:
 
 def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> Lexicon:
     _check_exclusive(tables, " + ".join(sources))
+    synonyms = _synonym_groups(tables, " + ".join(sources))
 
     def words(name: str) -> Words:
         return Words(tables.get(name, {}))
@@ -316,7 +339,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         question_words=frozenset(tables.get("question_words.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),
-        sources=sources,
+        synonyms=synonyms, sources=sources,
     )
 
 

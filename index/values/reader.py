@@ -279,12 +279,13 @@ def _without_overlaps(values: list[Value]) -> list[Value]:
 
 
 def date_value(start: int, end: int, text: str, low: float, high: float, grain: Grain, label: str,
-               as_of: bool = False, hedge: Hedge = Hedge.NONE) -> Value:
+               as_of: bool = False, hedge: Hedge = Hedge.NONE, year_inferred: bool = False) -> Value:
     """A date as a :class:`Value`: an interval of fractional years, labelled."""
     if hedge is Hedge.ABOUT:
         width = max(high - low, 1.0)
         low, high = low - width, high + width
-    return Value(start, end, text[start:end], ValueKind.DATE, "year", low, low, high, hedge, grain, label, as_of)
+    return Value(start, end, text[start:end], ValueKind.DATE, "year", low, low, high, hedge, grain, label, as_of,
+                 year_inferred)
 
 
 _PART_MONTHS = {"H1": (1, 6), "H2": (7, 12), "Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12), "M9": (1, 9)}

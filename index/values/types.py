@@ -8,7 +8,7 @@ with and by its hedge. Two values agree when their intervals overlap.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import Enum
 
 
@@ -60,7 +60,8 @@ class Value:
     ``x``, a dimension (``length``), ``day`` for durations and dates, or a counter class or word
     (``person``, ``helicopter``). ``number`` is the value in the base unit, ``low``/``high`` its
     interval. Dates carry a ``label`` (``1905``, ``1905-03``, ``2025H1``, ``1990s``) and their
-    ``grain``; ``as_of`` marks "截至/as of" dates.
+    ``grain``; ``as_of`` marks "截至/as of" dates; ``year_inferred`` a month or day written without
+    a year, whose year was guessed from the article's date (two such dates compare by month and day).
     """
 
     start: int
@@ -75,14 +76,17 @@ class Value:
     grain: Grain = Grain.NONE
     label: str = ""
     as_of: bool = False
+    year_inferred: bool = False
 
     def shifted(self, offset: int) -> "Value":
         """The same value with its span moved by ``offset`` (sentence → document offsets)."""
-        return Value(self.start + offset, self.end + offset, self.text, self.kind, self.unit, self.number,
-                     self.low, self.high, self.hedge, self.grain, self.label, self.as_of)
+        return replace(self, start=self.start + offset, end=self.end + offset)
 
     def overlaps(self, other: "Value") -> bool:
         """The two intervals share a point: the values can be the same."""
+        if (self.year_inferred or other.year_inferred) and self.kind is other.kind is ValueKind.DATE:
+            a, b = self.low - math.floor(self.low), other.low - math.floor(other.low)
+            return a <= b + (other.high - other.low) and b <= a + (self.high - self.low)
         return self.low <= other.high and other.low <= self.high
 
     def to_dict(self) -> dict[str, object]:

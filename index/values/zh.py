@@ -95,11 +95,10 @@ class ChineseReader(Reader):
             yield Core(m.start(), m.end(), value, 1.0, round_number=raw[-1] in "十百千万亿")
 
     def _measured(self, text: str, pos: int) -> bool:
+        """"一个月", "一个半小时", "一亿元": a 一 that is a value, not an article."""
         lex = self.lex
-        if text[pos:pos + 1] == "个":
-            pos += 1
-        if text[pos:pos + 1] == "半":
-            pos += 1
+        if _AND_A_HALF.match(text, pos):
+            return True
         return any(table.match(text, pos) for table in (lex.durations, lex.units, lex.currency_suffix, lex.magnitudes))
 
     def _suffix(self, text: str, pos: int, core: Core) -> Suffix | None:
@@ -121,7 +120,7 @@ class ChineseReader(Reader):
         if not raw[0].isdigit() and not _RANGE_AFTER.match(text, core.end):
             # a Chinese numeral must be followed by a word for what it counts: "三星" is a name
             nxt = text[core.end:core.end + 1]
-            if nxt in self.lex.not_counters and nxt not in self.lex.magnitudes:
+            if nxt in self.lex.not_counters and nxt not in self.lex.magnitudes and not self._measured(text, core.end):
                 return True
         return super().skip(text, core)
 
@@ -213,36 +212,39 @@ class ChineseReader(Reader):
                 if month_now and 1 <= day <= 31:
                     low, high = year_span(year_now, month_now, day)
                     add(date_value(m.start(), m.end(), text, low, high, Grain.DAY, f"{year_now}-{month_now:02d}-{day:02d}"))
-        def year_for(month: int, pos: int) -> int | None:
-            """A month without a year: the year named before it in the sentence, else the
-            latest such month up to the article's date."""
+        def year_for(month: int, pos: int) -> tuple[int | None, bool]:
+            """A month without a year: the year named before it in the sentence, else the latest
+            such month up to the article's date (a guess: ``(year, guessed)``)."""
             named = [v for v in found if v.end <= pos and v.grain in (Grain.YEAR, Grain.MONTH, Grain.DAY)]
             if named:
-                return label_year(max(named, key=lambda v: v.end).label)
+                last = max(named, key=lambda v: v.end)
+                return label_year(last.label), last.year_inferred
             if year_now is None:
-                return None
-            return year_now if month_now is None or month <= month_now else year_now - 1
+                return None, True
+            return (year_now if month_now is None or month <= month_now else year_now - 1), True
 
         for m in _MONTH_DAY.finditer(text):
             month, day = _small_number(m.group("month")), _small_number(m.group("day"))
             if not month or not day or not (1 <= month <= 12 and 1 <= day <= 31):
                 continue
-            year = year_for(month, m.start())
+            year, guessed = year_for(month, m.start())
             if year is None:
                 continue
             flag, start = as_of(m.start())
             low, high = year_span(year, month, day)
-            add(date_value(start, m.end(), text, low, high, Grain.DAY, f"{year}-{month:02d}-{day:02d}", flag))
+            add(date_value(start, m.end(), text, low, high, Grain.DAY, f"{year}-{month:02d}-{day:02d}", flag,
+                           year_inferred=guessed))
         for m in _MONTH_ONLY.finditer(text):
             month = _small_number(m.group("month"))
             if not month or not 1 <= month <= 12:
                 continue
-            year = year_for(month, m.start())
+            year, guessed = year_for(month, m.start())
             if year is None:
                 continue
             flag, start = as_of(m.start())
             low, high = year_span(year, month)
-            add(date_value(start, m.end(), text, low, high, Grain.MONTH, f"{year}-{month:02d}", flag))
+            add(date_value(start, m.end(), text, low, high, Grain.MONTH, f"{year}-{month:02d}", flag,
+                           year_inferred=guessed))
         # a half or quarter without a year: the year named before it in the sentence, else the
         # article's (a first half is reported from July on)
         if lex.period_parts.pattern is not None:

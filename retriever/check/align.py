@@ -10,16 +10,17 @@ best candidate; sources whose best is close to the best of all are compared.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import re
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from index.claims import Claim
-from index.text import normalise
+from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind
 
 from .question import Question
-from .terms import english_stems
 
 if TYPE_CHECKING:
     from ..answer import ScoredSentence
@@ -35,35 +36,67 @@ class Apart(str, Enum):
 
 @dataclass(frozen=True)
 class AlignPolicy:
-    """Weights and thresholds of the alignment (measured on the development sets, not per item).
+    """Weights and thresholds of the alignment (set on the development sets as a whole, never per item).
+
+    A candidate scores ``support + sentence_weight·(question words in its sentence)
+    + document_weight·(question words in its document) + local_weight·(question words near the
+    value) + unit_weight·(the unit asked)``: the first three choose the sentence, the last two the
+    value within it.
 
     Args:
-        context_weight: weight of the share of question words in the value's own clause.
-        document_weight: weight of the share of question words anywhere in the value's document.
-        unit_weight: bonus for the unit or counter the question names.
-        margin: sources whose best candidate scores within this of the best are compared.
-        min_context: a candidate's clause or sentence must hold at least this share of the
-            question's words (when the question has words the corpus knows).
-        tie: two values of one source closer than this are equally good answers.
+        margin: sources whose best candidate scores within this of the best are compared; so are
+            those within ``wide_margin`` whose value has at least ``local_ratio`` of the best one's
+            question words near it and whose document holds at least ``document_ratio`` of the best
+            one's (a source on the same subject that words the fact its own way).
+        min_context, min_document: a candidate's sentence, and its document, must hold at least
+            these shares of the question's words, when the corpus knows some of them (a question in
+            another language is not held to them).
+        tie: values of one sentence closer than this cannot be told apart.
+        reach_cjk, reach_latin: characters at which a word near a value counts half.
+        same_sentence: how alike two sources' sentences must be (numbers masked) to be the same
+            sentence, whose differing numbers are then a disagreement.
+        diff_margin: a differing value of such sentences is compared when it scores within this
+            of the best candidate; diff_sentences: how many sentences of each source are matched.
+        period_weight: bonus for a value of exactly the period the question names.
+        focus_documents: near a value, words found in few of the first this many retrieved
+            documents count more (they name the fact; the others, its subject).
     """
 
-    context_weight: float = 0.5
+    sentence_weight: float = 0.4
     document_weight: float = 0.3
+    local_weight: float = 0.3
     unit_weight: float = 0.15
     margin: float = 0.15
+    wide_margin: float = 0.5
+    local_ratio: float = 0.5
+    document_ratio: float = 0.7
     min_context: float = 0.3
+    min_document: float = 0.0
     tie: float = 0.02
+    reach_cjk: float = 6.0
+    reach_latin: float = 20.0
+    same_sentence: float = 0.85
+    diff_margin: float = 0.4
+    diff_sentences: int = 6
+    period_weight: float = 0.1
+    focus_documents: int = 12
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A claim that may answer the question, the sentence it is quoted from, and its score."""
+    """A claim that may answer the question, the sentence it is quoted from, and its score.
+
+    ``context`` is the share of the question's words in its sentence, ``document`` in its
+    document, ``local`` near the value (closer counts more).
+    """
 
     claim: Claim
     sentence: "ScoredSentence"
     score: float
     context: float
     apart: Apart | None = None
+    document: float = 0.0
+    local: float = 0.0
 
     @property
     def doc_id(self) -> str:
@@ -81,6 +114,7 @@ class Alignment:
     chosen: list[Candidate]
     apart: list[Candidate]
     considered: int
+    notes: list[str] = field(default_factory=list)
 
     @property
     def docs(self) -> list[str]:
@@ -120,42 +154,53 @@ def _end_month(v: Value) -> int:
 
 def align(question: Question, sentences: Sequence["ScoredSentence"],
           claims_of: Callable[["ScoredSentence"], Iterable[Claim]],
-          document_text: Callable[[str], str], policy: AlignPolicy = AlignPolicy()) -> Alignment:
-    """Score every fitting claim of ``sentences``; choose each source's answer."""
+          document_text: Callable[[str], str], policy: AlignPolicy = AlignPolicy(),
+          previous: Callable[[int], str] | None = None) -> Alignment:
+    """Score every fitting claim of ``sentences``; choose each source's answer.
+
+    ``claims_of`` reads a sentence's claims, ``document_text`` a document's normalised text, and
+    ``previous`` the text of the sentence before a sentence (by id) in its document.
+    """
     candidates: list[Candidate] = []
     apart: list[Candidate] = []
     doc_cover: dict[str, float] = {}
+    sentence_cover: dict[int, float] = {}
     considered = 0
+    terms = question.terms
+    focus = None
+    if terms:
+        docs = list(dict.fromkeys(s.passage.doc_id for s in sentences))[:policy.focus_documents]
+        focus = terms.focus([document_text(d) for d in docs])
     for s in sentences:
-        sentence_text = normalise(s.text)
-        sentence_stems = english_stems(sentence_text) if any(question.terms.stems) else None
-        sentence_cover = question.terms.coverage(sentence_text, sentence_stems)
-        for claim in claims_of(s):
+        fitting = [c for c in claims_of(s) if c.value.kind in question.kinds and unit_fits(question, c.value)
+                   and (c.value.kind is ValueKind.DATE or not any(abs(c.value.number - n) < 1e-9 for n in question.numbers))]
+        if not fitting:
+            continue
+        considered += len(fitting)
+        folded = fold(s.text).lower()
+        before = normalise(previous(s.sentence_id)) if previous is not None and terms else ""
+        sentence_cover[s.sentence_id] = cover = terms.coverage(normalise(s.text), before=before) if terms else 0.0
+        doc = s.passage.doc_id
+        if doc not in doc_cover:
+            doc_cover[doc] = terms.coverage(document_text(doc)) if terms else 0.0
+        base = s.score + policy.sentence_weight * cover + policy.document_weight * doc_cover[doc]
+        reach = policy.reach_cjk if has_cjk(s.text) else policy.reach_latin
+        for claim in fitting:
             v = claim.value
-            if v.kind not in question.kinds or not unit_fits(question, v):
-                continue
-            if v.kind is not ValueKind.DATE and any(abs(v.number - n) < 1e-9 for n in question.numbers):
-                continue  # the question's own figure
-            considered += 1
-            start, end = claim.context
             offset = claim.sentence[0]
-            clause = normalise(s.text[max(0, start - offset):max(0, end - offset)])
-            cover = max(question.terms.coverage(clause), 0.8 * sentence_cover) if question.terms else 0.0
-            if claim.doc_id not in doc_cover:
-                doc_cover[claim.doc_id] = question.terms.coverage(document_text(claim.doc_id)) if question.terms else 0.0
-            score = (s.score + policy.context_weight * cover + policy.document_weight * doc_cover[claim.doc_id]
-                     + (policy.unit_weight if question.unit and v.unit == question.unit else 0.0))
+            local = terms.near(folded, v.start - offset, v.end - offset, reach, focus) if terms else 0.0
+            unit = policy.unit_weight if question.unit and v.unit == question.unit else 0.0
             reason = _apart(question, claim)
-            candidate = Candidate(claim, s, score, cover, reason)
-            (apart if reason else candidates).append(candidate)
-    if question.terms and candidates:
-        known = [c for c in candidates if c.context >= policy.min_context]
-        if not known:
-            return Alignment([], apart, considered)
-        candidates = known
-    chosen = _per_source(candidates, policy)
-    apart = [c for c in apart if c.score >= (max((x.score for x in chosen), default=0.0) - policy.margin)]
-    return Alignment(chosen, apart, considered)
+            period = policy.period_weight if question.period is not None and claim.period is not None and not reason else 0.0
+            candidate = Candidate(claim, s, base + policy.local_weight * local + unit + period, cover, reason,
+                                  doc_cover[doc], local)
+            (apart if candidate.apart else candidates).append(candidate)
+    if terms.known:  # a sentence, or a source, that does not speak of the question does not answer it
+        candidates = [c for c in candidates if c.context >= policy.min_context and c.document >= policy.min_document]
+    chosen, ambiguous = _per_source(candidates, policy)
+    chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
+    top = max((c.score for c in chosen), default=0.0)
+    return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes)
 
 
 def _apart(question: Question, claim: Claim) -> Apart | None:
@@ -171,22 +216,116 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
     return None
 
 
-def _per_source(candidates: list[Candidate], policy: AlignPolicy) -> list[Candidate]:
-    """Each source's best candidate(s), for the sources close to the best of all."""
+def _per_source(candidates: list[Candidate], policy: AlignPolicy
+                ) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
+    """Each source's best candidate(s), for the sources close to the best of all; and the sources
+    whose best sentence holds several values that cannot be told apart."""
     if not candidates:
-        return []
+        return [], {}
     by_doc: dict[str, list[Candidate]] = {}
     for c in sorted(candidates, key=lambda c: (-c.score, c.claim.value.start)):
         by_doc.setdefault(c.doc_id, []).append(c)
-    top = max(c.score for c in candidates)
+    leader = max(candidates, key=lambda c: c.score)
+    top = leader.score
     chosen: list[Candidate] = []
+    ambiguous: dict[str, list[Candidate]] = {}
     for doc_id, ranked in by_doc.items():
         best = ranked[0]
-        if best.score < top - policy.margin:
+        # close to the best of all; or, for a source that words it otherwise, about as near to the
+        # question's words and within a wider margin
+        near = best.score >= top - policy.margin or (
+            best.score >= top - policy.wide_margin and best.local >= policy.local_ratio * leader.local
+            and best.document >= policy.document_ratio * leader.document)
+        if not near:
             continue
         tied = [c for c in ranked if c.score >= best.score - policy.tie]
         rivals = [c for c in tied if not c.value.overlaps(best.value)]
         if rivals and all(c.sentence.sentence_id == best.sentence.sentence_id for c in rivals):
-            continue  # "0.97亿、6.21亿以及24.66亿": which one answers cannot be told
+            ambiguous[doc_id] = tied  # "0.97亿、6.21亿以及24.66亿": which one answers cannot be told
+            continue
         chosen.extend([best] + rivals)
-    return chosen
+    return chosen, ambiguous
+
+
+def _differences(question: Question, chosen: list[Candidate], ambiguous: dict[str, list[Candidate]],
+                 candidates: list[Candidate], claims_of: Callable[["ScoredSentence"], Iterable[Claim]],
+                 policy: AlignPolicy) -> tuple[list[Candidate], list[str]]:
+    """Two sources printing the same sentence with one figure changed disagree on that figure.
+
+    For every two sources being compared, their retrieved sentences are matched: sentences that
+    are the same apart from their numbers, with a value of the asked kind that differs, show what
+    the sources disagree on. That value is compared for both sources when it answers the question
+    nearly as well as the one first chosen (which may be another figure both print alike);
+    otherwise the difference is reported in a note, so "agree" is never said over it unseen.
+    """
+    firsts: dict[str, Candidate] = {}
+    for c in chosen:
+        firsts.setdefault(c.doc_id, c)
+    for doc, tied in ambiguous.items():
+        firsts.setdefault(doc, tied[0])
+    if len(firsts) < 2:
+        return chosen, []
+    by_claim = {(c.claim.sentence_id, c.value.start): c for c in candidates}
+    sentences: dict[str, list["ScoredSentence"]] = {}
+    for c in sorted(candidates, key=lambda c: -c.score):
+        if c.doc_id in firsts:
+            own = sentences.setdefault(c.doc_id, [])
+            if c.sentence not in own and len(own) < policy.diff_sentences:
+                own.append(c.sentence)
+    top = max(c.score for c in firsts.values())
+    replaced: dict[str, Candidate] = {}
+    notes: list[str] = []
+    docs = sorted(firsts, key=lambda d: -firsts[d].score)
+    for i, a in enumerate(docs):
+        for b in docs[i + 1:]:
+            found: list[tuple[Candidate, Candidate]] = []
+            for sa in sentences.get(a, ()):
+                for sb in sentences.get(b, ()):
+                    for x, y in differing_values(sa.text, list(claims_of(sa)), sb.text, list(claims_of(sb)),
+                                                 policy.same_sentence):
+                        cx, cy = by_claim.get((x.sentence_id, x.value.start)), by_claim.get((y.sentence_id, y.value.start))
+                        if cx is not None and cy is not None:
+                            found.append((cx, cy))
+            if not found:
+                continue
+            x, y = max(found, key=lambda p: p[0].score + p[1].score)
+            if max(x.score, y.score) >= top - policy.diff_margin:
+                replaced[a], replaced[b] = x, y
+            else:
+                notes.append(f"{a} and {b} print the same sentence with {x.value.text} and {y.value.text}")
+    if not replaced:
+        return chosen, notes
+    out = [c for c in chosen if c.doc_id not in replaced]
+    return out + [replaced[d] for d in docs if d in replaced], notes
+
+
+def differing_values(text_a: str, claims_a: list[Claim], text_b: str, claims_b: list[Claim],
+                     threshold: float) -> list[tuple[Claim, Claim]]:
+    """The values at the same places of two sentences that are the same apart from their numbers,
+    and that cannot be the same value. Empty when the sentences differ otherwise."""
+    if len(claims_a) != len(claims_b) or not claims_a:
+        return []
+    if _skeleton_ratio(text_a, claims_a, text_b, claims_b) < threshold:
+        return []
+    return [(x, y) for x, y in zip(claims_a, claims_b)
+            if x.value.kind is y.value.kind and not x.value.overlaps(y.value)]
+
+
+def _skeleton(text: str, claims: list[Claim]) -> str:
+    offset = claims[0].sentence[0]
+    out, pos = [], 0
+    for c in sorted(claims, key=lambda c: c.value.start):
+        start, end = c.value.start - offset, c.value.end - offset
+        out.append(text[pos:max(pos, start)])
+        out.append("\x00")
+        pos = max(pos, end)
+    out.append(text[pos:])
+    return re.sub(r"\s+", "", fold("".join(out)).lower())
+
+
+def _skeleton_ratio(text_a: str, claims_a: list[Claim], text_b: str, claims_b: list[Claim]) -> float:
+    a, b = _skeleton(text_a, claims_a), _skeleton(text_b, claims_b)
+    if a == b:
+        return 1.0
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.ratio() if matcher.real_quick_ratio() >= 0.5 else 0.0

@@ -127,7 +127,7 @@ def compare(question: Question, alignment: Alignment) -> Comparison:
         verdict = Verdict.CONSISTENT
     else:
         verdict = Verdict.SINGLE_SOURCE
-    notes = [f"{d} states more than one value for this" for d in contradicting]
+    notes = [f"{d} states more than one value for this" for d in contradicting] + alignment.notes
     return Comparison(question, verdict, groups, alignment.apart, contradicting, notes)
 
 

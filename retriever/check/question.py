@@ -24,8 +24,10 @@ NUMERIC_ASKS = {
     "measure": (ValueKind.MEASURE,),
     "duration": (ValueKind.DURATION,),
     "multiple": (ValueKind.MULTIPLE,),
+    # "多少", "what was": any figure but a date or a span of time, which are asked for in words
+    # of their own (哪一年, 多久, how long); "过去三年" beside a figure says when, not what
     "number": (ValueKind.COUNT, ValueKind.NUMBER, ValueKind.MONEY, ValueKind.PERCENT, ValueKind.MEASURE,
-               ValueKind.MULTIPLE, ValueKind.DURATION),
+               ValueKind.MULTIPLE),
 }
 #: "what was the revenue", "智谱的估值是？": any figure may answer; alignment decides
 ANY_FIGURE = NUMERIC_ASKS["number"]
@@ -110,9 +112,11 @@ def _asks(low: str, lex) -> tuple[str, tuple[ValueKind, ...]]:  # type: ignore[n
         return "", ()
     # the longest phrase; of equal ones, English asks first ("When ...") and Chinese last (...是哪一年)
     later_wins = lex.language == "zh"
-    best: tuple[tuple[int, int], tuple[str, ...]] | None = None
+    best: tuple[tuple[bool, int, int], tuple[str, ...]] | None = None
     for m in table.pattern.finditer(low):
-        key = (len(m.group(0)), m.start() if later_wins else -m.start())
+        # a phrase that names a kind of value outranks a bare "what"/"which"
+        specific = table.get(table.canonical(m.group(0)))[0] not in ("what", "which")
+        key = (specific, len(m.group(0)), m.start() if later_wins else -m.start())
         if best is None or key > best[0]:
             best = (key, table.get(table.canonical(m.group(0))))
     if best is None:

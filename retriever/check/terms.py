@@ -1,8 +1,10 @@
 """A question's content words, weighted, and how much of them a piece of a sentence contains.
 
-Chinese words are matched by containment in the normalised text, with part credit for a word
-whose character pairs appear (净亏损 in "亏损就高达"): jieba may cut the question and the
-article differently. English words are matched by their stems (PyStemmer's Snowball English).
+Chinese words are matched by containment in the folded text, with part credit for a word whose
+character pairs appear (净亏损 in "亏损就高达"): jieba may cut the question and the article
+differently. English words are matched by their stems (PyStemmer's Snowball English). A word of
+a ``[synonyms]`` group of the lexicon is also found by the group's other words, in either
+language ("罹难" for 死亡, "deaths" for 死亡).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from index.text import content_tokens, has_cjk, normalise, tokenize
 _ASKING = ("多少", "几", "哪", "何", "什么", "谁", "多久", "多长", "多高", "多远", "多大", "多深", "多重", "多宽", "多快",
            "how", "what", "when", "which", "who", "where", "why")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9'&.-]*[a-z0-9]|[a-z]")
+_ASKED = re.compile(r"(?:多少|几)(?=.)")
 
 
 @lru_cache(maxsize=1)
@@ -33,17 +36,65 @@ def _stem(word: str) -> str:
 
 
 def english_stems(text: str) -> frozenset[str]:
-    """Stems of the Latin words of a normalised text."""
+    """Stems of the Latin words of a lower-cased text."""
     return frozenset(_stem(w) for w in _LATIN_WORD.findall(text))
 
 
 @dataclass(frozen=True)
-class Terms:
-    """Weighted content words of a question (normalised; English ones as stems)."""
+class Term:
+    """One content word of a question: how much it weighs and how it may be found."""
 
-    words: tuple[str, ...] = ()
-    weights: tuple[float, ...] = ()
-    stems: tuple[str, ...] = field(default=())  # per word: its stem, or "" for a Chinese word
+    word: str
+    weight: float
+    stem: str = ""  # an English word's stem ("" for a Chinese word)
+    chinese: tuple[str, ...] = ()  # Chinese forms that count as finding it (itself, its synonyms)
+    stems: tuple[str, ...] = ()  # English stems that count
+    phrases: tuple[str, ...] = ()  # English phrases of several words that count
+
+    def found_in(self, text: str, stems: frozenset[str]) -> float:
+        """1 when ``text`` (folded, lower-cased) holds the word or a synonym, part credit for part of
+        a long Chinese word, else 0."""
+        if any(s in stems for s in self.stems) or any(c in text for c in self.chinese) \
+                or any(p in text for p in self.phrases):
+            return 1.0
+        word = self.word
+        if not self.stem and len(word) > 2:
+            pairs = [word[i:i + 2] for i in range(len(word) - 1)]
+            share = sum(p in text for p in pairs) / len(pairs)
+            return share if share >= 0.5 else 0.0
+        return 0.0
+
+    def places(self, folded: str, positions: dict[str, list[int]]) -> tuple[list[tuple[int, int]], float]:
+        """Where in ``folded`` the word (or a synonym) stands, and the credit it gets there."""
+        hits = [(p, p + 1) for s in self.stems for p in positions.get(s, ())]
+        for form in self.chinese + self.phrases:
+            hits += [(m.start(), m.end()) for m in re.finditer(re.escape(form), folded)]
+        if hits:
+            return hits, 1.0
+        word = self.word
+        if not self.stem and len(word) > 2:
+            pairs = [word[i:i + 2] for i in range(len(word) - 1)]
+            share = sum(p in folded for p in pairs) / len(pairs)
+            if share >= 0.5:
+                return [(m.start(), m.end()) for p in pairs for m in re.finditer(re.escape(p), folded)], share
+        return [], 0.0
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Weighted content words of a question."""
+
+    terms: tuple[Term, ...] = ()
+    known: bool = False  # some of the words are in the corpus vocabulary
+    english: bool = field(default=False)  # some forms are English stems
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(t.word for t in self.terms)
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        return tuple(t.weight for t in self.terms)
 
     @classmethod
     def of_question(cls, text: str, lex, idf: dict[str, float], skip: Sequence[tuple[int, int]] = ()  # type: ignore[no-untyped-def]
@@ -52,16 +103,14 @@ class Terms:
         chars = list(text)
         for start, end in skip:
             chars[start:end] = [" "] * (end - start)
-        kept = "".join(chars)
-        ask_words = lex.question_words
+        kept = _drop_asked_units(normalise("".join(chars)), lex)
         kind_pattern = lex.question_kinds.pattern
         if kind_pattern is not None:
             # "哪一年", "how many": phrases that ask; "身高", "面积", "price" name the topic and stay
-            kept = kind_pattern.sub(lambda m: " " if any(w in m.group(0) for w in _ASKING) else m.group(0),
-                                    normalise(kept))
+            kept = kind_pattern.sub(lambda m: " " if any(w in m.group(0) for w in _ASKING) else m.group(0), kept)
         words: list[str] = []
         for token in content_tokens(tokenize(kept)):
-            if token in ask_words or token in words:
+            if token in lex.question_words or token in words or _is_hedge(token, lex):
                 continue
             words.append(token)
         default = max(idf.values(), default=1.0)
@@ -70,33 +119,114 @@ class Terms:
         # cuts 净/亏损): it weighs at most half of the question's longer words.
         longer = [wt for w, wt in zip(words, weights) if len(w) > 1 or not has_cjk(w)]
         cap = 0.5 * sum(longer) / len(longer) if longer else 1.0
-        weights = tuple(min(wt, cap) if len(w) == 1 and has_cjk(w) else wt for w, wt in zip(words, weights))
-        stems = tuple("" if has_cjk(w) else _stem(w) for w in words)
-        return cls(tuple(words), weights, stems)
+        groups = _synonyms(lex)
+        terms = []
+        for word, weight in zip(words, weights):
+            chinese = has_cjk(word)
+            stem = "" if chinese else _stem(word)
+            group = groups.get(word) or (groups.get(stem) if stem else None) or ()
+            forms = (word, *group)
+            terms.append(Term(word, min(weight, cap) if chinese and len(word) == 1 else weight, stem,
+                              chinese=tuple(f for f in forms if has_cjk(f)),
+                              stems=tuple(dict.fromkeys(_stem(f) for f in forms if not has_cjk(f) and " " not in f)),
+                              phrases=tuple(f for f in forms if " " in f)))
+        return cls(tuple(terms), any(w in idf for w in words), any(t.stems for t in terms))
 
     def __bool__(self) -> bool:
-        return bool(self.words)
+        return bool(self.terms)
 
-    def coverage(self, text: str, stems: frozenset[str] | None = None) -> float:
-        """IDF-weighted share of the words found in ``text`` (normalised), 0..1."""
-        total = sum(self.weights)
+    def coverage(self, text: str, stems: frozenset[str] | None = None, before: str = "",
+                 before_credit: float = 0.6) -> float:
+        """IDF-weighted share of the words found in ``text`` (normalised), 0..1. Words found only in
+        ``before`` (the sentence before, which may name the subject: "这条线路…设车站26座") count
+        ``before_credit``."""
+        total = sum(t.weight for t in self.terms)
         if not total:
             return 0.0
-        if stems is None and any(self.stems):
-            stems = english_stems(text)
+        if stems is None:
+            stems = english_stems(text) if self.english else frozenset()
         found = 0.0
-        for word, weight, stem in zip(self.words, self.weights, self.stems):
-            if stem:
-                found += weight if stem in (stems or ()) else 0.0
-            elif word in text:
-                found += weight
-            elif len(word) > 2:
-                pairs = [word[i:i + 2] for i in range(len(word) - 1)]
-                share = sum(p in text for p in pairs) / len(pairs)
-                found += weight * share if share >= 0.5 else 0.0
+        before_stems = english_stems(before) if before and self.english else frozenset()
+        for t in self.terms:
+            here = t.found_in(text, stems)
+            if here < 1.0 and before:
+                here = max(here, before_credit * t.found_in(before, before_stems))
+            found += t.weight * here
         return found / total
+
+    def near(self, folded: str, start: int, end: int, reach: float,
+             weights: Sequence[float] | None = None) -> float:
+        """Share of the words found in ``folded`` (a sentence, folded and lower-cased: same offsets
+        as the original), each counted by how close it stands to ``[start, end)``: fully when
+        touching it, half at ``reach`` characters. What tells apart two values of one sentence.
+        ``weights`` replace the words' own weights."""
+        weights = weights if weights is not None else [t.weight for t in self.terms]
+        total = sum(weights)
+        if not total:
+            return 0.0
+        positions: dict[str, list[int]] = {}
+        if self.english:
+            for m in _LATIN_WORD.finditer(folded):
+                positions.setdefault(_stem(m.group(0)), []).append(m.start())
+        found = 0.0
+        for term, weight in zip(self.terms, weights):
+            hits, credit = term.places(folded, positions)
+            if hits:
+                gap = min(max(0, a - end, start - b) for a, b in hits)
+                found += weight * credit * reach / (reach + gap)
+        return found / total
+
+    def focus(self, documents: Sequence[str]) -> list[float]:
+        """Weights that favour the words few of ``documents`` (normalised) contain: the words that
+        tell the asked fact from other facts about the same subject ("当选" more than "罗斯福" when
+        every retrieved article is about Roosevelt)."""
+        if not documents:
+            return [t.weight for t in self.terms]
+        out = []
+        for term in self.terms:
+            share = sum(term.found_in(d, english_stems(d) if term.stems else frozenset()) >= 1.0
+                        for d in documents) / len(documents)
+            out.append(term.weight * (1.2 - share))
+        return out
 
     def found(self, text: str) -> tuple[str, ...]:
         """The words found in ``text`` (normalised), for showing why a value was chosen."""
-        stems = english_stems(text) if any(self.stems) else frozenset()
-        return tuple(w for w, s in zip(self.words, self.stems) if (s in stems if s else w in text))
+        stems = english_stems(text) if self.english else frozenset()
+        return tuple(t.word for t in self.terms if t.found_in(text, stems) >= 1.0)
+
+
+@lru_cache(maxsize=4)
+def _synonym_index(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        for word in group:
+            index.setdefault(word, group)
+            if not has_cjk(word) and " " not in word:
+                index.setdefault(_stem(word), group)
+    return index
+
+
+def _synonyms(lex) -> dict[str, tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    return _synonym_index(lex.synonyms)
+
+
+def _drop_asked_units(text: str, lex) -> str:  # type: ignore[no-untyped-def]
+    """"几个人", "多少米": the word for what is asked goes with the asking word, not the topic."""
+    out, pos = [], 0
+    for m in _ASKED.finditer(text):
+        if m.start() < pos:
+            continue
+        end = m.end()
+        for table in (lex.units, lex.durations, lex.currency_suffix, lex.percent_suffix, lex.multiplier, lex.counters):
+            found = table.match(text, end)
+            if found:
+                end = found[1]
+                break
+        out.append(text[pos:m.start()] + " ")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _is_hedge(token: str, lex) -> bool:  # type: ignore[no-untyped-def]
+    return token in lex.hedge_before or token in lex.hedge_after_number or token in lex.hedge_after_unit
