@@ -168,6 +168,11 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def words(normalised: str) -> list[str]:
+    """jieba's words of an already normalised text, in order, spaces and punctuation included."""
+    return _jieba().lcut(normalised)
+
+
 def content_tokens(tokens: list[str]) -> list[str]:
     """Tokens that count as lexical evidence: no bare numbers, no single Latin letters."""
     return [t for t in tokens if not _NUMBER.match(t) and not (len(t) == 1 and t.isascii())]
@@ -290,4 +295,5 @@ __all__ = [
     "normalise",
     "sentence_spans",
     "tokenize",
+    "words",
 ]

@@ -12,6 +12,7 @@ Metrics per question (answerable questions only for retrieval):
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -307,3 +308,19 @@ def metrics_by_language(results: Sequence[CaseResult]) -> dict[str, dict[str, fl
     table = {lang: case_metrics([r for r in results if r.case.lang == lang]) for lang in LANGS}
     table["all"] = case_metrics(results)
     return table
+
+
+_DIGIT = re.compile(r"[0-9０-９]")
+
+
+def gold_cases(gold: Iterable[GoldQuestion]) -> list[VerdictCase]:
+    """The seeds' gold set as verdict cases. A question answered by a name or a phrase, not a
+    figure, also accepts ``quoted``: nothing was compared, and the answer says so."""
+    cases = []
+    for g in gold:
+        words_only = not g.quantity and not any(_DIGIT.search(a) for a in g.answers)
+        accept = (g.verdict, "quoted") if words_only and g.verdict != "not_found" else (g.verdict,)
+        values = tuple((str(c.get("doc_id", "")), str(c.get("value", ""))) for c in g.claims)
+        cases.append(VerdictCase(g.id, g.lang, g.question, g.verdict, "conflict" if g.verdict == "conflict" else "",
+                                 accept, values))
+    return cases

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from index.claims import Claim
 from index.text import fold, has_cjk, normalise
-from index.values import Value, ValueKind
+from index.values import Value, ValueKind, lexicon
 
 from .question import Question
+from .terms import context_words, weighted_overlap
 
 if TYPE_CHECKING:
     from ..answer import ScoredSentence
@@ -44,10 +45,12 @@ class AlignPolicy:
     value within it.
 
     Args:
-        margin: sources whose best candidate scores within this of the best are compared; so are
-            those within ``wide_margin`` whose value has at least ``local_ratio`` of the best one's
-            question words near it and whose document holds at least ``document_ratio`` of the best
-            one's (a source on the same subject that words the fact its own way).
+        margin: sources whose best candidate scores within this of the best of all are compared;
+        wide_margin, same_context, same_subject: so are those within ``wide_margin`` whose words
+            around the value overlap those around the best one by ``same_context`` (weighted
+            Jaccard, closer words weigh more, synonyms as one word) and whose document holds at
+            least ``same_subject`` of the question words the best one's holds: a source on the same
+            subject that words the fact its own way.
         min_context, min_document: a candidate's sentence, and its document, must hold at least
             these shares of the question's words, when the corpus knows some of them (a question in
             another language is not held to them).
@@ -66,10 +69,10 @@ class AlignPolicy:
     document_weight: float = 0.3
     local_weight: float = 0.3
     unit_weight: float = 0.15
-    margin: float = 0.15
+    margin: float = 0.1
     wide_margin: float = 0.5
-    local_ratio: float = 0.5
-    document_ratio: float = 0.7
+    same_context: float = 0.12
+    same_subject: float = 0.6
     min_context: float = 0.3
     min_document: float = 0.0
     tie: float = 0.02
@@ -197,7 +200,26 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
             (apart if candidate.apart else candidates).append(candidate)
     if terms.known:  # a sentence, or a source, that does not speak of the question does not answer it
         candidates = [c for c in candidates if c.context >= policy.min_context and c.document >= policy.min_document]
-    chosen, ambiguous = _per_source(candidates, policy)
+    if question.period is not None and any(c.claim.period is None for c in candidates):
+        # a figure whose sentence names no period answers a question about 2024 only when no
+        # source states the figure for 2024 or for any other period
+        dated = [c for c in candidates if c.claim.period is not None]
+        other = [c for c in apart if c.apart is Apart.OTHER_PERIOD and c.context >= policy.min_context]
+        if dated or other:
+            candidates = dated
+    idf = question.terms.idf
+    lex = lexicon(question.language)
+    bags: dict[tuple[int, int], dict[str, float]] = {}
+
+    def context(c: Candidate) -> dict[str, float]:
+        key = (c.claim.sentence_id, c.value.start)
+        if key not in bags:
+            offset = c.claim.sentence[0]
+            reach = policy.reach_cjk if has_cjk(c.sentence.text) else policy.reach_latin
+            bags[key] = context_words(c.sentence.text, c.value.start - offset, c.value.end - offset, lex, idf, reach)
+        return bags[key]
+
+    chosen, ambiguous = _per_source(candidates, policy, context)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
     return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes)
@@ -216,10 +238,15 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
     return None
 
 
-def _per_source(candidates: list[Candidate], policy: AlignPolicy
+def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Callable[[Candidate], dict[str, float]]
                 ) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
-    """Each source's best candidate(s), for the sources close to the best of all; and the sources
-    whose best sentence holds several values that cannot be told apart."""
+    """Each source's best candidate(s), for the sources that answer what the best of all answers;
+    and the sources whose best sentence holds several values that cannot be told apart.
+
+    A source's best candidate joins when it scores within ``margin`` of the best of all, or within
+    ``wide_margin`` when the words around it are those around the best one (``same_context``):
+    a source that words the fact its own way ("共设21座车站", "设车站26座") still speaks of it.
+    """
     if not candidates:
         return [], {}
     by_doc: dict[str, list[Candidate]] = {}
@@ -229,14 +256,13 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy
     top = leader.score
     chosen: list[Candidate] = []
     ambiguous: dict[str, list[Candidate]] = {}
+    around_leader = context(leader)
     for doc_id, ranked in by_doc.items():
         best = ranked[0]
-        # close to the best of all; or, for a source that words it otherwise, about as near to the
-        # question's words and within a wider margin
-        near = best.score >= top - policy.margin or (
-            best.score >= top - policy.wide_margin and best.local >= policy.local_ratio * leader.local
-            and best.document >= policy.document_ratio * leader.document)
-        if not near:
+        if best is not leader and best.score < top - policy.margin and not (
+                best.score >= top - policy.wide_margin
+                and best.document >= policy.same_subject * leader.document
+                and weighted_overlap(context(best), around_leader) >= policy.same_context):
             continue
         tied = [c for c in ranked if c.score >= best.score - policy.tie]
         rivals = [c for c in tied if not c.value.overlaps(best.value)]

@@ -19,6 +19,9 @@ from .question import Question
 from .verdict import Verdict
 
 
+_RATIOS = {ValueKind.PERCENT, ValueKind.MULTIPLE}
+
+
 def comparable(a: Candidate, b: Candidate) -> bool:
     """The two values measure in the same unit (so their intervals can be compared)."""
     va, vb = a.value, b.value
@@ -28,9 +31,24 @@ def comparable(a: Candidate, b: Candidate) -> bool:
     if va.kind in counts and vb.kind in counts:
         return va.kind is ValueKind.NUMBER or vb.kind is ValueKind.NUMBER or va.unit == vb.unit or not (
             _known_counter(va.unit) and _known_counter(vb.unit))
+    if {va.kind, vb.kind} == _RATIOS:
+        return "pp" not in (va.unit, vb.unit)  # 12.3倍 is 1230%
     if va.kind is not vb.kind:
         return False
     return va.unit == vb.unit or va.kind is ValueKind.DURATION
+
+
+def same_value(a: Candidate, b: Candidate) -> bool:
+    """The two values can be the same (their intervals overlap, in a common unit)."""
+    va, vb = a.value, b.value
+    if {va.kind, vb.kind} == _RATIOS:
+        (la, ha), (lb, hb) = _as_percent(va), _as_percent(vb)
+        return la <= hb and lb <= ha
+    return va.overlaps(vb)
+
+
+def _as_percent(v) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    return (v.low * 100, v.high * 100) if v.kind is ValueKind.MULTIPLE else (v.low, v.high)
 
 
 def _known_counter(unit: str) -> bool:
@@ -76,7 +94,7 @@ class ValueGroup:
         return next(c.value.text for c in plain if normalise(c.value.text).replace(" ", "") == best)
 
     def fits(self, c: Candidate) -> bool:
-        return all(comparable(c, m) and c.value.overlaps(m.value) for m in self.members)
+        return all(comparable(c, m) and same_value(c, m) for m in self.members)
 
 
 @dataclass

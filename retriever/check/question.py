@@ -23,7 +23,7 @@ NUMERIC_ASKS = {
     "percent": (ValueKind.PERCENT,),
     "measure": (ValueKind.MEASURE,),
     "duration": (ValueKind.DURATION,),
-    "multiple": (ValueKind.MULTIPLE,),
+    "multiple": (ValueKind.MULTIPLE, ValueKind.PERCENT),
     # "多少", "what was": any figure but a date or a span of time, which are asked for in words
     # of their own (哪一年, 多久, how long); "过去三年" beside a figure says when, not what
     "number": (ValueKind.COUNT, ValueKind.NUMBER, ValueKind.MONEY, ValueKind.PERCENT, ValueKind.MEASURE,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
-from index.text import content_tokens, has_cjk, normalise, tokenize
+from index.text import content_tokens, fold, has_cjk, normalise, tokenize
 
 # what makes a phrase of [question_kinds] a question word rather than a topic word
 _ASKING = ("多少", "几", "哪", "何", "什么", "谁", "多久", "多长", "多高", "多远", "多大", "多深", "多重", "多宽", "多快",
@@ -87,6 +87,7 @@ class Terms:
     terms: tuple[Term, ...] = ()
     known: bool = False  # some of the words are in the corpus vocabulary
     english: bool = field(default=False)  # some forms are English stems
+    idf: dict[str, float] = field(default_factory=dict, repr=False, compare=False)  # the corpus' word weights
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -126,11 +127,13 @@ class Terms:
             stem = "" if chinese else _stem(word)
             group = groups.get(word) or (groups.get(stem) if stem else None) or ()
             forms = (word, *group)
+            if idf and not any(f in idf for f in forms) and not (chinese and len(word) > 2):
+                continue  # a word no article uses, in no form: it tells no sentence from another
             terms.append(Term(word, min(weight, cap) if chinese and len(word) == 1 else weight, stem,
                               chinese=tuple(f for f in forms if has_cjk(f)),
                               stems=tuple(dict.fromkeys(_stem(f) for f in forms if not has_cjk(f) and " " not in f)),
                               phrases=tuple(f for f in forms if " " in f)))
-        return cls(tuple(terms), any(w in idf for w in words), any(t.stems for t in terms))
+        return cls(tuple(terms), bool(terms) and bool(idf), any(t.stems for t in terms), idf)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -230,3 +233,59 @@ def _drop_asked_units(text: str, lex) -> str:  # type: ignore[no-untyped-def]
 
 def _is_hedge(token: str, lex) -> bool:  # type: ignore[no-untyped-def]
     return token in lex.hedge_before or token in lex.hedge_after_number or token in lex.hedge_after_unit
+
+
+def context_words(text: str, start: int, end: int, lex, idf: dict[str, float], reach: float  # type: ignore[no-untyped-def]
+                  ) -> dict[str, float]:
+    """The content words around the value at ``[start, end)`` of ``text``, each as a key that
+    synonyms and English word forms share ("罹难" and "死亡" give one key; "deaths" and "died" too),
+    weighted by IDF and by closeness to the value (half at ``reach`` characters)."""
+    groups = _synonyms(lex)
+    default = max(idf.values(), default=3.0) if idf else 3.0
+    out: dict[str, float] = {}
+    for piece, offset, before in ((text[:start], 0, True), (text[end:], end, False)):
+        folded = normalise_keep(piece)
+        pos = 0
+        for token in tokenize_keep(folded):
+            at = folded.find(token, pos)
+            if at < 0:
+                continue
+            pos = at + len(token)
+            if token not in content_tokens([token]) or token in lex.question_words:
+                continue
+            gap = (len(folded) - pos) if before else at
+            key = token if has_cjk(token) else _stem(token)
+            group = groups.get(token) or groups.get(key)
+            if group:
+                key = "=" + group[0]
+            weight = idf.get(token, default) * reach / (reach + gap)
+            out[key] = max(out.get(key, 0.0), weight)
+    return out
+
+
+def normalise_keep(text: str) -> str:
+    """Folded and lower-cased, same length (so distances in it are distances in the text)."""
+    return fold(text).lower()
+
+
+def tokenize_keep(text: str) -> list[str]:
+    """jieba's words of ``text`` in order, without dropping any (the caller filters)."""
+    from index.text import words
+
+    return words(text)
+
+
+def weighted_overlap(a: dict[str, float], b: dict[str, float]) -> float:
+    """Weighted Jaccard of two bags of context words: 1 for the same words, 0 for none shared. A
+    Chinese word inside another ("设" in "共设") counts at 0.7."""
+    union = sum(max(a.get(k, 0.0), b.get(k, 0.0)) for k in a.keys() | b.keys())
+    if not union:
+        return 0.0
+    shared = 0.0
+    for k, v in a.items():
+        if k in b:
+            shared += min(v, b[k])
+        elif has_cjk(k):
+            part = max((min(v, w) for j, w in b.items() if has_cjk(j) and (k in j or j in k)), default=0.0)
+            shared += 0.7 * part
+    return shared / union
