@@ -206,7 +206,11 @@ def _modifiers(folded: str, lex, figures: Sequence[Value], runs: dict[int, tuple
             here = [v for v in figures if left <= v.start and v.end <= right]
             after = [v for v in here if v.start >= m.end()]
             before = [v for v in here if v.end <= m.start()]
-            if after and not before:
+            if not here and left == 0:
+                # "按调整后净亏损计算,…": a measure named in the sentence's opening clause, which holds
+                # no figure, frames every figure of the sentence
+                targets = list(figures)
+            elif after and not before:
                 targets = after
             elif after and not _JOIN.search(low, m.end(), after[0].start):
                 targets = list(runs.get(after[0].start, (after[0],)))

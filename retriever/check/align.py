@@ -45,7 +45,8 @@ class AlignPolicy:
     value within it.
 
     Args:
-        margin: sources whose best candidate scores within this of the best of all are compared;
+        margin, min_same_context: sources whose best candidate scores within ``margin`` of the best
+            of all are compared, if some of the words around their value are around it too;
         wide_margin, same_context, same_subject: so are those within ``wide_margin`` whose words
             around the value overlap those around the best one by ``same_context`` (weighted
             Jaccard, closer words weigh more, synonyms as one word) and whose document holds at
@@ -72,8 +73,9 @@ class AlignPolicy:
     margin: float = 0.1
     wide_margin: float = 0.5
     same_context: float = 0.12
+    min_same_context: float = 0.08
     same_subject: float = 0.6
-    min_context: float = 0.3
+    min_context: float = 0.25
     min_document: float = 0.0
     tie: float = 0.02
     reach_cjk: float = 6.0
@@ -188,10 +190,12 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
             doc_cover[doc] = terms.coverage(document_text(doc)) if terms else 0.0
         base = s.score + policy.sentence_weight * cover + policy.document_weight * doc_cover[doc]
         reach = policy.reach_cjk if has_cjk(s.text) else policy.reach_latin
+        spans = [(c.value.start - c.sentence[0], c.value.end - c.sentence[0]) for c in claims_of(s)]
         for claim in fitting:
             v = claim.value
             offset = claim.sentence[0]
-            local = terms.near(folded, v.start - offset, v.end - offset, reach, focus) if terms else 0.0
+            view, v0, v1 = value_view(folded, v.start - offset, v.end - offset, spans)
+            local = terms.near(view, v0, v1, reach, focus) if terms else 0.0
             unit = policy.unit_weight if question.unit and v.unit == question.unit else 0.0
             reason = _apart(question, claim)
             period = policy.period_weight if question.period is not None and claim.period is not None and not reason else 0.0
@@ -216,13 +220,53 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
         if key not in bags:
             offset = c.claim.sentence[0]
             reach = policy.reach_cjk if has_cjk(c.sentence.text) else policy.reach_latin
-            bags[key] = context_words(c.sentence.text, c.value.start - offset, c.value.end - offset, lex, idf, reach)
+            spans = [(x.value.start - x.sentence[0], x.value.end - x.sentence[0]) for x in claims_of(c.sentence)]
+            view, v0, v1 = value_view(c.sentence.text, c.value.start - offset, c.value.end - offset, spans)
+            bags[key] = context_words(view, v0, v1, lex, idf, reach)
         return bags[key]
 
     chosen, ambiguous = _per_source(candidates, policy, context)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
     return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes)
+
+
+_OPEN, _CLOSE = "(（[【", ")）]】"
+_WORDY = re.compile(r"[a-zA-Z\u4e00-\u9fff]{2,}")
+
+
+def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -> tuple[str, int, int]:
+    """The part of a sentence that speaks of the value at ``[start, end)``, for telling it from the
+    sentence's other values: its own stretch (from the value before it to the value after it),
+    without asides in brackets that do not hold it ("2022年8440万元(占营收147%),2023年…" — the
+    营收 is said of 147%); and, when that stretch has no words of its own ("…:2022年A,2023年B"),
+    the sentence's opening words before its first value, which name what the list is of.
+
+    Returns the text and the value's span in it.
+    """
+    before = [e for s, e in spans if e <= start]
+    after = [s for s, e in spans if s >= end]
+    lo = max(before, default=0)
+    hi = min(after, default=len(text))
+    chars = list(text[lo:hi])
+    depth = 0
+    for i, ch in enumerate(chars):
+        at = lo + i
+        if ch in _OPEN:
+            depth += 1
+        inside = depth > 0 and not (start <= at < end)
+        if ch in _CLOSE and depth:
+            depth -= 1
+        if inside and not any(s <= at < e for s, e in [(start, end)]):
+            chars[i] = " "
+    own = "".join(chars)
+    v0, v1 = start - lo, end - lo
+    bare = own[:v0] + own[v1:]
+    first = min((s for s, _ in spans), default=start)
+    if lo > 0 and not _WORDY.search(re.sub(r"\d+\s*年|\d+", " ", bare)) and first > 0:
+        head = text[:first]
+        return head + own, v0 + len(head), v1 + len(head)
+    return own, v0, v1
 
 
 def _apart(question: Question, claim: Claim) -> Apart | None:
@@ -259,16 +303,20 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
     around_leader = context(leader)
     for doc_id, ranked in by_doc.items():
         best = ranked[0]
-        if best is not leader and best.score < top - policy.margin and not (
-                best.score >= top - policy.wide_margin
-                and best.document >= policy.same_subject * leader.document
-                and weighted_overlap(context(best), around_leader) >= policy.same_context):
-            continue
+        if best is not leader:
+            alike = weighted_overlap(context(best), around_leader)
+            close = best.score >= top - policy.margin and alike >= policy.min_same_context
+            worded_otherwise = (best.score >= top - policy.wide_margin and alike >= policy.same_context
+                                and best.document >= policy.same_subject * leader.document)
+            if not (close or worded_otherwise):
+                continue
         tied = [c for c in ranked if c.score >= best.score - policy.tie]
         rivals = [c for c in tied if not c.value.overlaps(best.value)]
         if rivals and all(c.sentence.sentence_id == best.sentence.sentence_id for c in rivals):
             ambiguous[doc_id] = tied  # "0.97亿、6.21亿以及24.66亿": which one answers cannot be told
             continue
+        # the source contradicts itself only if its other value is said of the same thing
+        rivals = [c for c in rivals if weighted_overlap(context(c), context(best)) >= policy.same_context]
         chosen.extend([best] + rivals)
     return chosen, ambiguous
 

@@ -21,6 +21,9 @@ _ASKING = ("多少", "几", "哪", "何", "什么", "谁", "多久", "多长", "
            "how", "what", "when", "which", "who", "where", "why")
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9'&.-]*[a-z0-9]|[a-z]")
 _ASKED = re.compile(r"(?:多少|几)(?=.)")
+# function words jieba keeps that say nothing about what a figure is
+_STOP = frozenset("的 了 是 在 和 与 及 或 等 也 都 就 还 又 再 所 将 于 为 其 之 这 那 该 被 把 对 从 向 到 给 由 以 而 "
+                  "a an the of in on at to for from by with and or is are was were be been it its this that".split())
 
 
 @lru_cache(maxsize=1)
@@ -251,9 +254,12 @@ def context_words(text: str, start: int, end: int, lex, idf: dict[str, float], r
             if at < 0:
                 continue
             pos = at + len(token)
-            if token not in content_tokens([token]) or token in lex.question_words:
+            if (token not in content_tokens([token]) or token in lex.question_words or token in _STOP
+                    or not any(ch.isalnum() for ch in token)):
                 continue
             gap = (len(folded) - pos) if before else at
+            if gap > 4 * reach:
+                continue
             key = token if has_cjk(token) else _stem(token)
             group = groups.get(token) or groups.get(key)
             if group:
