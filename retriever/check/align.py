@@ -232,41 +232,55 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
 
 
 _OPEN, _CLOSE = "(（[【", ")）]】"
+# where one value's stretch ends and the next one's begins: "1159.46倍的香港公开发售倍数、15.28倍的…"
+_SEPARATOR = re.compile(r"[、，；;：:。！？!?]|,(?!\d{3})")
 _WORDY = re.compile(r"[a-zA-Z\u4e00-\u9fff]{2,}")
 
 
 def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -> tuple[str, int, int]:
     """The part of a sentence that speaks of the value at ``[start, end)``, for telling it from the
-    sentence's other values: its own stretch (from the value before it to the value after it),
-    without asides in brackets that do not hold it ("2022年8440万元(占营收147%),2023年…" — the
-    营收 is said of 147%); and, when that stretch has no words of its own ("…:2022年A,2023年B"),
-    the sentence's opening words before its first value, which name what the list is of.
+    sentence's other values.
 
-    Returns the text and the value's span in it.
+    That is its own stretch: from the value or clause mark before it to the value or clause mark
+    after it ("1159.46倍的香港公开发售倍数、15.28倍的国际发售认购倍数"), without asides in brackets
+    that do not hold it ("2022年8440万元(占营收147%),2023年…": that 营收 is said of 147%). When the
+    stretch has no words of its own ("1969年，韩国废除…"), the stretch between the values around it;
+    when neither has ("…:2022年A,2023年B"), the sentence's opening words before its first value,
+    which name what the list is of. Returns the text and the value's span in it.
     """
+    for bounded in (True, False):
+        own, v0, v1, lo = _stretch(text, start, end, spans, bounded)
+        if _WORDY.search(re.sub(r"\d+\s*年|\d+", " ", own[:v0] + own[v1:])):
+            return own, v0, v1
+    first = min((s for s, _ in spans), default=start)
+    if lo > 0 and first > 0:
+        head = text[:first]
+        return head + own, v0 + len(head), v1 + len(head)
+    return own, v0, v1
+
+
+def _stretch(text: str, start: int, end: int, spans: Sequence[tuple[int, int]], separators: bool
+             ) -> tuple[str, int, int, int]:
     before = [e for s, e in spans if e <= start]
     after = [s for s, e in spans if s >= end]
+    if separators:
+        before += [m.end() for m in _SEPARATOR.finditer(text, 0, start)]
+        found = _SEPARATOR.search(text, end)
+        if found:
+            after.append(found.start())
     lo = max(before, default=0)
     hi = min(after, default=len(text))
     chars = list(text[lo:hi])
     depth = 0
     for i, ch in enumerate(chars):
-        at = lo + i
         if ch in _OPEN:
             depth += 1
-        inside = depth > 0 and not (start <= at < end)
+        aside = depth > 0 and not start <= lo + i < end
         if ch in _CLOSE and depth:
             depth -= 1
-        if inside and not any(s <= at < e for s, e in [(start, end)]):
+        if aside:
             chars[i] = " "
-    own = "".join(chars)
-    v0, v1 = start - lo, end - lo
-    bare = own[:v0] + own[v1:]
-    first = min((s for s, _ in spans), default=start)
-    if lo > 0 and not _WORDY.search(re.sub(r"\d+\s*年|\d+", " ", bare)) and first > 0:
-        head = text[:first]
-        return head + own, v0 + len(head), v1 + len(head)
-    return own, v0, v1
+    return "".join(chars), start - lo, end - lo, lo
 
 
 def _apart(question: Question, claim: Claim) -> Apart | None:
@@ -306,10 +320,16 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
         if best is not leader:
             alike = weighted_overlap(context(best), around_leader)
             close = best.score >= top - policy.margin and alike >= policy.min_same_context
-            worded_otherwise = (best.score >= top - policy.wide_margin and alike >= policy.same_context
-                                and best.document >= policy.same_subject * leader.document)
-            if not (close or worded_otherwise):
-                continue
+            if not close:
+                # a source that words the fact its own way: its value said of what the leader's is
+                # said of, on the same subject, not far behind on the question
+                fitting = [(weighted_overlap(context(c), around_leader), c) for c in ranked
+                           if c.score >= top - policy.wide_margin and c.document >= policy.same_subject * leader.document]
+                fitting = [(a, c) for a, c in fitting if a >= policy.same_context]
+                if not fitting:
+                    continue
+                best = max(fitting, key=lambda ac: (ac[0], ac[1].score))[1]
+                ranked = [best] + [c for c in ranked if c is not best]
         tied = [c for c in ranked if c.score >= best.score - policy.tie]
         rivals = [c for c in tied if not c.value.overlaps(best.value)]
         if rivals and all(c.sentence.sentence_id == best.sentence.sentence_id for c in rivals):
