@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
-from .answer import Answer, AnswerPolicy, Citation
+from .answer import Answer, AnswerPolicy, CheckReport, Citation
+from .check import AlignPolicy, Verdict
 from .factchecker import FactChecker, QuestionError
 from .search import HybridSearcher, Passage
 
-__all__ = ["Answer", "AnswerPolicy", "Citation", "FactChecker", "HybridSearcher", "Passage", "QuestionError"]
+__all__ = ["AlignPolicy", "Answer", "AnswerPolicy", "CheckReport", "Citation", "FactChecker", "HybridSearcher",
+           "Passage", "QuestionError", "Verdict"]

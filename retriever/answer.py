@@ -279,7 +279,7 @@ class SourceRef:
 
     def to_dict(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "name": self.name, "date": self.date, "reported": self.reported,
-                "citation": self.citation}
+                "citation": self.citation, "label": self.describe()}
 
     def describe(self) -> str:
         when = self.reported or self.date or "undated"

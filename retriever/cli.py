@@ -220,7 +220,7 @@ def _source_line(source: dict) -> str:
 
 def render_answer(answer) -> str:  # type: ignore[no-untyped-def]
     """Plain-text form of an :class:`~retriever.answer.Answer` for the terminal."""
-    lines = [f"Q: {answer.question}", f"Verdict: {answer.verdict}", "", answer.text]
+    lines = [f"Q: {answer.question}", f"Verdict: {answer.verdict.value} ({answer.verdict.title})", "", answer.text]
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:

@@ -14,6 +14,7 @@ VERDICT_BADGES = {
     "conflict": ("fc-banner fc-conflict", "⚠ Sources disagree"),
     "consistent": ("fc-badge fc-consistent", "✓ Sources agree"),
     "single_source": ("fc-badge fc-single", "Single source"),
+    "quoted": ("fc-badge fc-quoted", "Quoted, not compared"),
     "not_found": ("fc-badge fc-notfound", "Not found in the sources"),
 }
 
@@ -26,6 +27,8 @@ CSS = """
 .fc-consistent {background: #e3f4e1; color: #1d5e1a;}
 .fc-single {background: #ececec; color: #444;}
 .fc-notfound {background: #fff4d6; color: #6b4e00;}
+.fc-quoted {background: #e8eef7; color: #2d4a6b;}
+.fc-apart {font-size: 0.85em; color: #555; margin: 4px 0;}
 .fc-values {display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 10px; margin: 8px 0;}
 .fc-value {border: 1px solid #d5d5d5; border-radius: 6px; padding: 8px 10px; background: #fafafa;}
 .fc-turn[data-verdict="conflict"] .fc-value {border-color: #e0c4c1; background: #fffafa;}
@@ -80,11 +83,12 @@ def answer_html(answer: dict[str, Any], script: str = "Original") -> str:
     css, label = VERDICT_BADGES.get(verdict, ("fc-badge", verdict))
     out = [f'<div class="fc-turn" data-verdict="{escape(verdict)}">',
            f'<div class="fc-question">Q: {escape(answer.get("question", ""))}</div>']
-    groups = answer.get("check", {}).get("groups", [])
+    check = answer.get("check") or {}
+    groups = check.get("groups", [])
     if verdict == "conflict":
         out.append(f'<div class="{css}" role="alert">{label}: the articles state different values.</div>')
     else:
-        n_docs = len({c["doc_id"] for c in answer.get("citations", [])})
+        n_docs = len({s["doc_id"] for g in groups for s in g.get("sources", [])})
         extra = f" ({n_docs} sources)" if verdict == "consistent" and n_docs else ""
         out.append(f'<span class="{css}">{label}{extra}</span>')
     if verdict == "not_found":
@@ -92,12 +96,16 @@ def answer_html(answer: dict[str, Any], script: str = "Original") -> str:
     elif groups:
         out.append('<div class="fc-values">')
         for g in groups:
-            newest = '<span class="fc-newest">newest</span>' if g.get("most_recent") else ""
-            docs = "<br>".join(f"{escape(d)} ({escape(str(g['dates'].get(d) or 'undated'))})" for d in g["doc_ids"])
-            refs = " ".join(f"[{n}]" for n in g["citations"])
-            out.append(f'<div class="fc-value"><div class="fc-value-number">{_shown(g["value"], script)}{newest}</div>'
-                       f'<div class="fc-source">{docs}</div><div>{refs}</div></div>')
+            latest = '<span class="fc-newest">latest report</span>' if g.get("latest_report") else ""
+            who = "<br>".join(escape(_source_text(s)) for s in _unique_sources(g.get("sources", [])))
+            refs = " ".join(f"[{int(n)}]" for n in g.get("citations", []))
+            out.append(f'<div class="fc-value"><div class="fc-value-number">{_shown(g["value"], script)}{latest}</div>'
+                       f'<div class="fc-source">{who}</div><div>{refs}</div></div>')
         out.append("</div>")
+        for a in check.get("apart", []):
+            why = a.get("reason", "") + (f", {a['period']}" if a.get("period") else "")
+            out.append(f'<div class="fc-apart">Not compared: {_shown(a["value"], script)} ({escape(why)}) — '
+                       f'{escape(_source_text(a.get("source", {})))} [{int(a["source"]["citation"])}]</div>')
     else:
         lines = [f'{_shown(c["quote"], script)} [{c["n"]}]' for c in answer.get("citations", [])]
         out.append(f'<div class="fc-answer">{"<br>".join(lines)}</div>')
@@ -110,6 +118,18 @@ def answer_html(answer: dict[str, Any], script: str = "Original") -> str:
         out.append(f'<div class="fc-note">note: {escape(str(note))}</div>')
     out.append("</div>")
     return "".join(out)
+
+
+def _source_text(source: dict[str, Any]) -> str:
+    """Who states a value and when, as the answer labels it (plain text, escaped by the caller)."""
+    return str(source.get("label") or source.get("name") or source.get("doc_id", ""))
+
+
+def _unique_sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for s in sources:
+        seen.setdefault(str(s.get("doc_id")), s)
+    return list(seen.values())
 
 
 def conversation_html(answers: list[dict[str, Any]], script: str = "Original") -> str:

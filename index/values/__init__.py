@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from functools import lru_cache
 
 from ..text import fold, has_cjk
 from .lexicon import LexiconError, extend_lexicon, lexicon, reset_lexicons
@@ -43,16 +42,25 @@ def language_of(text: str) -> str:
     return "zh" if has_cjk(text) else "en"
 
 
-@lru_cache(maxsize=4)
+_readers: dict[str, tuple[object, object]] = {}
+
+
 def _reader(language: str):  # type: ignore[no-untyped-def]
+    """The reader of ``language`` over its current lexicon (a new one after :func:`extend_lexicon`)."""
     lex = lexicon(language)
+    known = _readers.get(language)
+    if known is not None and known[0] is lex:
+        return known[1]
     if language == "zh":
         from .zh import ChineseReader
 
-        return ChineseReader(lex)
-    from .en import EnglishReader
+        reader: object = ChineseReader(lex)
+    else:
+        from .en import EnglishReader
 
-    return EnglishReader(lex)
+        reader = EnglishReader(lex)
+    _readers[language] = (lex, reader)
+    return reader
 
 
 def parse_values(text: str, article_date: str | None = None, language: str | None = None) -> list[Value]:

@@ -95,6 +95,16 @@ class EnglishReader(Reader):
                 continue
             yield core
 
+    def core_at(self, text: str, pos: int) -> Core | None:
+        m = _DIGITS.match(text, pos)
+        if m is not None:
+            raw = m.group(0)
+            decimals = len(raw.split(".", 1)[1]) if "." in raw else 0
+            return Core(m.start(), m.end(), float(raw.replace(",", "")), 10.0 ** -decimals)
+        m = _WORDS.match(text, pos)
+        number = words_number(m.group(0)) if m else None
+        return Core(m.start(), m.end(), number, 1.0) if m and number is not None else None
+
     def magnitude(self, text: str, pos: int, currency: str) -> tuple[float, int] | None:
         at = pos
         while at < len(text) and text[at] == " ":

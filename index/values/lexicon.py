@@ -39,10 +39,11 @@ _WORD_TABLES = {
     "hedge_before": "hedge", "hedge_after_number": "hedge", "hedge_after_unit": "hedge",
     "magnitudes": "number", "currency_prefix": "code", "currency_suffix": "code",
     "percent_prefix": "percent", "percent_suffix": "percent", "multiplier": "code",
-    "units": "unit", "durations": "number", "counters": "code", "modifiers": "code",
+    "units": "unit", "unit_before": "unit", "durations": "number", "counters": "code", "modifiers": "code",
     "question_kinds": "kinds",
 }
-_LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "question_words": ("words",),
+_LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
+                "question_words": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations")}
 _DATE_KEYS = {"months": "month_map", "bc": "list", "decade": "list", "year_before": "list"}
 _PERIOD_KEYS = {"relative_year": "int_map", "part": "part_map", "as_of": "list", "update": "list"}
@@ -153,10 +154,12 @@ class Lexicon:
     percent_suffix: Words
     multiplier: Words
     units: Words
+    unit_before: Words
     durations: Words
     counters: Words
     not_counters: frozenset[str]
     not_hedges: Words
+    numeral_words: Words
     modifiers: Words
     change_words: Words
     change_to: Words
@@ -326,9 +329,11 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         hedge_after_unit=words("hedge_after_unit"), magnitudes=words("magnitudes"),
         currency_prefix=words("currency_prefix"), currency_suffix=words("currency_suffix"),
         percent_prefix=words("percent_prefix"), percent_suffix=words("percent_suffix"),
-        multiplier=words("multiplier"), units=words("units"), durations=words("durations"),
+        multiplier=words("multiplier"), units=words("units"), unit_before=words("unit_before"),
+        durations=words("durations"),
         counters=words("counters"), not_counters=frozenset(tables.get("not_counters.words", [])),
         not_hedges=Words(tables.get("not_hedges.words", [])),
+        numeral_words=Words(tables.get("numeral_words.words", [])),
         modifiers=words("modifiers"), change_words=Words(tables.get("change.words", [])),
         change_to=Words(tables.get("change.to_words", [])),
         months=Words(tables.get("dates.months", {})), bc=Words(tables.get("dates.bc", [])),
@@ -402,11 +407,13 @@ def extend_lexicon(path: str | Path) -> None:
         for language in LANGUAGES:  # check against each language before keeping it
             if lang in (language, "common"):
                 tables: dict[str, Any] = {}
+                sources = []
                 for base in (HERE / "common.toml", HERE / f"{language}.toml", *_user_paths(), path):
                     base_data = _read(base)
                     if base.parent == HERE or base_data.get("language") in (language, "common"):
                         _merge(tables, base_data, str(base))
-                _build(language, tables, ())
+                        sources.append(base.name if base.parent == HERE else str(base))
+                _build(language, tables, tuple(sources))
         _user_files.append(path)
         _cache.clear()
 

@@ -17,7 +17,7 @@ from .lexicon import Lexicon
 from .types import Grain, Hedge, Value, ValueKind, interval
 
 _RANGE_DASH = re.compile(r"\s*(?:至|到|-|–|—|~|～|－|to|and)\s*", re.I)
-_SIGN = re.compile(r"(?:负|-|−|minus\s+)$", re.I)
+_SIGN = re.compile(r"(?:负|-|−|minus)\s*$", re.I)
 # Currencies that are the same money: plain 元 in Chinese text is the renminbi.
 SAME_MONEY = {"yuan": "CNY"}
 
@@ -55,6 +55,10 @@ class Reader:
         raise NotImplementedError
 
     def dates(self, text: str, article_date: str | None) -> list[Value]:
+        raise NotImplementedError
+
+    def core_at(self, text: str, pos: int) -> Core | None:
+        """The number that starts exactly at ``pos``, if one does."""
         raise NotImplementedError
 
     def counter(self, text: str, pos: int, core: Core) -> tuple[str, int] | None:
@@ -109,13 +113,19 @@ class Reader:
         if prefix:
             currency = str(lex.currency_prefix.get(prefix[0]))
             start = prefix[1]
+        unit_before = lex.unit_before.ending_at(text, start, 16)
+        if unit_before:
+            start = unit_before[1]
         percent_before = lex.percent_prefix.ending_at(text, start, 8)
         percent_factor: float | str | None = None
         if percent_before:
             percent_factor = lex.percent_prefix.get(percent_before[0])
             start = percent_before[1]
-        sign = _SIGN.search(text, max(0, start - 6), start)
-        negative = bool(sign) and not (sign.group(0) in "-−" and start - 1 > 0 and text[start - 2:start - 1].isalnum())
+        sign = _SIGN.search(text, max(0, start - 8), start)
+        # "GLM-4.5", "2024-25": a dash after a letter or digit joins, it does not negate
+        joined = sign is not None and sign.group(0).strip() in "-−" and sign.start() > 0 \
+            and text[sign.start() - 1].isascii() and text[sign.start() - 1].isalnum()
+        negative = sign is not None and not joined
         if negative:
             start = sign.start()  # type: ignore[union-attr]
         hedge = Hedge.NONE
@@ -155,7 +165,10 @@ class Reader:
         elif suffix is not None:
             kind, unit, factor = suffix.kind, suffix.unit, suffix.factor
             if kind is ValueKind.MONEY and currency and unit == "yuan":
-                unit = currency
+                unit = currency  # "新台币3.62亿元": the currency named before the number
+        elif unit_before:
+            measure = lex.unit_before.get(unit_before[0])
+            kind, unit, factor = ValueKind.MEASURE, measure.dimension, measure.factor
         elif currency:
             kind, unit, factor = ValueKind.MONEY, currency, 1.0
         elif magnitude or hedge is not Hedge.NONE or self.keep_bare:
@@ -185,8 +198,8 @@ class Reader:
             return None
         if word == "to" and not re.match(r"\s*(?:\d|[a-z]+\s)", text[dash.end():dash.end() + 2], re.I):
             return None
-        second = next(iter(self.cores(text[:dash.end() + 40], [(0, dash.end())])), None)
-        if second is None or second.start != dash.end() or second.number < core.number:
+        second = self.core_at(text, dash.end())
+        if second is None or second.number < core.number:
             return None
         second_magnitude = 0.0
         number, step, end = second.number, second.step, second.end

@@ -31,6 +31,8 @@ _MONTH_DAY = re.compile(rf"(?<![\d年个第])(?P<month>{_MONTH})\s*月\s*(?P<day
 _MONTH_ONLY = re.compile(rf"(?<![\d年个第{_CN_NUM}])(?P<month>{_MONTH})\s*月(?!\s*[\d{_CN_DIGIT}十]|份?\s*[\d])")
 _TODAY = re.compile(r"今\s*[(（]\s*(?P<day>\d{1,2})\s*[)）]\s*日")
 _ORDINAL = re.compile(r"第\s*$")
+_COMPOUND = re.compile(r"(?P<a>\d+)\s*(?P<big>亿|万)\s*(?P<b>\d+)\s*(?P<small>千万|百万|万|千|百)(?![\d万亿])")
+_COMPOUND_MAG = {"亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3, "百": 1e2}
 _RANGE_AFTER = re.compile(rf"\s*(?:至|到|-|–|~)\s*[\d{_CN_DIGIT}十]")
 _HALF_DURATION = re.compile(r"(?<![上下前后个多])半\s*(?:个\s*)?(?P<unit>年|月|天|小时|钟头)")
 _AND_A_HALF = re.compile(r"\s*个半\s*(?P<unit>小时|钟头|月|星期|礼拜|世纪)")
@@ -41,13 +43,13 @@ _HALF_UNITS = {"年": 365.25, "月": 30.4375, "天": 1.0, "小时": 1 / 24, "钟
 @lru_cache(maxsize=4096)
 def chinese_number(text: str) -> float | None:
     """A Chinese numeral's value (两 → 2, 一九八六 → 1986, 三百五十 → 350); None if it is not one."""
-    if not any(c in _CN_DIGIT or c == "十" for c in text) or text.endswith("点") or text.startswith("点"):
+    if len(text) > 24 or not any(c in _CN_DIGIT or c == "十" for c in text) or text[:1] == "点" or text[-1:] == "点":
         return None
     try:
         import cn2an
 
         return float(cn2an.cn2an(text, "normal"))
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
         return None
 
 
@@ -75,7 +77,17 @@ class ChineseReader(Reader):
 
     def cores(self, text: str, taken: list[tuple[int, int]]) -> Iterable[Core]:
         ti = 0
+        compound_end = -1
         for m in _CORE.finditer(text):
+            if m.start() < compound_end:
+                continue
+            compound = _COMPOUND.match(text, m.start())
+            if compound:  # "12万8千": 128000, written in two magnitudes
+                big, small = _COMPOUND_MAG[compound.group("big")], _COMPOUND_MAG[compound.group("small")]
+                number = float(compound.group("a")) * big + float(compound.group("b")) * small
+                compound_end = compound.end()
+                yield Core(m.start(), compound.end(), number, small)
+                continue
             while ti < len(taken) and taken[ti][1] <= m.start():
                 ti += 1
             if ti < len(taken) and taken[ti][0] < m.end() and m.start() < taken[ti][1]:
@@ -93,6 +105,17 @@ class ChineseReader(Reader):
             if raw == "一" and not self._measured(text, m.end()):
                 continue  # "一家", "一度": an article, not a count; "一个半小时", "一亿元" are values
             yield Core(m.start(), m.end(), value, 1.0, round_number=raw[-1] in "十百千万亿")
+
+    def core_at(self, text: str, pos: int) -> Core | None:
+        m = _CORE.match(text, pos)
+        if m is None:
+            return None
+        raw = m.group(0)
+        if raw[0].isdigit():
+            decimals = len(raw.split(".", 1)[1]) if "." in raw else 0
+            return Core(m.start(), m.end(), float(raw.replace(",", "")), 10.0 ** -decimals)
+        value = chinese_number(raw)
+        return None if value is None else Core(m.start(), m.end(), value, 1.0)
 
     def _measured(self, text: str, pos: int) -> bool:
         """"一个月", "一个半小时", "一亿元": a 一 that is a value, not an article."""
@@ -117,11 +140,14 @@ class ChineseReader(Reader):
         if _ORDINAL.search(text, max(0, core.start - 3), core.start):
             return True
         raw = text[core.start:core.end]
+        if not raw[0].isdigit() and self.lex.numeral_words.match(text, core.start):
+            return True  # "十分重要", "一直": a word that starts with a numeral
         if not raw[0].isdigit() and not _RANGE_AFTER.match(text, core.end):
             # a Chinese numeral must be followed by a word for what it counts: "三星" is a name
             nxt = text[core.end:core.end + 1]
-            if nxt in self.lex.not_counters and nxt not in self.lex.magnitudes and not self._measured(text, core.end):
-                return True
+            if nxt in self.lex.not_counters and nxt not in self.lex.magnitudes and not self._measured(text, core.end) \
+                    and not self.lex.hedge_after_number.match(text, core.end):
+                return True  # "十分重要", "三星": a word, not a figure
         return super().skip(text, core)
 
     def counter(self, text: str, pos: int, core: Core) -> tuple[str, int] | None:
