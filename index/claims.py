@@ -83,8 +83,13 @@ def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return left, (m.start() if m else len(text))
 
 
-def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, article_date: str | None) -> list[Claim]:
-    """The claims of one sentence that starts at ``start`` in its document. Never raises on text."""
+def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, article_date: str | None,
+                    before: str = "") -> list[Claim]:
+    """The claims of one sentence that starts at ``start`` in its document. Never raises on text.
+
+    ``before`` is the sentence before it: when this sentence names no period at all, its figures
+    take the one period that sentence names ("2024年营收12.5亿元。净利润为0.9亿元。").
+    """
     values = parse_values(text, article_date)
     if not values:
         return []
@@ -95,6 +100,14 @@ def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, articl
     figures = [v for v in values if v.kind is not ValueKind.DATE]
     runs = _runs(folded, values)
     periods = _periods(folded, figures, dates, runs)
+    if before and figures and not dates:
+        named = {d.label: d for d in parse_values(before, article_date)
+                 if d.kind is ValueKind.DATE and (d.grain is not Grain.DAY or d.as_of)}
+        if len(named) == 1:
+            inherited = next(iter(named.values()))
+            inherited = Value(0, 0, inherited.text, inherited.kind, inherited.unit, inherited.number, inherited.low,
+                              inherited.high, inherited.hedge, inherited.grain, inherited.label, inherited.as_of)
+            periods = {v.start: inherited for v in figures}
     modifiers = _modifiers(folded, lex, figures, runs)
     report_days = [d for d in dates if d.grain is Grain.DAY and not d.as_of
                    and (article_date is None or d.label <= article_date[:10])]

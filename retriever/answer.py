@@ -233,8 +233,8 @@ class Quotes:
         """Cite sentence ``s`` (and the value in it); returns its citation. With ``quote`` False the
         caller shows the marker itself (no quoted line is added)."""
         known = self._by_sentence.get(s.sentence_id)
-        if known is not None and (value is None or known.value_start == value.start):
-            return known
+        if known is not None:
+            return known  # one citation per sentence; its other values are shown beside their own lines
         cite = Citation(len(self.citations) + 1, s.passage.doc_id, s.passage.chunk_id, s.passage.rank, s.sentence_id,
                         s.start, s.end, s.text, s.score, s.passage.source)
         if value is not None:

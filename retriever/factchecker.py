@@ -194,7 +194,7 @@ class FactChecker:
         if found is None:
             doc = self.index.documents[sentence.passage.doc_id]
             s = self.index.sentences[sentence.sentence_id]
-            found = sentence_claims(doc.doc_id, s.sentence_id, s.start, s.text, doc.date)
+            found = sentence_claims(doc.doc_id, s.sentence_id, s.start, s.text, doc.date, self._previous(s.sentence_id))
             if len(self._claims) >= _CLAIM_CACHE:
                 self._claims.clear()
             self._claims[sentence.sentence_id] = found

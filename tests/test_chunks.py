@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index import chunk_documents
-from index.chunks import Chunk
+from index.chunks import LATIN_SIZE_FACTOR, Chunk
 from index.corpus import Document, content_spans
+from index.text import has_cjk, sentence_spans
 
 SIZES = [(220, 60), (80, 20), (40, 0), (500, 100)]
 
@@ -20,11 +21,16 @@ def _doc(text: str, doc_id: str = "d") -> Document:
 def _check_invariants(documents, chunks, sentences, size):
     """Every property a chunking must have; returns nothing, asserts everything."""
     docs = {d.doc_id: d for d in documents}
+    starts = {(s.doc_id, s.start) for s in sentences}
+    ends = {(s.doc_id, s.end) for s in sentences}
     # offsets slice back
     for chunk in chunks:
         doc = docs[chunk.doc_id]
         assert doc.text[chunk.start:chunk.end] == chunk.text, chunk
-        assert 0 < len(chunk.text) <= size, (len(chunk.text), size)
+        limit = size if has_cjk(doc.text[:4000]) else int(size * LATIN_SIZE_FACTOR)
+        # whole sentences: one longer than a chunk is a chunk of its own
+        assert 0 < len(chunk.text) <= limit or len(chunk.sentence_ids) == 1, (len(chunk.text), size)
+        assert (chunk.doc_id, chunk.start) in starts and (chunk.doc_id, chunk.end) in ends, chunk
         assert chunk.text == chunk.text.strip()
         # a chunk never crosses a block boundary (furniture or a blank line)
         assert any(s <= chunk.start and chunk.end <= e for s, e in doc.content_spans), chunk
@@ -158,3 +164,31 @@ def test_random_documents_keep_offsets_and_sizes(pieces, size_overlap):
     doc = _doc(text)
     chunks, sentences = chunk_documents([doc], size, overlap)
     _check_invariants([doc], chunks, sentences, size)
+
+
+def test_english_sentences_end_at_full_stops_not_at_abbreviations_or_decimals():
+    text = ("The U.S. Army sent Dr. Li to St. Louis at 3 p.m. The mission cost $3.5 million. "
+            "He said e.g. the test failed. J. R. R. Tolkien wrote it in 1937. Is it done? Yes!")
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "The U.S. Army sent Dr. Li to St. Louis at 3 p.m.", "The mission cost $3.5 million.",
+        "He said e.g. the test failed.", "J. R. R. Tolkien wrote it in 1937.", "Is it done?", "Yes!"]
+
+
+def test_chunks_never_end_inside_a_number():
+    sentence = "Revenue rose 12.5% to $3.45 billion in fiscal 2024, the company said on March 5, 2025. "
+    doc = _doc(sentence * 40)
+    chunks, sentences = chunk_documents([doc], 60, 20)
+    _check_invariants([doc], chunks, sentences, 60)
+    for c in chunks:
+        assert c.text.endswith("said on March 5, 2025."), c.text[-30:]
+
+
+def test_chunking_is_linear_in_the_number_of_lines():
+    # 200,000 short lines: mapping chunks to sentences must not be quadratic (it took 87 s)
+    import time
+
+    doc = _doc("\n".join(f"第{i}行。" for i in range(200_000)))
+    started = time.perf_counter()
+    chunks, sentences = chunk_documents([doc], 220, 60)
+    assert time.perf_counter() - started < 60
+    assert len(sentences) == 200_000 and chunks

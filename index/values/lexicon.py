@@ -32,7 +32,7 @@ DIMENSIONS = frozenset({"length", "area", "volume", "mass", "speed", "temperatur
                         "energy", "data", "magnitude"})
 #: What a question may ask for (``[question_kinds]``).
 ASK_KINDS = frozenset({"date", "count", "money", "percent", "measure", "duration", "multiple", "number",
-                       "who", "where", "which", "what", "why", "how"})
+                       "who", "where", "which", "what", "why", "how", "code"})
 
 # table name -> what its values must be
 _WORD_TABLES = {

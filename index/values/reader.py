@@ -145,6 +145,8 @@ class Reader:
             if second_magnitude and not magnitude:
                 low_number *= second_magnitude
         suffix = None if percent_factor is not None else self._suffix(text, pos, core)
+        if unit_before and suffix is not None and suffix.kind is ValueKind.COUNT:
+            suffix = None  # "规模6.1地震": the unit was named before the number
         if suffix is None and percent_factor is None:
             after = lex.hedge_after_number.match(text, _skip_space(text, pos))
             if after:

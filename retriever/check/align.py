@@ -20,8 +20,8 @@ from index.claims import Claim
 from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind, lexicon
 
-from .question import Question
-from .terms import context_words, weighted_overlap
+from .question import GENERIC_ASKS, Question
+from .terms import context_words, english_stems, weighted_overlap
 
 if TYPE_CHECKING:
     from ..answer import ScoredSentence
@@ -52,6 +52,8 @@ class AlignPolicy:
             Jaccard, closer words weigh more, synonyms as one word) and whose document holds at
             least ``same_subject`` of the question words the best one's holds: a source on the same
             subject that words the fact its own way.
+        heaviest_word: for a question that names no kind of value ("…是多少", "what was…"), a
+            candidate's sentence (or the one before it) must hold the question's weightiest word.
         min_context, min_document: a candidate's sentence, and its document, must hold at least
             these shares of the question's words, when the corpus knows some of them (a question in
             another language is not held to them).
@@ -71,9 +73,10 @@ class AlignPolicy:
     local_weight: float = 0.3
     unit_weight: float = 0.15
     margin: float = 0.1
-    wide_margin: float = 0.5
+    wide_margin: float = 0.8
     same_context: float = 0.12
     min_same_context: float = 0.08
+    heaviest_word: bool = False
     same_subject: float = 0.6
     min_context: float = 0.25
     min_document: float = 0.0
@@ -172,6 +175,18 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
     sentence_cover: dict[int, float] = {}
     considered = 0
     terms = question.terms
+    idf = terms.idf
+    heaviest = max((t for t in terms.terms if any(f in idf for f in (t.word, *t.chinese))), key=lambda t: t.weight,
+                   default=None) if terms else None
+
+    def heaviest_in(c: Candidate) -> bool:
+        if heaviest is None:
+            return True
+        text = normalise(c.sentence.text)
+        before = normalise(previous(c.sentence.sentence_id)) if previous is not None else ""
+        stems = english_stems(text + " " + before) if heaviest.stems else frozenset()
+        return heaviest.found_in(text + " " + before, stems) > 0
+
     focus = None
     if terms:
         docs = list(dict.fromkeys(s.passage.doc_id for s in sentences))[:policy.focus_documents]
@@ -204,6 +219,10 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
             (apart if candidate.apart else candidates).append(candidate)
     if terms.known:  # a sentence, or a source, that does not speak of the question does not answer it
         candidates = [c for c in candidates if c.context >= policy.min_context and c.document >= policy.min_document]
+        if question.asks in GENERIC_ASKS and policy.heaviest_word:
+            # "股票代码是多少": a question that names no kind of value is answered only by a sentence
+            # holding its weightiest word (or a synonym), not by any figure of a sentence on the subject
+            candidates = [c for c in candidates if heaviest_in(c)]
     if question.period is not None and any(c.claim.period is None for c in candidates):
         # a figure whose sentence names no period answers a question about 2024 only when no
         # source states the figure for 2024 or for any other period
@@ -211,7 +230,6 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
         other = [c for c in apart if c.apart is Apart.OTHER_PERIOD and c.context >= policy.min_context]
         if dated or other:
             candidates = dated
-    idf = question.terms.idf
     lex = lexicon(question.language)
     bags: dict[tuple[int, int], dict[str, float]] = {}
 

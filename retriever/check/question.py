@@ -31,6 +31,8 @@ NUMERIC_ASKS = {
 }
 #: "what was the revenue", "智谱的估值是？": any figure may answer; alignment decides
 ANY_FIGURE = NUMERIC_ASKS["number"]
+#: what a question asks when it names no kind of value
+GENERIC_ASKS = frozenset({"number", "what", ""})
 _ASK_AFTER = re.compile(r"(?:多少|几)\s*")
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z'-]*)(?:\s+([a-z][a-z'-]*))?(?:\s+([a-z][a-z'-]*))?", re.I)
 
@@ -113,15 +115,23 @@ def _asks(low: str, lex) -> tuple[str, tuple[ValueKind, ...]]:  # type: ignore[n
     # the longest phrase; of equal ones, English asks first ("When ...") and Chinese last (...是哪一年)
     later_wins = lex.language == "zh"
     best: tuple[tuple[bool, int, int], tuple[str, ...]] | None = None
+    specifics: list[tuple[str, ...]] = []
     for m in table.pattern.finditer(low):
-        # a phrase that names a kind of value outranks a bare "what"/"which"
-        specific = table.get(table.canonical(m.group(0)))[0] not in ("what", "which")
+        # a phrase that names a kind of value outranks a bare "what"/"which"/"多少"
+        kinds = table.get(table.canonical(m.group(0)))
+        specific = kinds[0] not in ("what", "which", "number")
+        if specific:
+            specifics.append(kinds)
         key = (specific, len(m.group(0)), m.start() if later_wins else -m.start())
         if best is None or key > best[0]:
-            best = (key, table.get(table.canonical(m.group(0))))
+            best = (key, kinds)
     if best is None:
         return "", ANY_FIGURE  # "智谱2024年的收入？": a figure, if a source states one that fits
     found = best[1]
+    # several phrases narrow each other: "how much ... cost" asks money, not any amount
+    shared = [k for k in found if all(k in other for other in specifics)]
+    if shared and len(specifics) > 1:
+        found = tuple(shared)
     first = found[0]
     kinds_out: list[ValueKind] = []
     for kind in found:

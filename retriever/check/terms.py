@@ -112,8 +112,9 @@ class Terms:
         if kind_pattern is not None:
             # "哪一年", "how many": phrases that ask; "身高", "面积", "price" name the topic and stay
             kept = kind_pattern.sub(lambda m: " " if any(w in m.group(0) for w in _ASKING) else m.group(0), kept)
+        groups = _synonyms(lex)
         words: list[str] = []
-        for token in content_tokens(tokenize(kept)):
+        for token in _joined(content_tokens(tokenize(kept)), groups):
             if token in lex.question_words or token in words or _is_hedge(token, lex):
                 continue
             words.append(token)
@@ -123,7 +124,6 @@ class Terms:
         # cuts 净/亏损): it weighs at most half of the question's longer words.
         longer = [wt for w, wt in zip(words, weights) if len(w) > 1 or not has_cjk(w)]
         cap = 0.5 * sum(longer) / len(longer) if longer else 1.0
-        groups = _synonyms(lex)
         terms = []
         for word, weight in zip(words, weights):
             chinese = has_cjk(word)
@@ -214,6 +214,21 @@ def _synonym_index(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, 
 
 def _synonyms(lex) -> dict[str, tuple[str, ...]]:  # type: ignore[no-untyped-def]
     return _synonym_index(lex.synonyms)
+
+
+def _joined(tokens: list[str], groups: dict[str, tuple[str, ...]]) -> list[str]:
+    """Neighbouring Chinese tokens that form a word of a synonym group, as one token: jieba's small
+    dictionary cuts 营业收入 into 营业/收入, and only the whole word finds 营收."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if i + 1 < len(tokens) and has_cjk(tokens[i]) and (tokens[i] + tokens[i + 1]) in groups:
+            out.append(tokens[i] + tokens[i + 1])
+            i += 2
+            continue
+        out.append(tokens[i])
+        i += 1
+    return out
 
 
 def _drop_asked_units(text: str, lex) -> str:  # type: ignore[no-untyped-def]
