@@ -52,7 +52,7 @@ class Settings:
     chunk_overlap: int = 60
     threads: int = 1
     k: int = 5
-    lexical_weight: float = 0.7
+    lexical_weight: float = 0.75
     sentence_weight: float = 0.3
     candidates: int = 50
 

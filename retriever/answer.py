@@ -357,8 +357,11 @@ def compose_checked_answer(query: Query, comparison: Comparison, passages: list[
                                    (group.low, group.high), tuple(refs), latest))
         blocks.append((group.label(), list(range(first_line, len(quotes.lines)))))
     apart_reports = []
+    apart_lines: list[str] = []
     for c in comparison.apart[:4]:
-        cite = quotes.cite(c.sentence, c.value, quote=False)
+        first_line = len(quotes.lines)
+        cite = quotes.cite(c.sentence, c.value, indent="    ")
+        apart_lines.append("\n".join(quotes.lines[first_line:]))
         ref = SourceRef(c.doc_id, source_name(c.sentence.passage.source), c.claim.doc_date, c.claim.reported, cite.n)
         apart_reports.append(ApartReport(c.value.text, c.apart.value if c.apart else "", c.claim.period_label,
                                          tuple(sorted(c.claim.modifiers)), ref))
@@ -369,9 +372,11 @@ def compose_checked_answer(query: Query, comparison: Comparison, passages: list[
         lines.extend(quotes.lines[i] for i in quote_lines)
     if apart_reports:
         lines.append("Not compared (another period or measure):")
-        for a in apart_reports:
+        for a, quoted in zip(apart_reports, apart_lines):
             what = a.reason + (f", {a.period}" if a.period else "") + (f", {'/'.join(a.modifiers)}" if a.modifiers else "")
             lines.append(f"• {a.value} ({what}) — {a.source.describe()} [{a.source.citation}]")
+            if quoted:
+                lines.append(quoted)
     cited = {c.chunk_id for c in quotes.citations}
     passages = list(passages)
     for c in comparison.compared + list(comparison.apart[:4]):

@@ -8,9 +8,10 @@ failed embedding, a failed bm25 write and a reader racing a publish. This file a
 (b) a read-only index folder (chmod, and injected PermissionError, since root ignores chmod);
 (c) a full disk (injected ENOSPC at each write, and a real small tmpfs when it can be mounted);
 (d) an index of another embedder or another dimension;
-(e) damaged claims.jsonl / tokens.jsonl;
+(e) damaged sentences.jsonl / tokens.jsonl;
 (f) corpus files changed, added, removed, unreadable;
-(g) `factcheck ask --no-rebuild` on damaged indexes.
+(g) `factcheck ask --no-rebuild` on damaged indexes;
+(h) a malformed vocabulary file given with FACTCHECK_LEXICON.
 
 Each test records its fault and outcome in FAULTS; the last test writes the table to
 artifacts/faults.md.
@@ -481,12 +482,12 @@ def _inject_disk_full(where: str, monkeypatch) -> None:  # type: ignore[no-untyp
                 raise _enospc(path)
             return real_bytes(path, data)
         monkeypatch.setattr(store_module, "_write_bytes", write_array)
-    elif where in ("claims.jsonl", "documents.jsonl"):
+    elif where in ("sentences.jsonl", "documents.jsonl"):
         real = store_module._write_jsonl
 
         def write_jsonl(path, rows):  # type: ignore[no-untyped-def]
             if Path(path).name == where:
-                Path(path).write_text('{"claim_id": 0, "doc_', encoding="utf-8")
+                Path(path).write_text('{"sentence_id": 0, "doc_', encoding="utf-8")
                 raise _enospc(path)
             return real(path, rows)
         monkeypatch.setattr(store_module, "_write_jsonl", write_jsonl)
@@ -508,7 +509,7 @@ def _inject_disk_full(where: str, monkeypatch) -> None:  # type: ignore[no-untyp
         raise AssertionError(where)
 
 
-DISK_FULL_POINTS = ["documents.jsonl", "claims.jsonl", "dense.faiss", "sentences.npy",
+DISK_FULL_POINTS = ["documents.jsonl", "sentences.jsonl", "dense.faiss", "sentences.npy",
                     "manifest.json", "CURRENT pointer", "fsync (EIO)"]
 
 
@@ -636,7 +637,7 @@ def test_c_real_full_disk(small_tmpfs, tmp_path_factory, memo_embedder, target):
         build_index(settings, embedder, progress=False)
         current, generation = _current(directory), _snapshot(directory / _current(directory))
         gen = directory / current
-        order = ["documents.jsonl", "chunks.jsonl", "sentences.jsonl", "claims.jsonl", "tokens.jsonl",
+        order = ["documents.jsonl", "chunks.jsonl", "sentences.jsonl", "tokens.jsonl",
                  "dense.faiss", "sentences.npy", "manifest.json"]
         page = 4096
         size = lambda p: -(-p.stat().st_size // page) * page  # noqa: E731
@@ -748,7 +749,7 @@ def test_d_index_of_another_dimension_cli(small, use_embedder, factcheck_exe):
         entry["outcome"] = f"survived: exit 2 — {line[:80]}…"
 
 
-# ===================================================================== (e) claims.jsonl / tokens.jsonl
+# ===================================================================== (e) sentences.jsonl / tokens.jsonl
 
 
 def _truncate(path: Path, keep: float = 0.5) -> None:
@@ -761,31 +762,40 @@ def _drop_last_line(path: Path) -> None:
     path.write_text("".join(lines[:-1]), encoding="utf-8")
 
 
-CLAIMS_TOKENS_DAMAGE = {
-    "claims.jsonl truncated": lambda gen: _truncate(gen / "claims.jsonl"),
-    "claims.jsonl deleted": lambda gen: (gen / "claims.jsonl").unlink(),
-    "claims.jsonl value edited": lambda gen: (gen / "claims.jsonl").write_text(
-        (gen / "claims.jsonl").read_text(encoding="utf-8").replace('"value": 860000000.0', '"value": 990000000.0', 1), encoding="utf-8"),
-    "claims.jsonl garbage line (checksum resealed)": lambda gen: (
-        (gen / "claims.jsonl").write_text((gen / "claims.jsonl").read_text(encoding="utf-8") + "{not json\n",
-                                          encoding="utf-8"), _reseal(gen, "claims.jsonl")),
-    "claims.jsonl row missing a field (checksum resealed)": lambda gen: (
-        (gen / "claims.jsonl").write_text(
-            "\n".join(json.dumps({k: v for k, v in json.loads(line).items() if k != "unit"}, ensure_ascii=False)
-                      for line in (gen / "claims.jsonl").read_text(encoding="utf-8").splitlines()) + "\n",
-            encoding="utf-8"), _reseal(gen, "claims.jsonl")),
+SENTENCES_TOKENS_DAMAGE = {
+    "sentences.jsonl truncated": lambda gen: _truncate(gen / "sentences.jsonl"),
+    "sentences.jsonl deleted": lambda gen: (gen / "sentences.jsonl").unlink(),
+    "sentences.jsonl figure edited": lambda gen: (gen / "sentences.jsonl").write_text(
+        (gen / "sentences.jsonl").read_text(encoding="utf-8").replace("8.6亿元", "9.9亿元", 1), encoding="utf-8"),
+    "sentences.jsonl garbage line (checksum resealed)": lambda gen: (
+        (gen / "sentences.jsonl").write_text((gen / "sentences.jsonl").read_text(encoding="utf-8") + "{not json\n",
+                                             encoding="utf-8"), _reseal(gen, "sentences.jsonl")),
+    "sentences.jsonl row missing a field (checksum resealed)": lambda gen: (
+        (gen / "sentences.jsonl").write_text(
+            "\n".join(json.dumps({k: v for k, v in json.loads(line).items() if k != "text"}, ensure_ascii=False)
+                      for line in (gen / "sentences.jsonl").read_text(encoding="utf-8").splitlines()) + "\n",
+            encoding="utf-8"), _reseal(gen, "sentences.jsonl")),
     "tokens.jsonl truncated": lambda gen: _truncate(gen / "tokens.jsonl"),
     "tokens.jsonl deleted": lambda gen: (gen / "tokens.jsonl").unlink(),
     "tokens.jsonl emptied": lambda gen: (gen / "tokens.jsonl").write_bytes(b""),
 }
 
+HARBOR_Q = "海风航运公司2024年营业收入是多少？"
 
-@pytest.mark.parametrize("damage", list(CLAIMS_TOKENS_DAMAGE))
-def test_e_damaged_claims_or_tokens(small, damage):
+
+def _harbor_revenue(fc) -> str:  # type: ignore[no-untyped-def]
+    """The revenue the checker reads from the harbor article (a value read at question time)."""
+    answer = fc.ask(HARBOR_Q)
+    assert answer.check is not None, answer.text
+    return answer.check.values[0].value
+
+
+@pytest.mark.parametrize("damage", list(SENTENCES_TOKENS_DAMAGE))
+def test_e_damaged_sentences_or_tokens(small, damage):
     settings, directory, corpus = small
     with fault(f"(e) {damage}", "IndexCorruptError naming the fix; FactChecker.load rebuilds") as entry:
         gen = directory / _current(directory)
-        CLAIMS_TOKENS_DAMAGE[damage](gen)
+        SENTENCES_TOKENS_DAMAGE[damage](gen)
         with pytest.raises(IndexCorruptError) as info:
             load_index(directory)
         assert "factcheck index" in str(info.value)
@@ -794,7 +804,7 @@ def test_e_damaged_claims_or_tokens(small, damage):
         fc = FactChecker.load(index_dir=directory)
         assert fc.status.startswith("rebuilt")
         assert set(fc.index.documents) == SMALL_IDS
-        assert any(c.doc_id == "harbor" and c.text == "8.6亿元" and c.value == 8.6e8 for c in fc.index.claims)
+        assert _harbor_revenue(fc) == "8.6亿元"
         assert fc.search(LIBRARY_Q, k=1)[0].doc_id == "library"
         assert stale_reasons(read_manifest(directory)) == []
         entry["outcome"] = f"survived: {_describe(info.value)[:70]}…; rebuilt"
@@ -885,7 +895,7 @@ def test_f_corpus_change(small, change):
         assert fc.status.startswith("rebuilt")
         assert set(fc.index.documents) == EXPECTED_DOCS[change]
         if change == "file changed":
-            assert any(c.doc_id == "harbor" and c.value == pytest.approx(9.9e8) for c in fc.index.claims)
+            assert _harbor_revenue(fc) == "9.9亿元"
         if change == "file replaced by a binary":
             assert [Path(s["path"]).name for s in fc.index.manifest["skipped"]] == ["bridge.md"]
         assert FactChecker.load(index_dir=directory, rebuild=False).status == "loaded"
@@ -938,7 +948,7 @@ def test_f_corpus_change_cli_no_rebuild(small, factcheck_exe):
 
 CLI_DAMAGE = {
     "dense.faiss truncated": lambda gen, d: _truncate(gen / "dense.faiss"),
-    "claims.jsonl truncated": lambda gen, d: _truncate(gen / "claims.jsonl"),
+    "sentences.jsonl truncated": lambda gen, d: _truncate(gen / "sentences.jsonl"),
     "tokens.jsonl deleted": lambda gen, d: (gen / "tokens.jsonl").unlink(),
     "sentences.npy deleted": lambda gen, d: (gen / "sentences.npy").unlink(),
     "manifest.json truncated": lambda gen, d: _truncate(gen / "manifest.json"),
@@ -961,7 +971,7 @@ def test_g_cli_ask_no_rebuild_on_a_damaged_index(small, factcheck_exe, damage):
         entry["outcome"] = f"survived: exit 2 — {line[:80]}…"
 
 
-@pytest.mark.parametrize("damage", ["dense.faiss truncated", "claims.jsonl truncated", "generation folder deleted"])
+@pytest.mark.parametrize("damage", ["dense.faiss truncated", "sentences.jsonl truncated", "generation folder deleted"])
 def test_g_cli_ask_rebuilds_a_damaged_index(small, factcheck_exe, damage):
     settings, directory, corpus = small
     with fault(f"(g) CLI `ask` (rebuild allowed): {damage}", "rebuilt from its own corpus, exit 0") as entry:
@@ -995,6 +1005,32 @@ def test_g_unreadable_current_never_swaps_in_the_seeds(small, content):
             assert set(fc.index.documents) == SMALL_IDS, f"{fc.status}: now holds {sorted(fc.index.documents)}"
             entry["outcome"] = f"survived: {fc.status[:60]}"
         assert (directory / old).is_dir(), "the user's generation was deleted"
+
+
+# ===================================================================== (h) a malformed vocabulary file
+
+
+VOCABULARY_DAMAGE = {
+    "unknown dimension": 'language = "zh"\n[units]\n"里" = ["lenght", 500.0]\n',
+    "a word with two meanings": 'language = "zh"\n[counters]\n"米" = "thing"\n',
+    "not TOML": 'language = "zh"\n[units\n',
+    "binary file": "\x00\x01\x02\xff",
+}
+
+
+@pytest.mark.parametrize("damage", list(VOCABULARY_DAMAGE))
+def test_h_malformed_vocabulary_file(small, factcheck_exe, tmp_path, damage):
+    settings, directory, corpus = small
+    with fault(f"(h) FACTCHECK_LEXICON: {damage}", "exit 2, one line naming the file; the index untouched") as entry:
+        bad = tmp_path / "my-words.toml"
+        text = VOCABULARY_DAMAGE[damage]
+        bad.write_bytes(text.encode("latin-1") if damage == "binary file" else text.encode("utf-8"))
+        before = _snapshot(directory)
+        line = assert_clean_cli_error(run_cli(factcheck_exe, "ask", HARBOR_Q, "--index", str(directory), "--no-rebuild",
+                                              env_extra={"FACTCHECK_LEXICON": str(bad)}))
+        assert "my-words.toml" in line
+        assert _snapshot(directory) == before
+        entry["outcome"] = f"survived: exit 2 — {line[:80]}…"
 
 
 # ===================================================================== summary

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 EXAMPLES = [
     "智谱2025年上半年的净亏损是多少？",  # sources disagree
     "智譜2024年的營收是多少？",
-    "How many times was the Hong Kong public offering oversubscribed?",
+    "How many enterprise customers does Zhipu have?",
     "Who is the CEO of Zhipu?",
     "智谱2021年的净亏损是多少？",  # not in the sources
 ]

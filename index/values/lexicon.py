@@ -229,7 +229,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise _fail(str(path), f"not valid TOML: {exc}") from None
     except OSError as exc:
         raise _fail(str(path), f"cannot be read: {exc.strerror or exc}") from None

@@ -20,8 +20,8 @@ from index.claims import Claim
 from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind, lexicon
 
-from .question import GENERIC_ASKS, Question
-from .terms import context_words, english_stems, weighted_overlap
+from .question import Question
+from .terms import context_words, weighted_overlap
 
 if TYPE_CHECKING:
     from ..answer import ScoredSentence
@@ -52,11 +52,8 @@ class AlignPolicy:
             Jaccard, closer words weigh more, synonyms as one word) and whose document holds at
             least ``same_subject`` of the question words the best one's holds: a source on the same
             subject that words the fact its own way.
-        heaviest_word: for a question that names no kind of value ("…是多少", "what was…"), a
-            candidate's sentence (or the one before it) must hold the question's weightiest word.
-        min_context, min_document: a candidate's sentence, and its document, must hold at least
-            these shares of the question's words, when the corpus knows some of them (a question in
-            another language is not held to them).
+        min_context: a candidate's sentence must hold at least this share of the question's words,
+            when the corpus knows some of them (a question in another language is not held to it).
         tie: values of one sentence closer than this cannot be told apart.
         reach_cjk, reach_latin: characters at which a word near a value counts half.
         same_sentence: how alike two sources' sentences must be (numbers masked) to be the same
@@ -76,10 +73,8 @@ class AlignPolicy:
     wide_margin: float = 0.8
     same_context: float = 0.12
     min_same_context: float = 0.08
-    heaviest_word: bool = False
     same_subject: float = 0.6
     min_context: float = 0.25
-    min_document: float = 0.0
     tie: float = 0.02
     reach_cjk: float = 6.0
     reach_latin: float = 20.0
@@ -176,17 +171,6 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
     considered = 0
     terms = question.terms
     idf = terms.idf
-    heaviest = max((t for t in terms.terms if any(f in idf for f in (t.word, *t.chinese))), key=lambda t: t.weight,
-                   default=None) if terms else None
-
-    def heaviest_in(c: Candidate) -> bool:
-        if heaviest is None:
-            return True
-        text = normalise(c.sentence.text)
-        before = normalise(previous(c.sentence.sentence_id)) if previous is not None else ""
-        stems = english_stems(text + " " + before) if heaviest.stems else frozenset()
-        return heaviest.found_in(text + " " + before, stems) > 0
-
     focus = None
     if terms:
         docs = list(dict.fromkeys(s.passage.doc_id for s in sentences))[:policy.focus_documents]
@@ -217,12 +201,9 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
             candidate = Candidate(claim, s, base + policy.local_weight * local + unit + period, cover, reason,
                                   doc_cover[doc], local)
             (apart if candidate.apart else candidates).append(candidate)
-    if terms.known:  # a sentence, or a source, that does not speak of the question does not answer it
-        candidates = [c for c in candidates if c.context >= policy.min_context and c.document >= policy.min_document]
-        if question.asks in GENERIC_ASKS and policy.heaviest_word:
-            # "股票代码是多少": a question that names no kind of value is answered only by a sentence
-            # holding its weightiest word (or a synonym), not by any figure of a sentence on the subject
-            candidates = [c for c in candidates if heaviest_in(c)]
+    if terms.known:  # a sentence that does not speak of the question does not answer it
+        candidates = [c for c in candidates if c.context >= policy.min_context]
+
     if question.period is not None and any(c.claim.period is None for c in candidates):
         # a figure whose sentence names no period answers a question about 2024 only when no
         # source states the figure for 2024 or for any other period

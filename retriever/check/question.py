@@ -31,8 +31,6 @@ NUMERIC_ASKS = {
 }
 #: "what was the revenue", "智谱的估值是？": any figure may answer; alignment decides
 ANY_FIGURE = NUMERIC_ASKS["number"]
-#: what a question asks when it names no kind of value
-GENERIC_ASKS = frozenset({"number", "what", ""})
 _ASK_AFTER = re.compile(r"(?:多少|几)\s*")
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z'-]*)(?:\s+([a-z][a-z'-]*))?(?:\s+([a-z][a-z'-]*))?", re.I)
 
@@ -136,8 +134,10 @@ def _asks(low: str, lex) -> tuple[str, tuple[ValueKind, ...]]:  # type: ignore[n
     kinds_out: list[ValueKind] = []
     for kind in found:
         kinds_out.extend(NUMERIC_ASKS.get(kind, ()))
-    if first == "what":
-        return "what", ANY_FIGURE  # "What was the revenue?": a figure, if a source states one
+    if first == "what" and lex.language == "en":
+        # "What was the revenue?": a figure, if a source states one that fits. (A Chinese figure is
+        # asked with 多少/几; "研发了什么系统" asks a name.)
+        return "what", ANY_FIGURE
     return first, tuple(dict.fromkeys(kinds_out))
 
 
