@@ -305,8 +305,8 @@ class EnglishReader(Reader):
         if before:
             return True
         word = re.match(r"[a-z]+", text[at:at + 20])
-        if word and at > end and word.group(0) not in lex.not_counters:
-            return False  # "1500 soldiers"
+        if word and at > end and word.group(0) not in lex.not_counters and word.group(0).endswith("s"):
+            return False  # "1500 soldiers" counts; "her 2003 single", "the 2010 census" are years
         return True
 
 
