@@ -12,6 +12,7 @@ no rebuild); spans are offsets into the document's original text.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -74,13 +75,28 @@ class Claim:
         }
 
 
+class Clauses:
+    """The clause marks of a sentence, except those inside its values ("March 31, 2011")."""
+
+    def __init__(self, text: str, values: Sequence[Value] = ()) -> None:
+        self.length = len(text)
+        inside = [(v.start, v.end) for v in values]
+        self.marks = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)
+                      if not any(s <= m.start() < e for s, e in inside)]
+        self._starts = [s for s, _ in self.marks]
+
+    def bounds(self, start: int, end: int) -> tuple[int, int]:
+        """The clause around ``[start, end)``: between the nearest marks."""
+        i = bisect.bisect_left(self._starts, start)
+        left = self.marks[i - 1][1] if i else 0
+        j = bisect.bisect_left(self._starts, end)
+        right = self.marks[j][0] if j < len(self.marks) else self.length
+        return left, right
+
+
 def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause of ``text`` around ``[start, end)``: between the nearest clause marks."""
-    left = 0
-    for m in _CLAUSE.finditer(text, 0, start):
-        left = m.end()
-    m = _CLAUSE.search(text, end)
-    return left, (m.start() if m else len(text))
+    return Clauses(text).bounds(start, end)
 
 
 def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, article_date: str | None,
@@ -99,7 +115,8 @@ def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, articl
     dates = [v for v in values if v.kind is ValueKind.DATE]
     figures = [v for v in values if v.kind is not ValueKind.DATE]
     runs = _runs(folded, values)
-    periods = _periods(folded, figures, dates, runs)
+    clauses = Clauses(folded, values)
+    periods = _periods(clauses, figures, dates, runs, _RESPECTIVELY.search(folded) is not None)
     if before and figures and not dates:
         named = {d.label: d for d in parse_values(before, article_date)
                  if d.kind is ValueKind.DATE and (d.grain is not Grain.DAY or d.as_of)}
@@ -108,19 +125,19 @@ def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, articl
             inherited = Value(0, 0, inherited.text, inherited.kind, inherited.unit, inherited.number, inherited.low,
                               inherited.high, inherited.hedge, inherited.grain, inherited.label, inherited.as_of)
             periods = {v.start: inherited for v in figures}
-    modifiers = _modifiers(folded, lex, figures, runs)
+    modifiers = _modifiers(folded, clauses, lex, figures, runs)
     report_days = [d for d in dates if d.grain is Grain.DAY and not d.as_of
                    and (article_date is None or d.label <= article_date[:10])]
     out = []
     for v in values:
-        left, right = clause_bounds(folded, v.start, v.end)
+        left, right = clauses.bounds(v.start, v.end)
         if right - left < 12:
             # a short clause leans on its neighbour: "1969年，韩国废除初中入学考试制度" (the one after
             # a figure that opens it), "…的亏损，达17.52亿元" (the one before)
             if v.start - left <= 2 and right < len(folded):
-                _, right = clause_bounds(folded, right + 1, right + 1)
+                _, right = clauses.bounds(right + 1, right + 1)
             elif left > 0:
-                left, _ = clause_bounds(folded, max(0, left - 2), left - 1)
+                left, _ = clauses.bounds(max(0, left - 2), left - 1)
         period = periods.get(v.start) if v.kind is not ValueKind.DATE else None
         reported = next((d.label for d in reversed(report_days) if d.end <= v.start and d is not period), None)
         if reported is None and report_days and report_days[0] is not period and report_days[0].start > v.end \
@@ -151,14 +168,14 @@ def _runs(folded: str, values: Sequence[Value]) -> dict[int, tuple[Value, ...]]:
     return runs
 
 
-def _periods(folded: str, figures: Sequence[Value], dates: Sequence[Value],
-             runs: dict[int, tuple[Value, ...]]) -> dict[int, Value]:
+def _periods(clauses: Clauses, figures: Sequence[Value], dates: Sequence[Value],
+             runs: dict[int, tuple[Value, ...]], respectively: bool) -> dict[int, Value]:
     """The period each figure refers to, keyed by the figure's start."""
     out: dict[int, Value] = {}
     spans = [d for d in dates if d.grain is not Grain.DAY or d.as_of]
     if not spans:
         return out
-    if _RESPECTIVELY.search(folded):
+    if respectively:
         # "2022年、2023年、2024年收入分别为A、B、C": the i-th figure of the list takes the i-th period
         for start, run in runs.items():
             listed = runs.get(start)
@@ -181,7 +198,7 @@ def _periods(folded: str, figures: Sequence[Value], dates: Sequence[Value],
     for v in figures:
         if v.start in out:
             continue
-        left, right = clause_bounds(folded, v.start, v.end)
+        left, right = clauses.bounds(v.start, v.end)
         own = [d for d in spans if left <= d.start and d.end <= right]
         before = [d for d in own if d.end <= v.start]
         after = [d for d in own if d.start >= v.end]
@@ -199,8 +216,8 @@ def _periods(folded: str, figures: Sequence[Value], dates: Sequence[Value],
 _JOIN = re.compile(r"和|及|与|或|并|而|,|、|\band\b|\bor\b|\bwhile\b|\bbut\b", re.I)
 
 
-def _modifiers(folded: str, lex, figures: Sequence[Value], runs: dict[int, tuple[Value, ...]]  # type: ignore[no-untyped-def]
-               ) -> dict[int, frozenset[str]]:
+def _modifiers(folded: str, clauses: Clauses, lex, figures: Sequence[Value],  # type: ignore[no-untyped-def]
+               runs: dict[int, tuple[Value, ...]]) -> dict[int, frozenset[str]]:
     """Measure modifiers of each figure, keyed by its start.
 
     A modifier qualifies the figures after it in its clause when it comes before all of them
@@ -215,7 +232,7 @@ def _modifiers(folded: str, lex, figures: Sequence[Value], runs: dict[int, tuple
     if lex.modifiers.pattern is not None:
         for m in lex.modifiers.pattern.finditer(low):
             name = str(lex.modifiers.get(lex.modifiers.canonical(m.group(0))))
-            left, right = clause_bounds(folded, m.start(), m.end())
+            left, right = clauses.bounds(m.start(), m.end())
             here = [v for v in figures if left <= v.start and v.end <= right]
             after = [v for v in here if v.start >= m.end()]
             before = [v for v in here if v.end <= m.start()]

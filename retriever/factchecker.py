@@ -10,12 +10,10 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from index.claims import Claim, sentence_claims
 from index.config import Settings
 from index.embedders import Embedder, load_embedder
 from index.errors import FactCheckError, IndexStaleError
 from index.store import Index, ensure_index, index_exists, read_manifest
-from index.text import normalise
 
 from .answer import (
     Answer,
@@ -27,15 +25,13 @@ from .answer import (
     score_sentences,
     support_floor,
 )
+from .archive import Archive
 from .check import Apart, align, compare, read_question
 from .search import HybridSearcher, Mode, Passage
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-#: sentences whose claims are kept in memory, and documents whose normalised text is
-_CLAIM_CACHE = 20000
-_DOC_CACHE = 512
 
 
 class QuestionError(FactCheckError, ValueError):
@@ -90,8 +86,7 @@ class FactChecker:
         self.policy = policy or AnswerPolicy()
         self.status = status
         self._today = max((d.date for d in index.documents.values() if d.date), default=None)
-        self._claims: dict[int, list[Claim]] = {}
-        self._doc_texts: dict[str, str] = {}
+        self.archive = Archive(index)
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight)
 
@@ -170,7 +165,7 @@ class FactChecker:
         if read.wants_value:
             floor = support_floor(query, self.policy) - self.policy.claim_slack
             pool = [s for s in scored if s.score >= floor]
-            alignment = align(read, pool, self._claims_of, self._document_text, self.policy.align, self._previous)
+            alignment = align(read, pool, self.archive, self.policy.align)
             comparison = compare(read, alignment)
             if comparison.groups:
                 answer = compose_checked_answer(query, comparison, passages)
@@ -187,34 +182,6 @@ class FactChecker:
         answer.question_read = read
         answer.notes[:0] = notes
         return answer
-
-    def _claims_of(self, sentence: ScoredSentence) -> list[Claim]:
-        """The claims of one retrieved sentence, read once and remembered."""
-        found = self._claims.get(sentence.sentence_id)
-        if found is None:
-            doc = self.index.documents[sentence.passage.doc_id]
-            s = self.index.sentences[sentence.sentence_id]
-            found = sentence_claims(doc.doc_id, s.sentence_id, s.start, s.text, doc.date, self._previous(s.sentence_id))
-            if len(self._claims) >= _CLAIM_CACHE:
-                self._claims.clear()
-            self._claims[sentence.sentence_id] = found
-        return found
-
-    def _previous(self, sentence_id: int) -> str:
-        """The sentence before ``sentence_id`` in its document ("" for a first sentence)."""
-        if sentence_id <= 0:
-            return ""
-        here, before = self.index.sentences[sentence_id], self.index.sentences[sentence_id - 1]
-        return before.text if before.doc_id == here.doc_id else ""
-
-    def _document_text(self, doc_id: str) -> str:
-        """A document's normalised text (to see whether it names the question's subject)."""
-        found = self._doc_texts.get(doc_id)
-        if found is None:
-            if len(self._doc_texts) >= _DOC_CACHE:
-                self._doc_texts.clear()
-            found = self._doc_texts[doc_id] = normalise(self.index.documents[doc_id].text)
-        return found
 
     @functools.cached_property
     def _centroid(self):  # type: ignore[no-untyped-def]

@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
-from .align import AlignPolicy, Alignment, Apart, Candidate, align, same_period
+from .align import AlignPolicy, Alignment, Apart, Candidate, Sources, align, same_period
 from .compare import Comparison, ValueGroup, compare, comparable, group_values
 from .question import Question, read_question
 from .verdict import Verdict
 
-__all__ = ["AlignPolicy", "Alignment", "Apart", "Candidate", "Comparison", "Question", "ValueGroup", "Verdict",
+__all__ = ["AlignPolicy", "Alignment", "Apart", "Candidate", "Comparison", "Question", "Sources", "ValueGroup", "Verdict",
            "align", "comparable", "compare", "group_values", "read_question", "same_period"]

@@ -14,7 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 
 from index.claims import Claim
 from index.text import fold, has_cjk, normalise
@@ -52,6 +52,9 @@ class AlignPolicy:
             Jaccard, closer words weigh more, synonyms as one word) and whose document holds at
             least ``same_subject`` of the question words the best one's holds: a source on the same
             subject that words the fact its own way.
+        same_event: a source whose value differs from the best one's is compared only when the two
+            documents are this alike as a whole (two reports of one event are; two paragraphs of
+            one article on other matters rarely are).
         min_context: a candidate's sentence must hold at least this share of the question's words,
             when the corpus knows some of them (a question in another language is not held to it).
         tie: values of one sentence closer than this cannot be told apart.
@@ -74,6 +77,7 @@ class AlignPolicy:
     same_context: float = 0.12
     min_same_context: float = 0.08
     same_subject: float = 0.6
+    same_event: float = 0.6
     min_context: float = 0.25
     tie: float = 0.02
     reach_cjk: float = 6.0
@@ -155,15 +159,26 @@ def _end_month(v: Value) -> int:
     return int(v.high * 12 + 1e-9)
 
 
-def align(question: Question, sentences: Sequence["ScoredSentence"],
-          claims_of: Callable[["ScoredSentence"], Iterable[Claim]],
-          document_text: Callable[[str], str], policy: AlignPolicy = AlignPolicy(),
-          previous: Callable[[int], str] | None = None) -> Alignment:
-    """Score every fitting claim of ``sentences``; choose each source's answer.
+class Sources(Protocol):
+    """What the alignment reads about the sources (``retriever.archive.Archive`` over an index)."""
 
-    ``claims_of`` reads a sentence's claims, ``document_text`` a document's normalised text, and
-    ``previous`` the text of the sentence before a sentence (by id) in its document.
-    """
+    def claims_of(self, sentence: "ScoredSentence") -> list[Claim]:
+        """The claims of a retrieved sentence."""
+
+    def previous(self, sentence_id: int) -> str:
+        """The text of the sentence before this one in its document ("" if none)."""
+
+    def document_text(self, doc_id: str) -> str:
+        """A document's normalised text."""
+
+    def document_similarity(self, a: str, b: str) -> float:
+        """How alike two documents are as a whole (cosine, 1 for the same one)."""
+
+
+def align(question: Question, sentences: Sequence["ScoredSentence"], sources: Sources,
+          policy: AlignPolicy = AlignPolicy()) -> Alignment:
+    """Score every fitting claim of ``sentences``; choose each source's answer."""
+    claims_of, document_text, previous = sources.claims_of, sources.document_text, sources.previous
     candidates: list[Candidate] = []
     apart: list[Candidate] = []
     doc_cover: dict[str, float] = {}
@@ -182,7 +197,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
             continue
         considered += len(fitting)
         folded = fold(s.text).lower()
-        before = normalise(previous(s.sentence_id)) if previous is not None and terms else ""
+        before = normalise(previous(s.sentence_id)) if terms else ""
         sentence_cover[s.sentence_id] = cover = terms.coverage(normalise(s.text), before=before) if terms else 0.0
         doc = s.passage.doc_id
         if doc not in doc_cover:
@@ -224,7 +239,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"],
             bags[key] = context_words(view, v0, v1, lex, idf, reach)
         return bags[key]
 
-    chosen, ambiguous = _per_source(candidates, policy, context)
+    chosen, ambiguous = _per_source(candidates, policy, context, sources.document_similarity)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
     return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes)
@@ -263,10 +278,9 @@ def _stretch(text: str, start: int, end: int, spans: Sequence[tuple[int, int]], 
     before = [e for s, e in spans if e <= start]
     after = [s for s, e in spans if s >= end]
     if separators:
-        before += [m.end() for m in _SEPARATOR.finditer(text, 0, start)]
-        found = _SEPARATOR.search(text, end)
-        if found:
-            after.append(found.start())
+        marks = [m for m in _SEPARATOR.finditer(text) if not any(s <= m.start() < e for s, e in spans)]
+        before += [m.end() for m in marks if m.end() <= start]
+        after += [m.start() for m in marks if m.start() >= end][:1]
     lo = max(before, default=0)
     hi = min(after, default=len(text))
     chars = list(text[lo:hi])
@@ -295,8 +309,8 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
     return None
 
 
-def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Callable[[Candidate], dict[str, float]]
-                ) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
+def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Callable[[Candidate], dict[str, float]],
+                similarity: Callable[[str, str], float]) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
     """Each source's best candidate(s), for the sources that answer what the best of all answers;
     and the sources whose best sentence holds several values that cannot be told apart.
 
@@ -334,6 +348,9 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
         if rivals and all(c.sentence.sentence_id == best.sentence.sentence_id for c in rivals):
             ambiguous[doc_id] = tied  # "0.97亿、6.21亿以及24.66亿": which one answers cannot be told
             continue
+        if best is not leader and not best.value.overlaps(leader.value) \
+                and similarity(best.doc_id, leader.doc_id) < policy.same_event:
+            continue  # a different figure from a document on other matters: not the same fact
         # the source contradicts itself only if its other value is said of the same thing
         rivals = [c for c in rivals if weighted_overlap(context(c), context(best)) >= policy.same_context]
         chosen.extend([best] + rivals)
