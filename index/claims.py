@@ -240,6 +240,9 @@ def _modifiers(folded: str, clauses: Clauses, lex, figures: Sequence[Value],  # 
                 # "按调整后净亏损计算,…": a measure named in the sentence's opening clause, which holds
                 # no figure, frames every figure of the sentence
                 targets = list(figures)
+            elif after and not before and name in lex.framing:
+                # "智谱计划将…的70%用于研发,约10%用于平台": a plan or forecast frames the rest of the sentence
+                targets = [v for v in figures if v.start >= m.end()]
             elif after and not before:
                 targets = after
             elif after and not _JOIN.search(low, m.end(), after[0].start):

@@ -10,6 +10,7 @@ import pytest
 
 from index import Settings, build_index
 from retriever import FactChecker, Verdict
+from index.claims import sentence_claims
 from retriever.check import read_question
 
 # Three events, two or three outlets each; publishers and dates in sources.json.
@@ -27,6 +28,18 @@ ARCHIVE = {
                     "March 3, 2024. Mayor Dana Ruiz cut the ribbon.",
     "bridge-c.txt": "Harlow Bridge\n\nThe Harlow Bridge is 2.4 km long and took three years to build. "
                     "Its final cost was $530 million, the city said.",
+    # two outlets print the same sentence, whose year opens it and stands alone before a comma
+    "museum-a.txt": "Orchard Museum\n\nIn 2003, the Orchard Museum opened in the old mill at Halden. "
+                    "It holds 4,000 tools.",
+    "museum-b.txt": "Halden museum\n\nIn 2003, the Orchard Museum opened in the old mill at Halden. "
+                    "Entry is free on Sundays.",
+    # two films of one studio: the sequel's takings are not the first film's
+    "film-a.txt": "Lantern Keeper\n\nThe comedy Lantern Keeper, released by Birch Pictures in June 2019, "
+                  "spent its first weekend atop the box office and grossed $73 million.",
+    "film-b.txt": "Birch Pictures hit\n\nThe comedy Lantern Keeper, released by Birch Pictures in June 2019, "
+                  "spent its first weekend atop the box office and grossed $73 million.",
+    "film-c.txt": "Birch Pictures sequel\n\nAlthough critics disliked the Birch Pictures sequel, the movie "
+                  "did well at the box office, grossing $68 million.",
 }
 SOURCES = {
     "quake-a": {"publisher": "北岭日报", "date": "2025-03-12", "script": "Simplified"},
@@ -36,6 +49,11 @@ SOURCES = {
     "bridge-a": {"publisher": "Harbor Ledger", "date": "2024-03-04", "script": "Latin"},
     "bridge-b": {"publisher": "Valley Wire", "date": "2024-03-04", "script": "Latin"},
     "bridge-c": {"publisher": "City Weekly", "date": "2024-03-10", "script": "Latin"},
+    "museum-a": {"publisher": "Harbor Ledger", "date": "2024-05-02", "script": "Latin"},
+    "museum-b": {"publisher": "Valley Wire", "date": "2024-05-02", "script": "Latin"},
+    "film-a": {"publisher": "Harbor Ledger", "date": "2019-07-01", "script": "Latin"},
+    "film-b": {"publisher": "Valley Wire", "date": "2019-07-01", "script": "Latin"},
+    "film-c": {"publisher": "City Weekly", "date": "2021-08-01", "script": "Latin"},
 }
 
 
@@ -141,6 +159,30 @@ def test_a_later_different_figure_is_a_conflict_with_both_values(archive):
     assert answer.verdict is Verdict.CONFLICT, answer.text
     shown = {v.value for v in answer.check.values}
     assert {"$412 million", "$530 million"} <= shown
+
+
+def test_the_same_sentence_in_two_outlets_agrees_when_its_year_stands_alone(archive):
+    # "In 2003," has no words of its own: the two values stand at the same place of one sentence
+    answer = archive.ask("When did the Orchard Museum open?")
+    assert answer.verdict is Verdict.CONSISTENT, answer.text
+    assert [v.value for v in answer.check.values] == ["2003"]
+    assert {s.doc_id for s in answer.check.values[0].sources} == {"museum-a", "museum-b"}
+
+
+def test_a_figure_said_of_another_named_subject_is_not_a_conflict(archive):
+    # the sequel's $68 million is on the same studio and the same box office, but its sentence
+    # does not name the film the question names
+    answer = archive.ask('How much did the movie "Lantern Keeper" gross?')
+    assert answer.verdict is Verdict.CONSISTENT, answer.text
+    assert [v.value for v in answer.check.values] == ["$73 million"]
+    assert {s.doc_id for s in answer.check.values[0].sources} == {"film-a", "film-b"}
+
+
+def test_a_plan_frames_every_figure_after_it_and_a_measure_only_its_clause():
+    planned = sentence_claims("d", 0, 0, "上市后,公司计划将募资的70%用于研发,约10%用于平台建设。", "2026-01-08")
+    assert [(c.text, sorted(c.modifiers)) for c in planned] == [("70%", ["planned"]), ("约10%", ["planned"])]
+    adjusted = sentence_claims("d", 0, 0, "Adjusted profit rose to $3bn, while revenue fell to $9bn.", "2026-01-08")
+    assert [(c.text, sorted(c.modifiers)) for c in adjusted] == [("$3bn", ["adjusted"]), ("$9bn", [])]
 
 
 def test_a_who_question_is_quoted_not_compared(archive):

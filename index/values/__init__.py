@@ -38,8 +38,15 @@ def strip_invisible(text: str) -> tuple[str, list[int] | None]:
 
 
 def language_of(text: str) -> str:
-    """``zh`` for text with Chinese characters, else ``en``."""
-    return "zh" if has_cjk(text) else "en"
+    """``zh`` for text written mostly in Chinese (as many Chinese characters as English words),
+    else ``en``: "How many people died in the 北岭县 earthquake?" is an English question."""
+    if not has_cjk(text):
+        return "en"
+    return "zh" if len(_CJK.findall(text)) >= len(_LATIN_WORDS.findall(text)) else "en"
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORDS = re.compile(r"[A-Za-z]{2,}")
 
 
 _readers: dict[str, tuple[object, object]] = {}

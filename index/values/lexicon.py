@@ -44,7 +44,8 @@ _WORD_TABLES = {
 }
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
                 "question_words": ("words",),
-                "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations")}
+                "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
+                "framing": ("modifiers",)}
 _DATE_KEYS = {"months": "month_map", "bc": "list", "decade": "list", "year_before": "list"}
 _PERIOD_KEYS = {"relative_year": "int_map", "part": "part_map", "as_of": "list", "update": "list"}
 _PARTS = re.compile(r"H[12]|Q[1-4]|M9")
@@ -60,10 +61,13 @@ class Words:
     """A set of words matched longest first, as a compiled alternation.
 
     Alphabetic words of three or more letters match in any case; symbols and short words
-    match exactly (``m`` is metres, ``M`` is not; ``Million`` is ``million``).
+    match exactly (``m`` is metres, ``M`` is not; ``Million`` is ``million``). Tables of
+    phrases rather than symbols (``any_case``) match every alphabetic word in any case ("By
+    March 18" is an "as of").
     """
 
-    def __init__(self, words: Mapping[str, Any] | list[str] | tuple[str, ...]) -> None:
+    def __init__(self, words: Mapping[str, Any] | list[str] | tuple[str, ...], any_case: bool = False) -> None:
+        self.any_case = any_case
         self.table: dict[str, Any] = dict(words) if isinstance(words, Mapping) else dict.fromkeys(words, True)
         self._folded = {self._key(w): v for w, v in self.table.items()}
         self._listed = {self._key(w): w for w in self.table}
@@ -73,18 +77,17 @@ class Words:
         # "约" before a number, allowing spaces: searched in a short window ending at the number
         self.before = re.compile(f"(?:{'|'.join(parts)})\\s*$") if parts else None
 
-    @staticmethod
-    def _key(word: str) -> str:
-        return word.lower() if Words._loose(word) else word
+    def _key(self, word: str) -> str:
+        return word.lower() if self._loose(word, self.any_case) else word
 
     @staticmethod
-    def _loose(word: str) -> bool:
-        return len(word) >= 3 and word.replace(" ", "").replace("-", "").replace(".", "").isalpha() and word.isascii()
+    def _loose(word: str, any_case: bool = False) -> bool:
+        return (len(word) >= 3 or any_case) and word.replace(" ", "").replace("-", "").replace(".", "").isalpha() \
+            and word.isascii()
 
-    @staticmethod
-    def _pattern(word: str) -> str:
+    def _pattern(self, word: str) -> str:
         escaped = re.escape(word).replace(r"\ ", r"\s+")
-        if Words._loose(word):
+        if self._loose(word, self.any_case):
             escaped = f"(?i:{escaped})"
         if word[-1:].isalpha() and word.isascii():
             escaped += r"(?![A-Za-z])"  # "m" is not the start of "metres"; "over" not of "overall"
@@ -161,6 +164,7 @@ class Lexicon:
     not_hedges: Words
     numeral_words: Words
     modifiers: Words
+    framing: frozenset[str]  # modifier names that frame the rest of their sentence ("planned", "expected")
     change_words: Words
     change_to: Words
     months: Words
@@ -323,24 +327,33 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
     def words(name: str) -> Words:
         return Words(tables.get(name, {}))
 
+    def phrases(name: str) -> Words:
+        return Words(tables.get(name, {}), any_case=True)
+
+    framing = frozenset(tables.get("framing.modifiers", []))
+    unknown = framing - set(tables.get("modifiers", {}).values())
+    if unknown:
+        raise _fail(" + ".join(sources), f"[framing] modifiers names {sorted(unknown)}, which no [modifiers] word means")
+
     return Lexicon(
         language=language,
-        hedge_before=words("hedge_before"), hedge_after_number=words("hedge_after_number"),
-        hedge_after_unit=words("hedge_after_unit"), magnitudes=words("magnitudes"),
+        hedge_before=phrases("hedge_before"), hedge_after_number=phrases("hedge_after_number"),
+        hedge_after_unit=phrases("hedge_after_unit"), magnitudes=words("magnitudes"),
         currency_prefix=words("currency_prefix"), currency_suffix=words("currency_suffix"),
         percent_prefix=words("percent_prefix"), percent_suffix=words("percent_suffix"),
         multiplier=words("multiplier"), units=words("units"), unit_before=words("unit_before"),
         durations=words("durations"),
         counters=words("counters"), not_counters=frozenset(tables.get("not_counters.words", [])),
-        not_hedges=Words(tables.get("not_hedges.words", [])),
+        not_hedges=Words(tables.get("not_hedges.words", []), any_case=True),
         numeral_words=Words(tables.get("numeral_words.words", [])),
-        modifiers=words("modifiers"), change_words=Words(tables.get("change.words", [])),
-        change_to=Words(tables.get("change.to_words", [])),
+        modifiers=phrases("modifiers"), framing=framing, change_words=Words(tables.get("change.words", []), any_case=True),
+        change_to=Words(tables.get("change.to_words", []), any_case=True),
         months=Words(tables.get("dates.months", {})), bc=Words(tables.get("dates.bc", [])),
-        decade=Words(tables.get("dates.decade", [])), year_before=Words(tables.get("dates.year_before", [])),
-        relative_year=Words(tables.get("periods.relative_year", {})),
-        period_parts=Words(tables.get("periods.part", {})), as_of=Words(tables.get("periods.as_of", [])),
-        update=Words(tables.get("periods.update", [])), question_kinds=words("question_kinds"),
+        decade=Words(tables.get("dates.decade", [])), year_before=Words(tables.get("dates.year_before", []), any_case=True),
+        relative_year=Words(tables.get("periods.relative_year", {}), any_case=True),
+        period_parts=Words(tables.get("periods.part", {}), any_case=True),
+        as_of=Words(tables.get("periods.as_of", []), any_case=True),
+        update=Words(tables.get("periods.update", []), any_case=True), question_kinds=phrases("question_kinds"),
         question_words=frozenset(tables.get("question_words.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),

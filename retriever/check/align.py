@@ -21,7 +21,7 @@ from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind, lexicon
 
 from .question import Question
-from .terms import context_words, weighted_overlap
+from .terms import context_words, has_content, weighted_overlap
 
 if TYPE_CHECKING:
     from ..answer import ScoredSentence
@@ -70,7 +70,7 @@ class AlignPolicy:
 
     sentence_weight: float = 0.4
     document_weight: float = 0.3
-    local_weight: float = 0.3
+    local_weight: float = 0.6
     unit_weight: float = 0.15
     margin: float = 0.1
     wide_margin: float = 0.8
@@ -204,11 +204,10 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             doc_cover[doc] = terms.coverage(document_text(doc)) if terms else 0.0
         base = s.score + policy.sentence_weight * cover + policy.document_weight * doc_cover[doc]
         reach = policy.reach_cjk if has_cjk(s.text) else policy.reach_latin
-        spans = [(c.value.start - c.sentence[0], c.value.end - c.sentence[0]) for c in claims_of(s)]
+        own_claims = claims_of(s)
         for claim in fitting:
             v = claim.value
-            offset = claim.sentence[0]
-            view, v0, v1 = value_view(folded, v.start - offset, v.end - offset, spans)
+            view, v0, v1 = _view(folded, own_claims, claim, by_dates=True)
             local = terms.near(view, v0, v1, reach, focus) if terms else 0.0
             unit = policy.unit_weight if question.unit and v.unit == question.unit else 0.0
             reason = _apart(question, claim)
@@ -232,26 +231,51 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     def context(c: Candidate) -> dict[str, float]:
         key = (c.claim.sentence_id, c.value.start)
         if key not in bags:
-            offset = c.claim.sentence[0]
             reach = policy.reach_cjk if has_cjk(c.sentence.text) else policy.reach_latin
-            spans = [(x.value.start - x.sentence[0], x.value.end - x.sentence[0]) for x in claims_of(c.sentence)]
-            view, v0, v1 = value_view(c.sentence.text, c.value.start - offset, c.value.end - offset, spans)
+            view, v0, v1 = _view(c.sentence.text, claims_of(c.sentence), c.claim, by_dates=False)
             bags[key] = context_words(view, v0, v1, lex, idf, reach)
         return bags[key]
 
-    chosen, ambiguous = _per_source(candidates, policy, context, sources.document_similarity)
+    named: dict[int, frozenset[str]] = {}
+
+    def names(c: Candidate) -> frozenset[str]:
+        sid = c.sentence.sentence_id
+        if sid not in named:
+            named[sid] = terms.names_in(normalise(c.sentence.text) + "\n" + normalise(previous(sid)))
+        return named[sid]
+
+    chosen, ambiguous = _per_source(candidates, policy, context, sources.document_similarity, names)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
     return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes)
 
 
+def _view(text: str, claims: Sequence[Claim], claim: Claim, by_dates: bool) -> tuple[str, int, int]:
+    """:func:`value_view` of ``claim`` in its sentence ``text`` (or a same-length folding of it),
+    with the sentence's other values blanked: their digits and date words ("2024年", "上半年") say
+    nothing of what the figure is. A stretch is ended by the other values, or ``by_dates=False``
+    by the other figures only (for a figure: a date says when it holds, not what it is, and
+    "The city's population in 2010 was 44%" speaks of the population)."""
+    offset = claim.sentence[0]
+    spans = [(c.value.start - offset, c.value.end - offset) for c in claims]
+    value = claim.value
+    bounds = [(c.value.start - offset, c.value.end - offset) for c in claims
+              if by_dates or value.kind is ValueKind.DATE or c.value.kind is not ValueKind.DATE]
+    start, end = value.start - offset, value.end - offset
+    chars = list(text)
+    for a, b in spans:
+        if (a, b) != (start, end):
+            chars[a:b] = " " * (b - a)
+    return value_view("".join(chars), start, end, spans, bounds)
+
+
 _OPEN, _CLOSE = "(（[【", ")）]】"
 # where one value's stretch ends and the next one's begins: "1159.46倍的香港公开发售倍数、15.28倍的…"
 _SEPARATOR = re.compile(r"[、，；;：:。！？!?]|,(?!\d{3})")
-_WORDY = re.compile(r"[a-zA-Z\u4e00-\u9fff]{2,}")
 
 
-def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -> tuple[str, int, int]:
+def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]],
+               bounds: Sequence[tuple[int, int]] | None = None) -> tuple[str, int, int]:
     """The part of a sentence that speaks of the value at ``[start, end)``, for telling it from the
     sentence's other values.
 
@@ -261,22 +285,27 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
     stretch has no words of its own ("1969年，韩国废除…"), the stretch between the values around it;
     when neither has ("…:2022年A,2023年B"), the sentence's opening words before its first value,
     which name what the list is of. Returns the text and the value's span in it.
+
+    ``spans`` are where the sentence's values stand (clause marks inside them do not count);
+    ``bounds``, those of them that end a stretch (by default all: the caller leaves out the dates
+    that only say when a figure holds, "The city's population in 2010 was 44%").
     """
+    bounds = spans if bounds is None else bounds
     for bounded in (True, False):
-        own, v0, v1, lo = _stretch(text, start, end, spans, bounded)
-        if _WORDY.search(re.sub(r"\d+\s*年|\d+", " ", own[:v0] + own[v1:])):
+        own, v0, v1, lo = _stretch(text, start, end, spans, bounds, bounded)
+        if has_content(re.sub(r"\d+\s*年|\d+", " ", own[:v0] + own[v1:])):
             return own, v0, v1
-    first = min((s for s, _ in spans), default=start)
+    first = min((s for s, _ in bounds), default=start)
     if lo > 0 and first > 0:
         head = text[:first]
         return head + own, v0 + len(head), v1 + len(head)
     return own, v0, v1
 
 
-def _stretch(text: str, start: int, end: int, spans: Sequence[tuple[int, int]], separators: bool
-             ) -> tuple[str, int, int, int]:
-    before = [e for s, e in spans if e <= start]
-    after = [s for s, e in spans if s >= end]
+def _stretch(text: str, start: int, end: int, spans: Sequence[tuple[int, int]], bounds: Sequence[tuple[int, int]],
+             separators: bool) -> tuple[str, int, int, int]:
+    before = [e for s, e in bounds if e <= start]
+    after = [s for s, e in bounds if s >= end]
     if separators:
         marks = [m for m in _SEPARATOR.finditer(text) if not any(s <= m.start() < e for s, e in spans)]
         before += [m.end() for m in marks if m.end() <= start]
@@ -310,7 +339,8 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
 
 
 def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Callable[[Candidate], dict[str, float]],
-                similarity: Callable[[str, str], float]) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
+                similarity: Callable[[str, str], float], names: Callable[[Candidate], frozenset[str]]
+                ) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
     """Each source's best candidate(s), for the sources that answer what the best of all answers;
     and the sources whose best sentence holds several values that cannot be told apart.
 
@@ -328,10 +358,11 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
     chosen: list[Candidate] = []
     ambiguous: dict[str, list[Candidate]] = {}
     around_leader = context(leader)
+    agreeing = [d for d, ranked in by_doc.items() if ranked[0].value.overlaps(leader.value)]
     for doc_id, ranked in by_doc.items():
         best = ranked[0]
         if best is not leader:
-            alike = weighted_overlap(context(best), around_leader)
+            alike = 1.0 if _same_place(best, leader) else weighted_overlap(context(best), around_leader)
             close = best.score >= top - policy.margin and alike >= policy.min_same_context
             if not close:
                 # a source that words the fact its own way: its value said of what the leader's is
@@ -342,19 +373,31 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
                 if not fitting:
                     continue
                 best = max(fitting, key=lambda ac: (ac[0], ac[1].score))[1]
-                ranked = [best] + [c for c in ranked if c is not best]
-        tied = [c for c in ranked if c.score >= best.score - policy.tie]
+                ranked = [best] + [c for _, c in fitting if c is not best]  # the others are said of other things
+        tied = [c for c in ranked if abs(c.score - best.score) <= policy.tie]
         rivals = [c for c in tied if not c.value.overlaps(best.value)]
         if rivals and all(c.sentence.sentence_id == best.sentence.sentence_id for c in rivals):
             ambiguous[doc_id] = tied  # "0.97亿、6.21亿以及24.66亿": which one answers cannot be told
             continue
-        if best is not leader and not best.value.overlaps(leader.value) \
-                and similarity(best.doc_id, leader.doc_id) < policy.same_event:
-            continue  # a different figure from a document on other matters: not the same fact
+        if best is not leader and not best.value.overlaps(leader.value):
+            # a different figure must be said of the same thing: its document is on the same event
+            # as a document that states the leading value, and where the leader's sentence (or the
+            # one before it) names what the question names ("Goldmember"), its sentence does too
+            if max(similarity(best.doc_id, d) for d in agreeing) < policy.same_event:
+                continue
+            if names(leader) - names(best):
+                continue
         # the source contradicts itself only if its other value is said of the same thing
         rivals = [c for c in rivals if weighted_overlap(context(c), context(best)) >= policy.same_context]
         chosen.extend([best] + rivals)
     return chosen, ambiguous
+
+
+def _same_place(a: Candidate, b: Candidate) -> bool:
+    """The two values stand at the same place of the same sentence (two outlets printing it):
+    said of the same thing, whatever the words around them."""
+    return (a.value.start - a.claim.sentence[0] == b.value.start - b.claim.sentence[0]
+            and fold(a.sentence.text).lower() == fold(b.sentence.text).lower())
 
 
 def _differences(question: Question, chosen: list[Candidate], ambiguous: dict[str, list[Candidate]],

@@ -53,6 +53,7 @@ class Term:
     chinese: tuple[str, ...] = ()  # Chinese forms that count as finding it (itself, its synonyms)
     stems: tuple[str, ...] = ()  # English stems that count
     phrases: tuple[str, ...] = ()  # English phrases of several words that count
+    name: bool = False  # written with a capital inside the question: a name ("Goldmember", "Lhasa")
 
     def found_in(self, text: str, stems: frozenset[str]) -> float:
         """1 when ``text`` (folded, lower-cased) holds the word or a synonym, part credit for part of
@@ -120,6 +121,7 @@ class Terms:
             words.append(token)
         default = max(idf.values(), default=1.0)
         weights = [idf.get(w, default) for w in words]
+        names = _capitalised(text)
         # A single Chinese character is weak evidence however rare it is ("净" of 净亏损 when jieba
         # cuts 净/亏损): it weighs at most half of the question's longer words.
         longer = [wt for w, wt in zip(words, weights) if len(w) > 1 or not has_cjk(w)]
@@ -135,7 +137,7 @@ class Terms:
             terms.append(Term(word, min(weight, cap) if chinese and len(word) == 1 else weight, stem,
                               chinese=tuple(f for f in forms if has_cjk(f)),
                               stems=tuple(dict.fromkeys(_stem(f) for f in forms if not has_cjk(f) and " " not in f)),
-                              phrases=tuple(f for f in forms if " " in f)))
+                              phrases=tuple(f for f in forms if " " in f), name=word in names))
         return cls(tuple(terms), bool(terms) and bool(idf), any(t.stems for t in terms), idf)
 
     def __bool__(self) -> bool:
@@ -195,6 +197,14 @@ class Terms:
             out.append(term.weight * (1.2 - share))
         return out
 
+    def names_in(self, text: str) -> frozenset[str]:
+        """The question's names (see :attr:`Term.name`) found in ``text`` (normalised)."""
+        names = [t for t in self.terms if t.name]
+        if not names:
+            return frozenset()
+        stems = english_stems(text)
+        return frozenset(t.word for t in names if t.found_in(text, stems) >= 1.0)
+
     def found(self, text: str) -> tuple[str, ...]:
         """The words found in ``text`` (normalised), for showing why a value was chosen."""
         stems = english_stems(text) if self.english else frozenset()
@@ -249,6 +259,17 @@ def _drop_asked_units(text: str, lex) -> str:  # type: ignore[no-untyped-def]
     return "".join(out)
 
 
+_CAPITALISED = re.compile(r"(?<![\w'’])[A-Z][\w'’&.-]*")
+
+
+def _capitalised(question: str) -> frozenset[str]:
+    """The words of a question written with a capital, but for its first (lower-cased, folded)."""
+    words = [m for m in _CAPITALISED.finditer(question)]
+    first = re.search(r"\w", question)
+    return frozenset(w for m in words if first is None or m.start() != first.start()
+                     for w in tokenize(normalise(m.group(0))))
+
+
 def _is_hedge(token: str, lex) -> bool:  # type: ignore[no-untyped-def]
     return token in lex.hedge_before or token in lex.hedge_after_number or token in lex.hedge_after_unit
 
@@ -282,6 +303,13 @@ def context_words(text: str, start: int, end: int, lex, idf: dict[str, float], r
             weight = idf.get(token, default) * reach / (reach + gap)
             out[key] = max(out.get(key, 0.0), weight)
     return out
+
+
+def has_content(text: str) -> bool:
+    """Whether ``text`` holds a word that can say what a figure is (not a function word, not a
+    number): "In 1754" has none, "港股募资" has."""
+    return any(token not in _STOP and any(ch.isalpha() for ch in token)
+               for token in content_tokens(tokenize_keep(normalise_keep(text))))
 
 
 def normalise_keep(text: str) -> str:
