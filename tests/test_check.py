@@ -185,6 +185,18 @@ def test_a_plan_frames_every_figure_after_it_and_a_measure_only_its_clause():
     assert [(c.text, sorted(c.modifiers)) for c in adjusted] == [("$3bn", ["adjusted"]), ("$9bn", [])]
 
 
+@pytest.mark.parametrize("sentence, periods", [
+    ("2024年营收较2023年增长20%，达到3亿元。", {"20%": "2024", "3亿元": "2024"}),
+    ("2005年農業總產值與前年相比成長了9%。", {"9%": "2005"}),
+    ("Revenue in 2024 rose 20% compared with 2023.", {"20%": "2024"}),
+    ("2023年与2024年营收分别为1亿元、2亿元。", {"1亿元": "2023", "2亿元": "2024"}),
+])
+def test_a_year_compared_with_is_not_the_figures_period(sentence, periods):
+    found = {c.text: c.period_label for c in sentence_claims("d", 0, 0, sentence, "2025-06-01")
+             if c.value.kind.value != "date"}
+    assert found == periods
+
+
 def test_a_who_question_is_quoted_not_compared(archive):
     answer = archive.ask("Who cut the ribbon at the Harlow Bridge?")
     assert answer.verdict is Verdict.QUOTED, answer.text

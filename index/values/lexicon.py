@@ -47,7 +47,7 @@ _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_w
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
                 "framing": ("modifiers",)}
 _DATE_KEYS = {"months": "month_map", "bc": "list", "decade": "list", "year_before": "list"}
-_PERIOD_KEYS = {"relative_year": "int_map", "part": "part_map", "as_of": "list", "update": "list"}
+_PERIOD_KEYS = {"relative_year": "int_map", "part": "part_map", "as_of": "list", "update": "list", "baseline": "list"}
 _PARTS = re.compile(r"H[12]|Q[1-4]|M9")
 # A word may mean one thing after a number: a currency, a percent, a unit, a duration or a counter.
 _EXCLUSIVE = ("currency_suffix", "percent_suffix", "multiplier", "units", "durations", "counters")
@@ -175,6 +175,7 @@ class Lexicon:
     period_parts: Words
     as_of: Words
     update: Words
+    baseline: Words  # "较2023年": a date after these is compared with, not a figure's period
     question_kinds: Words
     question_words: frozenset[str]
     abbreviations: frozenset[str] = frozenset()
@@ -353,7 +354,8 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         relative_year=Words(tables.get("periods.relative_year", {}), any_case=True),
         period_parts=Words(tables.get("periods.part", {}), any_case=True),
         as_of=Words(tables.get("periods.as_of", []), any_case=True),
-        update=Words(tables.get("periods.update", []), any_case=True), question_kinds=phrases("question_kinds"),
+        update=Words(tables.get("periods.update", []), any_case=True),
+        baseline=Words(tables.get("periods.baseline", []), any_case=True), question_kinds=phrases("question_kinds"),
         question_words=frozenset(tables.get("question_words.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),

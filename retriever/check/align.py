@@ -331,6 +331,8 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
         wanted = question.period_for(claim.doc_date)
         if claim.period is not None and wanted is not None and not same_period(claim.period, wanted):
             return Apart.OTHER_PERIOD
+    if claim.value.kind is ValueKind.DATE:
+        return None  # "哪一年改为每年2月举行": a measure word qualifies figures, not the date asked
     asked = question.modifiers
     own = claim.modifiers
     if own != asked and (own - asked or asked - own - {"change"}):
