@@ -11,7 +11,9 @@ import pytest
 from index import Settings, build_index
 from retriever import FactChecker, Verdict
 from index.claims import sentence_claims
+from index.values import lexicon
 from retriever.check import read_question
+from retriever.check.question import ordinals_in
 
 # Three events, two or three outlets each; publishers and dates in sources.json.
 ARCHIVE = {
@@ -27,7 +29,7 @@ ARCHIVE = {
     "bridge-b.txt": "New crossing\n\nThe Harlow Bridge, which cost $412 million, opened to traffic on "
                     "March 3, 2024. Mayor Dana Ruiz cut the ribbon.",
     "bridge-c.txt": "Harlow Bridge\n\nThe Harlow Bridge is 2.4 km long and took three years to build. "
-                    "Its final cost was $530 million, the city said.",
+                    "The bridge's final cost was $530 million, the city said.",
     # two outlets print the same sentence, whose year opens it and stands alone before a comma
     "museum-a.txt": "Orchard Museum\n\nIn 2003, the Orchard Museum opened in the old mill at Halden. "
                     "It holds 4,000 tools.",
@@ -40,6 +42,13 @@ ARCHIVE = {
                   "spent its first weekend atop the box office and grossed $73 million.",
     "film-c.txt": "Birch Pictures sequel\n\nAlthough critics disliked the Birch Pictures sequel, the movie "
                   "did well at the box office, grossing $68 million.",
+    # one singer's first and second albums
+    "singer-a.txt": "Mara Quinn debut\n\nMara Quinn's first solo album, Tidewater, was released on June 24, 2003, "
+                    "to strong reviews.",
+    "singer-b.txt": "Quinn goes solo\n\nMara Quinn's first solo album, Tidewater, was released on June 24, 2003, "
+                    "to strong reviews.",
+    "singer-c.txt": "Quinn returns\n\nMara Quinn's second solo album, Driftline, was released on September 5, 2006, "
+                    "and sold well.",
 }
 SOURCES = {
     "quake-a": {"publisher": "北岭日报", "date": "2025-03-12", "script": "Simplified"},
@@ -54,6 +63,9 @@ SOURCES = {
     "film-a": {"publisher": "Harbor Ledger", "date": "2019-07-01", "script": "Latin"},
     "film-b": {"publisher": "Valley Wire", "date": "2019-07-01", "script": "Latin"},
     "film-c": {"publisher": "City Weekly", "date": "2021-08-01", "script": "Latin"},
+    "singer-a": {"publisher": "Harbor Ledger", "date": "2003-06-25", "script": "Latin"},
+    "singer-b": {"publisher": "Valley Wire", "date": "2003-06-26", "script": "Latin"},
+    "singer-c": {"publisher": "City Weekly", "date": "2006-09-06", "script": "Latin"},
 }
 
 
@@ -183,6 +195,25 @@ def test_a_plan_frames_every_figure_after_it_and_a_measure_only_its_clause():
     assert [(c.text, sorted(c.modifiers)) for c in planned] == [("70%", ["planned"]), ("约10%", ["planned"])]
     adjusted = sentence_claims("d", 0, 0, "Adjusted profit rose to $3bn, while revenue fell to $9bn.", "2026-01-08")
     assert [(c.text, sorted(c.modifiers)) for c in adjusted] == [("$3bn", ["adjusted"]), ("$9bn", [])]
+
+
+def test_a_value_said_of_another_one_of_a_series_is_shown_apart(archive):
+    answer = archive.ask("When did Mara Quinn release her first solo album?")
+    assert answer.verdict is Verdict.CONSISTENT, answer.text
+    assert [v.value for v in answer.check.values] == ["June 24, 2003"]
+    assert all(a.value != "September 5, 2006" or a.reason == "other measure" for a in answer.check.apart)
+
+
+@pytest.mark.parametrize("text, lang, places", [
+    ("when did she release her first solo album?", "en", {1}),
+    ("the 3rd round", "en", {3}),
+    ("从1937年举行的第9届颁奖典礼开始", "zh", {9}),
+    ("第二期工程何时完工", "zh", {2}),
+    ("智谱首张专辑", "zh", {1}),
+    ("how much did it cost?", "en", set()),
+])
+def test_ordinals_are_read_from_words_and_numerals(text, lang, places):
+    assert ordinals_in(text, lexicon(lang)) == places
 
 
 @pytest.mark.parametrize("sentence, periods", [

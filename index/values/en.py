@@ -9,7 +9,7 @@ import re
 from typing import Iterable
 
 from .lexicon import Lexicon
-from .reader import PART_END, Core, Reader, article_year_month, date_value, label_year, part_value
+from .reader import PART_END, Core, Reader, article_year_month, date_value, label_year, numeric_dates, part_value
 from .types import Grain, Hedge, Value, ValueKind, year_span
 
 _UNITS_WORDS = {
@@ -216,6 +216,11 @@ class EnglishReader(Reader):
                     start -= len(lead.group(0))
                 as_of, _, start = prefix(start)
                 add(part_value(text, start, end, year, part, as_of))
+        for d in numeric_dates(text, day_first=False):  # "2/21/2016": American order unless the day shows
+            as_of, hedge, start = prefix(d.start)
+            low, high = year_span(d.year, d.month, d.day)
+            add(date_value(start, d.end, text, low, high, Grain.DAY, f"{d.year}-{d.month:02d}-{d.day:02d}", as_of,
+                           hedge))
         for pattern, has_day, has_year in ((self._full, True, True), (self._full_dmy, True, True),
                                            (self._month_year, False, True), (self._month_day, True, False),
                                            (self._day_month, True, False)):

@@ -40,7 +40,7 @@ _WORD_TABLES = {
     "magnitudes": "number", "currency_prefix": "code", "currency_suffix": "code",
     "percent_prefix": "percent", "percent_suffix": "percent", "multiplier": "code",
     "units": "unit", "unit_before": "unit", "durations": "number", "counters": "code", "modifiers": "code",
-    "question_kinds": "kinds",
+    "question_kinds": "kinds", "ordinals": "number",
 }
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
                 "question_words": ("words",),
@@ -165,6 +165,7 @@ class Lexicon:
     numeral_words: Words
     modifiers: Words
     framing: frozenset[str]  # modifier names that frame the rest of their sentence ("planned", "expected")
+    ordinals: Words  # "first", "第二": which one of a series a figure is said of
     change_words: Words
     change_to: Words
     months: Words
@@ -347,7 +348,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         counters=words("counters"), not_counters=frozenset(tables.get("not_counters.words", [])),
         not_hedges=Words(tables.get("not_hedges.words", []), any_case=True),
         numeral_words=Words(tables.get("numeral_words.words", [])),
-        modifiers=phrases("modifiers"), framing=framing, change_words=Words(tables.get("change.words", []), any_case=True),
+        modifiers=phrases("modifiers"), framing=framing, ordinals=phrases("ordinals"), change_words=Words(tables.get("change.words", []), any_case=True),
         change_to=Words(tables.get("change.to_words", []), any_case=True),
         months=Words(tables.get("dates.months", {})), bc=Words(tables.get("dates.bc", [])),
         decade=Words(tables.get("dates.decade", [])), year_before=Words(tables.get("dates.year_before", []), any_case=True),

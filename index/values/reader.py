@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from .lexicon import Lexicon
 from .types import Grain, Hedge, Value, ValueKind, interval
@@ -145,8 +145,8 @@ class Reader:
             if second_magnitude and not magnitude:
                 low_number *= second_magnitude
         suffix = None if percent_factor is not None else self._suffix(text, pos, core)
-        if unit_before and suffix is not None and suffix.kind is ValueKind.COUNT:
-            suffix = None  # "规模6.1地震": the unit was named before the number
+        if (unit_before or currency) and suffix is not None and suffix.kind is ValueKind.COUNT:
+            suffix = None  # "规模6.1地震", "$879.3 million worldwide": the unit was named before the number
         if suffix is None and percent_factor is None:
             after = lex.hedge_after_number.match(text, _skip_space(text, pos))
             if after:
@@ -313,6 +313,36 @@ def part_value(text: str, start: int, end: int, year: int, part: str, as_of: boo
     first, last = _PART_MONTHS[part]
     grain = Grain.HALF if part[0] == "H" else Grain.QUARTER if part[0] == "Q" else Grain.MONTHS
     return date_value(start, end, text, year + (first - 1) / 12, year + last / 12 - 1e-7, grain, f"{year}{part}", as_of)
+
+
+class NumericDate(NamedTuple):
+    """A date written in digits: "2016-02-21", "2026/1/8", "2/21/2016"."""
+
+    start: int
+    end: int
+    year: int
+    month: int
+    day: int
+
+
+_YEAR_FIRST = re.compile(r"(?<![A-Za-z0-9.,/-])(?P<y>1\d{3}|20\d{2})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d%])")
+_YEAR_LAST = re.compile(r"(?<![A-Za-z0-9.,/-])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>1\d{3}|20\d{2})(?![\d%])")
+
+
+def numeric_dates(text: str, day_first: bool) -> list[NumericDate]:
+    """Dates written in digits, year first (ISO, "2026/1/8") or last ("2/21/2016", "21.2.2016").
+    A year-last date is read month first unless ``day_first`` or its first number is over 12."""
+    out = []
+    for m in _YEAR_FIRST.finditer(text):
+        year, month, day = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            out.append(NumericDate(m.start(), m.end(), year, month, day))
+    for m in _YEAR_LAST.finditer(text):
+        a, b, year = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+        month, day = (b, a) if day_first or a > 12 else (a, b)
+        if 1 <= month <= 12 and 1 <= day <= 31 and not any(d.start < m.end() and m.start() < d.end for d in out):
+            out.append(NumericDate(m.start(), m.end(), year, month, day))
+    return out
 
 
 def article_year_month(article_date: str | None) -> tuple[int | None, int | None]:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from .lexicon import Lexicon
-from .reader import PART_END, Core, Reader, Suffix, article_year_month, date_value, label_year, part_value
+from .reader import PART_END, Core, Reader, Suffix, article_year_month, date_value, label_year, numeric_dates, part_value
 from .types import Grain, Hedge, Value, ValueKind, year_span
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
@@ -179,6 +179,10 @@ class ChineseReader(Reader):
             hit = lex.as_of.ending_at(text, start, 8)
             return (True, hit[1]) if hit else (False, start)
 
+        for d in numeric_dates(text, day_first=True):  # "2026-01-08", "2026/1/8"
+            flag, start = as_of(d.start)
+            low, high = year_span(d.year, d.month, d.day)
+            add(date_value(start, d.end, text, low, high, Grain.DAY, f"{d.year}-{d.month:02d}-{d.day:02d}", flag))
         for m in _YEAR_RANGE.finditer(text):
             a, b = int(m.group("a")), int(m.group("b"))
             if 1000 <= a < b <= 2199:

@@ -11,16 +11,17 @@ best candidate; sources whose best is close to the best of all are compared.
 from __future__ import annotations
 
 import difflib
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 
 from index.claims import Claim
 from index.text import fold, has_cjk, normalise
-from index.values import Value, ValueKind, lexicon
+from index.values import Value, ValueKind, language_of, lexicon
 
-from .question import Question
+from .question import Question, ordinals_in
 from .terms import context_words, has_content, weighted_overlap
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class AlignPolicy:
     local_weight: float = 0.6
     unit_weight: float = 0.15
     margin: float = 0.1
-    wide_margin: float = 0.8
+    wide_margin: float = 0.5
     same_context: float = 0.12
     min_same_context: float = 0.08
     same_subject: float = 0.6
@@ -149,10 +150,18 @@ def unit_fits(question: Question, value: Value) -> bool:
 
 def same_period(a: Value, b: Value) -> bool:
     """Two periods name the same time: the same span; a figure "as of" a date stands at the end of
-    its month, so "截至2025年9月", "as of September 30, 2025" and "the end of Q3 2025" agree."""
+    its month, so "截至2025年9月", "as of September 30, 2025" and "the end of Q3 2025" agree. A day
+    written without its year ("By May 27") is that day of the other's year."""
+    if a.year_inferred != b.year_inferred:
+        a, b = (_in_year_of(a, b), b) if a.year_inferred else (a, _in_year_of(b, a))
     if a.as_of or b.as_of:
         return _end_month(a) == _end_month(b)
     return abs(a.low - b.low) < 1e-6 and abs(a.high - b.high) < 1e-6
+
+
+def _in_year_of(v: Value, other: Value) -> Value:
+    shift = math.floor(other.low) - math.floor(v.low)
+    return replace(v, low=v.low + shift, high=v.high + shift, number=v.number + shift)
 
 
 def _end_month(v: Value) -> int:
@@ -211,6 +220,11 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             local = terms.near(view, v0, v1, reach, focus) if terms else 0.0
             unit = policy.unit_weight if question.unit and v.unit == question.unit else 0.0
             reason = _apart(question, claim)
+            if reason is None and question.ordinals:
+                # "her second solo album ... September 5, 2006" when the first is asked
+                own = ordinals_in(folded, lexicon(language_of(s.text)))
+                if own and not own & question.ordinals:
+                    reason = Apart.OTHER_MEASURE
             period = policy.period_weight if question.period is not None and claim.period is not None and not reason else 0.0
             candidate = Candidate(claim, s, base + policy.local_weight * local + unit + period, cover, reason,
                                   doc_cover[doc], local)

@@ -123,7 +123,9 @@ def group_values(candidates: Sequence[Candidate]) -> list[ValueGroup]:
     ordered = sorted(candidates, key=lambda c: ((c.value.high - c.value.low) / (abs(c.value.number) or 1),
                                                 c.value.number, c.doc_id))
     for c in ordered:
-        home = next((g for g in groups if g.fits(c)), None)
+        # a value that could be in several groups ("about 68,600" by 68,636 and 69,197) joins the nearest
+        fitting = [g for g in groups if g.fits(c)]
+        home = min(fitting, key=lambda g: abs(g.members[0].value.number - c.value.number), default=None)
         if home is None:
             groups.append(ValueGroup([c]))
         else:

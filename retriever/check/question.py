@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from index.text import fold
 from index.values import Value, ValueKind, language_of, lexicon, parse_values
+from index.values.zh import chinese_number
 
 from .terms import Terms
 
@@ -56,6 +57,7 @@ class Question:
     modifiers: frozenset[str] = frozenset()
     terms: Terms = field(default_factory=Terms)
     numbers: tuple[float, ...] = ()
+    ordinals: frozenset[int] = frozenset()  # which one of a series it asks of ("her first album": 1)
 
     @property
     def wants_value(self) -> bool:
@@ -102,7 +104,8 @@ def read_question(text: str, today: str | None, idf: dict[str, float] | None = N
     numbers = tuple(v.number for v in values if v.kind is not ValueKind.DATE)
     terms = Terms.of_question(text, lex, idf or {}, skip=[(v.start, v.end) for v in values])
     relative = period is not None and bool(_RELATIVE.search(period.text)) and not re.search(r"\d{4}", period.text)
-    return Question(text, lang, asks, kinds, unit, period, relative, modifiers, terms, numbers)
+    return Question(text, lang, asks, kinds, unit, period, relative, modifiers, terms, numbers,
+                    ordinals_in(low, lex))
 
 
 def _asks(low: str, lex) -> tuple[str, tuple[ValueKind, ...]]:  # type: ignore[no-untyped-def]
@@ -191,6 +194,22 @@ def _asked_unit(low: str, lang: str) -> tuple[str, str]:
 
         return "count", singular(word)
     return "", ""
+
+
+_NTH = re.compile(r"第\s*([0-9一二两三四五六七八九十百]+)|\b(\d+)(?:st|nd|rd|th)\b")
+
+
+def ordinals_in(low: str, lex) -> frozenset[int]:  # type: ignore[no-untyped-def]
+    """The places in a series that folded, lower-cased text names: "first", "第二", "首张", "3rd"."""
+    found: set[int] = set()
+    if lex.ordinals.pattern is not None:
+        found.update(int(lex.ordinals.get(lex.ordinals.canonical(m.group(0)))) for m in lex.ordinals.pattern.finditer(low))
+    for m in _NTH.finditer(low):
+        raw = m.group(1) or m.group(2)
+        number = int(raw) if raw.isdigit() else chinese_number(raw)
+        if number is not None and number == int(number):
+            found.add(int(number))
+    return frozenset(found)
 
 
 def _modifiers(low: str, lex) -> frozenset[str]:  # type: ignore[no-untyped-def]
