@@ -42,6 +42,9 @@ ARCHIVE = {
                   "spent its first weekend atop the box office and grossed $73 million.",
     "film-c.txt": "Birch Pictures sequel\n\nAlthough critics disliked the Birch Pictures sequel, the movie "
                   "did well at the box office, grossing $68 million.",
+    # a festival's move to February, dated differently by two outlets
+    "fest-a.txt": "海岑影展\n\n海岑影展始于1951年夏，1978年开始改为在每年的2月举行。",
+    "fest-b.txt": "海岑影展沿革\n\n海岑影展始于1951年夏，1981年开始改为在每年的2月举行。",
     # one singer's first and second albums
     "singer-a.txt": "Mara Quinn debut\n\nMara Quinn's first solo album, Tidewater, was released on June 24, 2003, "
                     "to strong reviews.",
@@ -63,6 +66,8 @@ SOURCES = {
     "film-a": {"publisher": "Harbor Ledger", "date": "2019-07-01", "script": "Latin"},
     "film-b": {"publisher": "Valley Wire", "date": "2019-07-01", "script": "Latin"},
     "film-c": {"publisher": "City Weekly", "date": "2021-08-01", "script": "Latin"},
+    "fest-a": {"publisher": "江城晚报", "date": "2024-02-01", "script": "Simplified"},
+    "fest-b": {"publisher": "财经观察", "date": "2024-02-03", "script": "Simplified"},
     "singer-a": {"publisher": "Harbor Ledger", "date": "2003-06-25", "script": "Latin"},
     "singer-b": {"publisher": "Valley Wire", "date": "2003-06-26", "script": "Latin"},
     "singer-c": {"publisher": "City Weekly", "date": "2006-09-06", "script": "Latin"},
@@ -195,6 +200,13 @@ def test_a_plan_frames_every_figure_after_it_and_a_measure_only_its_clause():
     assert [(c.text, sorted(c.modifiers)) for c in planned] == [("70%", ["planned"]), ("约10%", ["planned"])]
     adjusted = sentence_claims("d", 0, 0, "Adjusted profit rose to $3bn, while revenue fell to $9bn.", "2026-01-08")
     assert [(c.text, sorted(c.modifiers)) for c in adjusted] == [("$3bn", ["adjusted"]), ("$9bn", [])]
+
+
+def test_a_question_for_the_year_is_answered_by_years_not_by_the_month_after_them(archive):
+    # "每年" qualifies the schedule, not the year asked; "2月" does not state a year
+    answer = archive.ask("海岑影展在哪一年改为每年2月举行？")
+    assert answer.verdict is Verdict.CONFLICT, answer.text
+    assert sorted(v.value for v in answer.check.values) == ["1978年", "1981年"]
 
 
 def test_a_value_said_of_another_one_of_a_series_is_shown_apart(archive):

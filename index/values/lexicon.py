@@ -34,13 +34,16 @@ DIMENSIONS = frozenset({"length", "area", "volume", "mass", "speed", "temperatur
 ASK_KINDS = frozenset({"date", "count", "money", "percent", "measure", "duration", "multiple", "number",
                        "who", "where", "which", "what", "why", "how", "code"})
 
+#: How precisely a question asks for a date (``[question_grains]``).
+ASK_GRAINS = frozenset({"year", "month", "day"})
+
 # table name -> what its values must be
 _WORD_TABLES = {
     "hedge_before": "hedge", "hedge_after_number": "hedge", "hedge_after_unit": "hedge",
     "magnitudes": "number", "currency_prefix": "code", "currency_suffix": "code",
     "percent_prefix": "percent", "percent_suffix": "percent", "multiplier": "code",
     "units": "unit", "unit_before": "unit", "durations": "number", "counters": "code", "modifiers": "code",
-    "question_kinds": "kinds", "ordinals": "number",
+    "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain",
 }
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
                 "question_words": ("words",),
@@ -178,6 +181,7 @@ class Lexicon:
     update: Words
     baseline: Words  # "较2023年": a date after these is compared with, not a figure's period
     question_kinds: Words
+    question_grains: Words  # "哪一年", "what year": a date asked to the year, month or day
     question_words: frozenset[str]
     abbreviations: frozenset[str] = frozenset()
     final_abbreviations: frozenset[str] = frozenset()
@@ -224,6 +228,9 @@ def _check_value(source: str, table: str, word: str, value: object, what: str) -
             raise _fail(source, f"{where}: expected [dimension, factor] with a dimension in {sorted(DIMENSIONS)}, "
                                 f"got {value!r}")
         return Unit(value[0], float(value[1]))
+    elif what == "grain":
+        if value not in ASK_GRAINS:
+            raise _fail(source, f"{where}: expected one of {sorted(ASK_GRAINS)}, got {value!r}")
     elif what == "kinds":
         if not isinstance(value, list) or not value or any(k not in ASK_KINDS for k in value):
             raise _fail(source, f"{where}: expected a list of kinds from {sorted(ASK_KINDS)}, got {value!r}")
@@ -357,6 +364,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         as_of=Words(tables.get("periods.as_of", []), any_case=True),
         update=Words(tables.get("periods.update", []), any_case=True),
         baseline=Words(tables.get("periods.baseline", []), any_case=True), question_kinds=phrases("question_kinds"),
+        question_grains=phrases("question_grains"),
         question_words=frozenset(tables.get("question_words.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),

@@ -148,6 +148,17 @@ def unit_fits(question: Question, value: Value) -> bool:
     return False
 
 
+def _states_year(value: Value) -> bool:
+    """A date that writes its year ("1978年", "March 1939"), not one that takes it from the words
+    around it ("2月", "May 27"): only those answer "哪一年", "what year"."""
+    if value.kind is not ValueKind.DATE:
+        return True
+    if value.year_inferred:
+        return False
+    year = re.match(r"-?\d+", value.label)
+    return "年" in value.text or (year is not None and year.group(0).lstrip("-") in value.text)
+
+
 def same_period(a: Value, b: Value) -> bool:
     """Two periods name the same time: the same span; a figure "as of" a date stands at the end of
     its month, so "截至2025年9月", "as of September 30, 2025" and "the end of Q3 2025" agree. A day
@@ -201,6 +212,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
         focus = terms.focus([document_text(d) for d in docs])
     for s in sentences:
         fitting = [c for c in claims_of(s) if c.value.kind in question.kinds and unit_fits(question, c.value)
+                   and (question.grain != "year" or _states_year(c.value))
                    and (c.value.kind is ValueKind.DATE or not any(abs(c.value.number - n) < 1e-9 for n in question.numbers))]
         if not fitting:
             continue
@@ -298,7 +310,8 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
     that do not hold it ("2022年8440万元(占营收147%),2023年…": that 营收 is said of 147%). When the
     stretch has no words of its own ("1969年，韩国废除…"), the stretch between the values around it;
     when neither has ("…:2022年A,2023年B"), the sentence's opening words before its first value,
-    which name what the list is of. Returns the text and the value's span in it.
+    which name what the list is of; and when the values open the sentence ("1908年，5月，被聘任…"),
+    the words after the last of them. Returns the text and the value's span in it.
 
     ``spans`` are where the sentence's values stand (clause marks inside them do not count);
     ``bounds``, those of them that end a stretch (by default all: the caller leaves out the dates
@@ -313,6 +326,11 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
     if lo > 0 and first > 0:
         head = text[:first]
         return head + own, v0 + len(head), v1 + len(head)
+    # "1908年，5月，被总督府聘任…": dates that open the sentence are said of what it then says
+    last = max((e for _, e in bounds), default=end)
+    tail = text[last:]
+    if last >= end and has_content(tail):
+        return own + " " + tail, v0, v1
     return own, v0, v1
 
 

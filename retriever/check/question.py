@@ -58,6 +58,7 @@ class Question:
     terms: Terms = field(default_factory=Terms)
     numbers: tuple[float, ...] = ()
     ordinals: frozenset[int] = frozenset()  # which one of a series it asks of ("her first album": 1)
+    grain: str = ""  # how precisely a date is asked: "year" (哪一年), "month", "day", or "" (when)
 
     @property
     def wants_value(self) -> bool:
@@ -104,8 +105,10 @@ def read_question(text: str, today: str | None, idf: dict[str, float] | None = N
     numbers = tuple(v.number for v in values if v.kind is not ValueKind.DATE)
     terms = Terms.of_question(text, lex, idf or {}, skip=[(v.start, v.end) for v in values])
     relative = period is not None and bool(_RELATIVE.search(period.text)) and not re.search(r"\d{4}", period.text)
+    grains = [m.group(0) for m in lex.question_grains.pattern.finditer(low)] if lex.question_grains.pattern else []
+    grain = str(lex.question_grains.get(lex.question_grains.canonical(max(grains, key=len)))) if grains else ""
     return Question(text, lang, asks, kinds, unit, period, relative, modifiers, terms, numbers,
-                    ordinals_in(low, lex))
+                    ordinals_in(low, lex), grain)
 
 
 def _asks(low: str, lex) -> tuple[str, tuple[ValueKind, ...]]:  # type: ignore[no-untyped-def]
