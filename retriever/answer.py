@@ -366,6 +366,9 @@ def compose_checked_answer(query: Query, comparison: Comparison, passages: list[
         apart_reports.append(ApartReport(c.value.text, c.apart.value if c.apart else "", c.claim.period_label,
                                          tuple(sorted(c.claim.modifiers)), ref))
     lines = [_headline(verdict, reports)]
+    names = {ref.doc_id: ref.name for r in reports for ref in r.sources}
+    lines += [f"{names.get(d, d)} states more than one of these values: it contradicts itself."
+              for d in comparison.contradicting]
     for report, (_, quote_lines) in zip(reports, blocks):
         mark = " · latest report" if report.latest else ""
         lines.append(f"• {report.value} — " + "; ".join(s.describe() for s in _unique(report.sources)) + mark)

@@ -14,6 +14,7 @@ from index.claims import sentence_claims
 from index.values import lexicon
 from retriever.check import read_question
 from retriever.check.question import ordinals_in
+from ui.render import answer_html
 
 # Three events, two or three outlets each; publishers and dates in sources.json.
 ARCHIVE = {
@@ -45,6 +46,11 @@ ARCHIVE = {
     # a festival's move to February, dated differently by two outlets
     "fest-a.txt": "海岑影展\n\n海岑影展始于1951年夏，1978年开始改为在每年的2月举行。",
     "fest-b.txt": "海岑影展沿革\n\n海岑影展始于1951年夏，1981年开始改为在每年的2月举行。",
+    # one outlet gives the plant's workforce twice, differently
+    "plant-a.txt": "Orland rivet plant\n\nThe Orland rivet plant employs 300 workers, its owner said on Monday. "
+                   "Orders have doubled since spring. The Orland rivet plant employs 350 workers and ships to six "
+                   "countries.",
+    "plant-b.txt": "Orland plant grows\n\nThe Orland rivet plant employs 300 workers, the town council said.",
     # one singer's first and second albums
     "singer-a.txt": "Mara Quinn debut\n\nMara Quinn's first solo album, Tidewater, was released on June 24, 2003, "
                     "to strong reviews.",
@@ -68,6 +74,8 @@ SOURCES = {
     "film-c": {"publisher": "City Weekly", "date": "2021-08-01", "script": "Latin"},
     "fest-a": {"publisher": "江城晚报", "date": "2024-02-01", "script": "Simplified"},
     "fest-b": {"publisher": "财经观察", "date": "2024-02-03", "script": "Simplified"},
+    "plant-a": {"publisher": "Harbor Ledger", "date": "2024-06-03", "script": "Latin"},
+    "plant-b": {"publisher": "City Weekly", "date": "2024-06-04", "script": "Latin"},
     "singer-a": {"publisher": "Harbor Ledger", "date": "2003-06-25", "script": "Latin"},
     "singer-b": {"publisher": "Valley Wire", "date": "2003-06-26", "script": "Latin"},
     "singer-c": {"publisher": "City Weekly", "date": "2006-09-06", "script": "Latin"},
@@ -238,6 +246,16 @@ def test_a_year_compared_with_is_not_the_figures_period(sentence, periods):
     found = {c.text: c.period_label for c in sentence_claims("d", 0, 0, sentence, "2025-06-01")
              if c.value.kind.value != "date"}
     assert found == periods
+
+
+def test_a_source_that_contradicts_itself_is_shown_as_such(archive):
+    answer = archive.ask("How many workers does the Orland rivet plant employ?")
+    assert answer.verdict is Verdict.CONFLICT, answer.text
+    assert {v.value for v in answer.check.values} == {"300 workers", "350 workers"}
+    assert answer.check.contradicting == ("plant-a",)
+    assert "Harbor Ledger states more than one of these values" in answer.text
+    html = answer_html(answer.to_dict())
+    assert 'class="fc-self">Harbor Ledger' in html
 
 
 def test_a_who_question_is_quoted_not_compared(archive):

@@ -29,6 +29,7 @@ CSS = """
 .fc-notfound {background: #fff4d6; color: #6b4e00;}
 .fc-quoted {background: #e8eef7; color: #2d4a6b;}
 .fc-apart {font-size: 0.85em; color: #555; margin: 4px 0;}
+.fc-self {font-size: 0.9em; color: #8a1c1c; margin: 4px 0;}
 .fc-values {display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 10px; margin: 8px 0;}
 .fc-value {border: 1px solid #d5d5d5; border-radius: 6px; padding: 8px 10px; background: #fafafa;}
 .fc-turn[data-verdict="conflict"] .fc-value {border-color: #e0c4c1; background: #fffafa;}
@@ -102,6 +103,10 @@ def answer_html(answer: dict[str, Any], script: str = "Original") -> str:
             out.append(f'<div class="fc-value"><div class="fc-value-number">{_shown(g["value"], script)}{latest}</div>'
                        f'<div class="fc-source">{who}</div><div>{refs}</div></div>')
         out.append("</div>")
+        names = {s["doc_id"]: _source_text(s) for g in groups for s in g.get("sources", [])}
+        for doc_id in check.get("self_contradicting", []):
+            out.append(f'<div class="fc-self">{escape(names.get(doc_id, doc_id))} states more than one of these '
+                       f'values: it contradicts itself.</div>')
         for a in check.get("apart", []):
             why = a.get("reason", "") + (f", {a['period']}" if a.get("period") else "")
             out.append(f'<div class="fc-apart">Not compared: {_shown(a["value"], script)} ({escape(why)}) — '

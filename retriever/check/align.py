@@ -53,6 +53,8 @@ class AlignPolicy:
             Jaccard, closer words weigh more, synonyms as one word) and whose document holds at
             least ``same_subject`` of the question words the best one's holds: a source on the same
             subject that words the fact its own way.
+        self_context: a source contradicts itself when another of its sentences, within ``margin``,
+            gives another value whose words overlap this much with those of its best one.
         same_event: a source whose value differs from the best one's is compared only when the two
             documents are this alike as a whole (two reports of one event are; two paragraphs of
             one article on other matters rarely are).
@@ -76,6 +78,7 @@ class AlignPolicy:
     margin: float = 0.1
     wide_margin: float = 0.5
     same_context: float = 0.12
+    self_context: float = 0.5
     min_same_context: float = 0.08
     same_subject: float = 0.6
     same_event: float = 0.6
@@ -421,9 +424,12 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
                 continue
             if names(leader) - names(best):
                 continue
-        # the source contradicts itself only if its other value is said of the same thing
-        rivals = [c for c in rivals if weighted_overlap(context(c), context(best)) >= policy.same_context]
-        chosen.extend([best] + rivals)
+        # the source contradicts itself when another sentence of it, nearly as good an answer, gives
+        # another value said of the same thing ("employs 300 workers" … "employs 350 workers")
+        others = [c for c in ranked if c.score >= best.score - policy.margin and not c.value.overlaps(best.value)
+                  and c.sentence.sentence_id != best.sentence.sentence_id
+                  and weighted_overlap(context(c), context(best)) >= policy.self_context]
+        chosen.extend([best] + others[:1])
     return chosen, ambiguous
 
 

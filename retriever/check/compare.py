@@ -84,13 +84,15 @@ class ValueGroup:
         return max((c.claim.reported or "" for c in self.members), default="")
 
     def label(self) -> str:
-        """The value as most sources write it, unhedged spellings first."""
+        """The value as most sources write it: unhedged spellings first, then the most precise."""
         plain = [c for c in self.members if not c.value.hedge.value] or self.members
         counts: dict[str, int] = {}
         for c in plain:
             key = normalise(c.value.text).replace(" ", "")
             counts[key] = counts.get(key, 0) + 1
-        best = max(counts, key=lambda k: (counts[k], -len(k)))
+        width = {key: min((c.value.high - c.value.low) / (abs(c.value.number) or 1) for c in plain
+                          if normalise(c.value.text).replace(" ", "") == key) for key in counts}
+        best = max(counts, key=lambda k: (counts[k], -width[k], -len(k)))  # the most precise spelling
         return next(c.value.text for c in plain if normalise(c.value.text).replace(" ", "") == best)
 
     def fits(self, c: Candidate) -> bool:
