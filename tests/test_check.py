@@ -116,6 +116,21 @@ def test_questions_are_read_for_the_kind_of_value_they_ask(question, asks, kinds
     assert (read.period.label if read.period else "") == period
 
 
+def test_english_words_a_chinese_archive_never_uses_are_found_by_their_chinese_words():
+    # the corpus vocabulary of a Chinese archive: many Chinese words, no English ones
+    idf = {w: 3.0 for w in ("估值", "算力", "亏损", "融资", "公司", "平台", "开发者", "研发", "上市")}
+    idf.update({f"词{i}": 2.0 for i in range(60)})
+    terms = read_question("What share of R&D spending went to computing power, and what was the valuation?",
+                          "2026-01-08", idf).terms
+    found = {t.word: t.chinese for t in terms.terms}
+    assert found.get("computing power") == ("算力",)  # a two-word gloss, as one word
+    assert found.get("valuation") == ("估值",)
+    assert terms.known
+    # an English archive gets no bridge: its unknown words stay unknown
+    english = read_question("What was the valuation?", "2026-01-08", {"revenue": 3.0, "price": 2.0}).terms
+    assert not any(t.chinese for t in english.terms)
+
+
 def test_question_words_leave_out_asking_words_figures_and_dates():
     read = read_question("2024年北岭县地震共造成多少人死亡？", "2025-12-31")
     assert "多少" not in read.terms.words and "2024" not in read.terms.words

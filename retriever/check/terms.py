@@ -127,11 +127,21 @@ class Terms:
         longer = [wt for w, wt in zip(words, weights) if len(w) > 1 or not has_cjk(w)]
         cap = 0.5 * sum(longer) / len(longer) if longer else 1.0
         terms = []
+        bridged = _bridged(words, idf, groups)
         for word, weight in zip(words, weights):
             chinese = has_cjk(word)
             stem = "" if chinese else _stem(word)
             group = groups.get(word) or (groups.get(stem) if stem else None) or ()
             forms = (word, *group)
+            if word in bridged:
+                # an English word the Chinese articles write in Chinese ("valuation": 估值)
+                phrase, found = bridged[word]
+                if not found:
+                    continue  # the second word of a bridged phrase ("computing power")
+                terms.append(Term(phrase, max(idf.get(f, cap) for f in found), _stem(word), chinese=found,
+                                  stems=(_stem(word),) if " " not in phrase else (),
+                                  phrases=(phrase,) if " " in phrase else ()))
+                continue
             if idf and not any(f in idf for f in forms) and not (chinese and len(word) > 2):
                 continue  # a word no article uses, in no form: it tells no sentence from another
             terms.append(Term(word, min(weight, cap) if chinese and len(word) == 1 else weight, stem,
@@ -224,6 +234,71 @@ def _synonym_index(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, 
 
 def _synonyms(lex) -> dict[str, tuple[str, ...]]:  # type: ignore[no-untyped-def]
     return _synonym_index(lex.synonyms)
+
+
+def _bridged(words: list[str], idf: dict[str, float], groups: dict[str, tuple[str, ...]]
+             ) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """English words of a question that no article uses, in no form, but whose Chinese translations
+    the articles do use: word → (the word or the two-word phrase it opens, its Chinese words). The
+    second word of a phrase maps to ``(phrase, ())``. Only for a corpus that holds Chinese."""
+    if not idf or not _holds_chinese(idf):
+        return {}
+
+    def unknown(word: str) -> bool:
+        if has_cjk(word) or word in idf:
+            return False
+        group = groups.get(word) or groups.get(_stem(word)) or ()
+        return not any(f in idf for f in group)
+
+    from .bridge import chinese_for
+
+    vocabulary = _Vocabulary(idf)
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not unknown(word):
+            i += 1
+            continue
+        if i + 1 < len(words) and not has_cjk(words[i + 1]):
+            phrase = f"{word} {words[i + 1]}"
+            found = chinese_for(phrase, vocabulary)
+            if found:
+                out[word], out[words[i + 1]] = (phrase, found), (phrase, ())
+                i += 2
+                continue
+        found = chinese_for(word, vocabulary)
+        if found:
+            out[word] = (word, found)
+        i += 1
+    return out
+
+
+class _Vocabulary:
+    """The words a corpus uses: its tokens, and words jieba cuts into its tokens (净利润 → 净利/润)."""
+
+    def __init__(self, idf: dict[str, float]) -> None:
+        self.idf = idf
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str):
+            return False
+        if word in self.idf:
+            return True
+        tokens = tokenize(word)
+        return bool(tokens) and all(t in self.idf for t in tokens)
+
+
+_CHINESE_CORPUS: dict[int, tuple[int, bool]] = {}
+
+
+def _holds_chinese(idf: dict[str, float]) -> bool:
+    """Whether a corpus vocabulary has Chinese words (remembered per vocabulary)."""
+    known = _CHINESE_CORPUS.get(id(idf))
+    if known is None or known[0] != len(idf):
+        known = (len(idf), sum(has_cjk(w) for w in idf) >= 50)
+        _CHINESE_CORPUS[id(idf)] = known
+    return known[1]
 
 
 def _joined(tokens: list[str], groups: dict[str, tuple[str, ...]]) -> list[str]:
