@@ -82,7 +82,7 @@ class AlignPolicy:
     min_same_context: float = 0.08
     same_subject: float = 0.6
     same_event: float = 0.6
-    min_context: float = 0.25
+    min_context: float = 0.2
     tie: float = 0.02
     reach_cjk: float = 6.0
     reach_latin: float = 20.0
