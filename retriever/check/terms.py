@@ -250,6 +250,8 @@ def _bridged(words: list[str], idf: dict[str, float], groups: dict[str, tuple[st
         group = groups.get(word) or groups.get(_stem(word)) or ()
         return not any(f in idf for f in group)
 
+    if not any(unknown(w) for w in words):
+        return {}
     from .bridge import bridge_for
 
     bridge = bridge_for(idf)
