@@ -374,7 +374,7 @@ def compose_checked_answer(query: Query, comparison: Comparison, passages: list[
         lines.append(f"• {report.value} — " + "; ".join(s.describe() for s in _unique(report.sources)) + mark)
         lines.extend(quotes.lines[i] for i in quote_lines)
     if apart_reports:
-        lines.append("Not compared (another period or measure):")
+        lines.append("Not compared (another period, measure or one of a series):")
         for a, quoted in zip(apart_reports, apart_lines):
             what = a.reason + (f", {a.period}" if a.period else "") + (f", {'/'.join(a.modifiers)}" if a.modifiers else "")
             lines.append(f"• {a.value} ({what}) — {a.source.describe()} [{a.source.citation}]")

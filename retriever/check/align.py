@@ -34,6 +34,7 @@ class Apart(str, Enum):
     OTHER_PERIOD = "other period"
     OTHER_MEASURE = "other measure"
     AMBIGUOUS = "one of several values in a list"
+    OTHER_ONE = "another one of a series"  # "her second album" when the first is asked
 
 
 @dataclass(frozen=True)
@@ -229,17 +230,16 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
         base = s.score + policy.sentence_weight * cover + policy.document_weight * doc_cover[doc]
         reach = policy.reach_cjk if has_cjk(s.text) else policy.reach_latin
         own_claims = claims_of(s)
+        # "her second solo album … September 5, 2006" when the first is asked
+        places = ordinals_in(folded, lexicon(language_of(s.text))) if question.ordinals else frozenset()
         for claim in fitting:
             v = claim.value
             view, v0, v1 = _view(folded, own_claims, claim, by_dates=True)
             local = terms.near(view, v0, v1, reach, focus) if terms else 0.0
             unit = policy.unit_weight if question.unit and v.unit == question.unit else 0.0
             reason = _apart(question, claim)
-            if reason is None and question.ordinals:
-                # "her second solo album ... September 5, 2006" when the first is asked
-                own = ordinals_in(folded, lexicon(language_of(s.text)))
-                if own and not own & question.ordinals:
-                    reason = Apart.OTHER_MEASURE
+            if reason is None and places and not places & question.ordinals:
+                reason = Apart.OTHER_ONE
             period = policy.period_weight if question.period is not None and claim.period is not None and not reason else 0.0
             candidate = Candidate(claim, s, base + policy.local_weight * local + unit + period, cover, reason,
                                   doc_cover[doc], local)
