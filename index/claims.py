@@ -135,7 +135,7 @@ def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, articl
         left, right = clauses.bounds(v.start, v.end)
         if right - left < 12:
             # a short clause leans on its neighbour: "1969年，韩国废除初中入学考试制度" (the one after
-            # a figure that opens it), "…的亏损，达17.52亿元" (the one before)
+            # a figure that opens it), "…的亏损，达8.6亿元" (the one before)
             if v.start - left <= 2 and right < len(folded):
                 _, right = clauses.bounds(right + 1, right + 1)
             elif left > 0:
@@ -243,7 +243,7 @@ def _modifiers(folded: str, clauses: Clauses, lex, figures: Sequence[Value],  # 
                 # no figure, frames every figure of the sentence
                 targets = list(figures)
             elif after and not before and name in lex.framing:
-                # "智谱计划将…的70%用于研发,约10%用于平台": a plan or forecast frames the rest of the sentence
+                # "公司计划将…的70%用于研发,约10%用于平台": a plan or forecast frames the rest of the sentence
                 targets = [v for v in figures if v.start >= m.end()]
             elif after and not before:
                 targets = after

@@ -118,7 +118,7 @@ class HybridSearcher:
         tokens = tokenize(question)
         coverage = self.index.lexical.coverage(tokens)
         # English questions get lexical weight only for the words the articles really
-        # contain (brand names, acronyms such as GLM, MaaS, ARR); measured on the gold set
+        # contain (brand names and acronyms written in Latin letters); measured on the gold set
         # that is worth +5.6 points of English R@1 over dense alone, so it is not gated off.
         return Query(question, vector, tokens, coverage, self.lexical_weight * coverage)
 

@@ -72,12 +72,12 @@ class Reader:
         return None
 
     def skip(self, text: str, core: Core) -> bool:
-        """A number that is part of a name or code, not a value (GLM-4.5, S25, 5G, 3rd)."""
+        """A number that is part of a name or code, not a value (XR-4.5, S25, 5G, 3rd)."""
         before = text[max(0, core.start - 2):core.start]
         if before[-1:].isascii() and before[-1:].isalpha():
             return True
         if before[-1:] in "-./" and before[:1].isascii() and before[:1].isalnum() and len(before) == 2:
-            return True  # GLM-4.5, v2.1.3, 2024/25
+            return True  # XR-4.5, v2.1.3, 2024/25
         after = text[core.end:core.end + 1]
         if after.isascii() and after.isalpha():
             lex = self.lex
@@ -122,7 +122,7 @@ class Reader:
             percent_factor = lex.percent_prefix.get(percent_before[0])
             start = percent_before[1]
         sign = _SIGN.search(text, max(0, start - 8), start)
-        # "GLM-4.5", "2024-25": a dash after a letter or digit joins, it does not negate
+        # "XR-4.5", "2024-25": a dash after a letter or digit joins, it does not negate
         joined = sign is not None and sign.group(0).strip() in "-−" and sign.start() > 0 \
             and text[sign.start() - 1].isascii() and text[sign.start() - 1].isalnum()
         negative = sign is not None and not joined
@@ -146,7 +146,7 @@ class Reader:
                 low_number *= second_magnitude
         suffix = None if percent_factor is not None else self._suffix(text, pos, core)
         if (unit_before or currency) and suffix is not None and suffix.kind is ValueKind.COUNT:
-            suffix = None  # "规模6.1地震", "$879.3 million worldwide": the unit was named before the number
+            suffix = None  # "规模6.1地震", "$40 million worldwide": the unit was named before the number
         if suffix is None and percent_factor is None:
             after = lex.hedge_after_number.match(text, _skip_space(text, pos))
             if after:

@@ -100,7 +100,7 @@ class Value:
 # ----------------------------------------------------------------------------- intervals
 
 #: "about" widens by up to 8 % when the written precision is coarse (约70% may be 70.7%) but by no
-#: more than three steps of the last written digit (约243.77亿 is not 260亿).
+#: more than three steps of the last written digit (约12.47亿 is not 13亿).
 ABOUT = 0.08
 #: "over", "more than": up to 25 % above; "50多", "1000余": up to the next step of the leading digit.
 OVER = 0.25

@@ -299,7 +299,7 @@ def _view(text: str, claims: Sequence[Claim], claim: Claim, by_dates: bool) -> t
 
 
 _OPEN, _CLOSE = "(（[【", ")）]】"
-# where one value's stretch ends and the next one's begins: "1159.46倍的香港公开发售倍数、15.28倍的…"
+# where one value's stretch ends and the next one's begins: "320.5倍的公开发售倍数、12.8倍的…"
 _SEPARATOR = re.compile(r"[、，；;：:。！？!?]|,(?!\d{3})")
 
 
@@ -309,7 +309,7 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
     sentence's other values.
 
     That is its own stretch: from the value or clause mark before it to the value or clause mark
-    after it ("1159.46倍的香港公开发售倍数、15.28倍的国际发售认购倍数"), without asides in brackets
+    after it ("320.5倍的公开发售倍数、12.8倍的国际发售倍数"), without asides in brackets
     that do not hold it ("2022年8440万元(占营收147%),2023年…": that 营收 is said of 147%). When the
     stretch has no words of its own ("1969年，韩国废除…"), the stretch between the values around it;
     when neither has ("…:2022年A,2023年B"), the sentence's opening words before its first value,
@@ -419,7 +419,7 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
         if best is not leader and not best.value.overlaps(leader.value):
             # a different figure must be said of the same thing: its document is on the same event
             # as a document that states the leading value, and where the leader's sentence (or the
-            # one before it) names what the question names ("Goldmember"), its sentence does too
+            # one before it) names what the question names (a film's title), its sentence does too
             if max(similarity(best.doc_id, d) for d in agreeing) < policy.same_event:
                 continue
             if names(leader) - names(best):

@@ -30,7 +30,7 @@ NUMERIC_ASKS = {
     "number": (ValueKind.COUNT, ValueKind.NUMBER, ValueKind.MONEY, ValueKind.PERCENT, ValueKind.MEASURE,
                ValueKind.MULTIPLE),
 }
-#: "what was the revenue", "智谱的估值是？": any figure may answer; alignment decides
+#: "what was the revenue", "这家公司的估值是？": any figure may answer; alignment decides
 ANY_FIGURE = NUMERIC_ASKS["number"]
 _ASK_AFTER = re.compile(r"(?:多少|几)\s*")
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z'-]*)(?:\s+([a-z][a-z'-]*))?(?:\s+([a-z][a-z'-]*))?", re.I)

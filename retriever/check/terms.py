@@ -53,7 +53,7 @@ class Term:
     chinese: tuple[str, ...] = ()  # Chinese forms that count as finding it (itself, its synonyms)
     stems: tuple[str, ...] = ()  # English stems that count
     phrases: tuple[str, ...] = ()  # English phrases of several words that count
-    name: bool = False  # written with a capital inside the question: a name ("Goldmember", "Lhasa")
+    name: bool = False  # written with a capital inside the question: a name ("Orland", "Keeper")
 
     def found_in(self, text: str, stems: frozenset[str]) -> float:
         """1 when ``text`` (folded, lower-cased) holds the word or a synonym, part credit for part of
