@@ -11,6 +11,7 @@ import pytest
 from index import Settings, build_index
 from retriever import FactChecker, Verdict
 from index.claims import sentence_claims
+from index.text import normalise
 from index.values import lexicon
 from retriever.check import read_question
 from retriever.check.question import ordinals_in
@@ -129,6 +130,12 @@ def test_english_words_a_chinese_archive_never_uses_are_found_by_their_chinese_w
     # an English archive gets no bridge: its unknown words stay unknown
     english = read_question("What was the valuation?", "2026-01-08", {"revenue": 3.0, "price": 2.0}).terms
     assert not any(t.chinese for t in english.terms)
+
+
+def test_a_hyphenated_word_is_found_by_its_parts():
+    # the tokenizer cuts the question's "T-shirt" into t / shirt; the sentence's "T-shirt" must match
+    terms = read_question("How much did the T-shirt raise?", "2026-01-08", {"shirt": 5.0, "raise": 3.0}).terms
+    assert terms.coverage(normalise("The charity T-shirt raised a total of $2 million.")) == 1.0
 
 
 def test_question_words_leave_out_asking_words_figures_and_dates():

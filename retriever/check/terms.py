@@ -40,7 +40,23 @@ def _stem(word: str) -> str:
 
 def english_stems(text: str) -> frozenset[str]:
     """Stems of the Latin words of a lower-cased text."""
-    return frozenset(_stem(w) for w in _LATIN_WORD.findall(text))
+    return frozenset(_stem(w) for _, w in _latin_words(text))
+
+
+def _latin_words(text: str) -> list[tuple[int, str]]:
+    """The Latin words of a lower-cased text with their offsets; a hyphenated word also gives its
+    parts ("t-shirt": t-shirt, t, shirt), as the tokenizer cuts the question's."""
+    out = []
+    for m in _LATIN_WORD.finditer(text):
+        word = m.group(0)
+        out.append((m.start(), word))
+        if "-" in word:
+            at = m.start()
+            for part in word.split("-"):
+                if part:
+                    out.append((at, part))
+                at += len(part) + 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -184,8 +200,8 @@ class Terms:
             return 0.0
         positions: dict[str, list[int]] = {}
         if self.english:
-            for m in _LATIN_WORD.finditer(folded):
-                positions.setdefault(_stem(m.group(0)), []).append(m.start())
+            for at, word in _latin_words(folded):
+                positions.setdefault(_stem(word), []).append(at)
         found = 0.0
         for term, weight in zip(self.terms, weights):
             hits, credit = term.places(folded, positions)
