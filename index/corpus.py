@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md")
 METADATA_FILE = "sources.json"
+#: optional example questions of a corpus (a JSON list of strings), offered by the chat
+EXAMPLES_FILE = "examples.json"
+MAX_EXAMPLES = 8
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 _FURNITURE = [
@@ -235,6 +238,24 @@ def read_metadata(corpus_dir: Path) -> dict[str, dict[str, object]]:
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise CorpusError(f"{path}: must map each document id to an object of fields.")
     return data
+
+
+def read_examples(corpus_dir: Path) -> list[str]:
+    """The optional ``examples.json`` beside the articles: questions worth asking of them (at most
+    ``MAX_EXAMPLES``, each under 300 characters). A missing or malformed file gives none: the
+    examples are a help, never a reason to refuse a corpus."""
+    path = Path(corpus_dir) / EXAMPLES_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        log.warning("%s: not read (%s); the chat shows no examples", path, exc)
+        return []
+    if not isinstance(data, list):
+        log.warning("%s: must be a list of questions; the chat shows no examples", path)
+        return []
+    return [q.strip() for q in data if isinstance(q, str) and q.strip() and len(q) < 300][:MAX_EXAMPLES]
 
 
 def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[Problem]]:

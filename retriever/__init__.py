@@ -2,7 +2,7 @@
 
     >>> from retriever import FactChecker
     >>> fc = FactChecker.load()
-    >>> answer = fc.ask("What was Zhipu's revenue in 2024?")
+    >>> answer = fc.ask("2024年营收是多少？")
 """
 
 from __future__ import annotations

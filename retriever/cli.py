@@ -14,9 +14,6 @@ from typing import Sequence
 from index.config import SEEDS_DIR, Settings, default_index_dir
 from index.errors import FactCheckError
 
-DEMO_QUESTION = "智谱2025年上半年的净亏损是多少？"
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="factcheck",
@@ -24,8 +21,8 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=textwrap.dedent(f"""\
             examples:
-              factcheck ask "智谱2024年收入是多少?"
-              factcheck ask "What was Zhipu's revenue in 2024?" --json
+              factcheck ask "2024年营收是多少？"
+              factcheck ask "How many people died in the flood?" --json
               factcheck index --corpus ~/articles --index ~/articles-index
               factcheck ask "..." --index ~/articles-index
 
@@ -45,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
     for name, helptext in (("ask", "answer a question with cited sentences"), ("search", "show the best passages for a question")):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("question", nargs="?", default=None, help=f"the question (default for ask: {DEMO_QUESTION})" if name == "ask" else "the question")
+        p.add_argument("question", nargs="?", default=None, help="the question")
         p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
         p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
@@ -181,9 +178,9 @@ def _info(args: argparse.Namespace) -> int:
 def _ask(args: argparse.Namespace) -> int:
     from retriever.factchecker import FactChecker, clean_question
 
-    question = args.question if args.question is not None else (DEMO_QUESTION if args.command == "ask" else None)
+    question = args.question
     if question is None:
-        raise FactCheckError("search needs a question")
+        raise FactCheckError(f'{args.command} needs a question, e.g. factcheck {args.command} "2024年营收是多少？"')
     if args.k < 1 or args.k > 100:
         raise FactCheckError("-k must be between 1 and 100")
     question, _ = clean_question(question)  # refuse a bad question before loading anything

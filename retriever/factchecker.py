@@ -71,11 +71,10 @@ class FactChecker:
     Example::
 
         >>> from retriever import FactChecker
-        >>> fc = FactChecker.load()
-        >>> fc.search("智谱2024年收入是多少?", k=1)[0].doc_id
-        '000_f31368bb9600fd75'
-        >>> fc.ask("What was Zhipu's revenue in 2024?").verdict.value
-        'consistent'
+        >>> fc = FactChecker.load(index_dir="~/articles-index", corpus_dir="~/articles")
+        >>> passages = fc.search("2024年营收是多少？", k=3)
+        >>> answer = fc.ask("How many people died in the flood?")
+        >>> answer.verdict.value, [v.value for v in answer.check.values]
     """
 
     def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None,

@@ -53,6 +53,13 @@ def test_subcommand_help(factcheck_exe, command):
     assert result.returncode == 0 and "--index" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["ask", "search"])
+def test_a_question_is_required(factcheck_exe, cli_index_dir, command):
+    # no built-in demo question: the library asks nothing of any particular archive
+    line = assert_clean_error(run(factcheck_exe, command, index_dir=cli_index_dir))
+    assert "needs a question" in line
+
+
 def test_ask_json(factcheck_exe, cli_index_dir, seed_sources):
     result = run(factcheck_exe, "ask", QUESTION, "--json", index_dir=cli_index_dir)
     assert result.returncode == 0, result.stderr

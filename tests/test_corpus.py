@@ -8,7 +8,7 @@ import re
 import pytest
 
 from index import SEEDS_DIR, CorpusError, chunk_documents, load_corpus, read_document
-from index.corpus import Document, content_spans, is_furniture
+from index.corpus import MAX_EXAMPLES, Document, content_spans, is_furniture, read_examples
 
 SIMPLIFIED = "智谱2024年收入达到3.124亿元，市场份额为6.6%。\n公司于2019年成立，由清华大学技术成果转化而来。\n"
 TRADITIONAL = "智譜2024年收入達到3.124億元，市場份額為6.6%。\n公司於2019年成立，由清華大學技術成果轉化而來。\n"
@@ -309,3 +309,16 @@ def test_furniture_free_chunks_even_for_a_synthetic_page(tmp_path, corpus_writer
     for fact in ("8.6亿元", "1.2亿元", "明年有望盈利"):
         assert fact in joined
     assert all(not re.search(r"!\[", s.text) for s in sentences)
+
+
+def test_example_questions_come_from_the_corpus_folder(tmp_path):
+    assert read_examples(SEEDS_DIR)  # the bundled articles bring their own
+    assert read_examples(tmp_path) == []  # none is fine
+    (tmp_path / "examples.json").write_text('["2024年营收是多少？", 3, "", "How many died?"]', encoding="utf-8")
+    assert read_examples(tmp_path) == ["2024年营收是多少？", "How many died?"]
+    (tmp_path / "examples.json").write_text(str([f"q{i}" for i in range(20)]).replace("'", '"'), encoding="utf-8")
+    assert len(read_examples(tmp_path)) == MAX_EXAMPLES
+    for broken in (b"\xff\xfe{", b'{"not": "a list"}', b"[1, 2"):
+        (tmp_path / "examples.json").write_bytes(broken)
+        assert read_examples(tmp_path) == []  # a help, never a reason to fail
+

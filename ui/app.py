@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index.corpus import read_examples
 from index.errors import FactCheckError
 
 from .render import CSS, SCRIPTS, conversation_html, info_markdown
@@ -21,13 +22,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXAMPLES = [
-    "智谱2025年上半年的净亏损是多少？",  # sources disagree
-    "智譜2024年的營收是多少？",
-    "How many enterprise customers does Zhipu have?",
-    "Who is the CEO of Zhipu?",
-    "智谱2021年的净亏损是多少？",  # not in the sources
-]
 MAX_TURNS = 50
 QUEUE_SIZE = 32
 CONCURRENCY = 2
@@ -84,10 +78,12 @@ def build_app(fc: "FactChecker", allow_indexing: bool = True) -> "gr.Blocks":
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Row():
-                    question = gr.Textbox(label="Question", placeholder="e.g. 智谱2024年收入是多少？",
+                    question = gr.Textbox(label="Question", placeholder="e.g. 2024年营收是多少？ / How many people died?",
                                           max_lines=3, max_length=2000, scale=5, elem_id="fc-question")
                     submit = gr.Button("Ask", variant="primary", scale=1, elem_id="fc-ask")
-                gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                examples = read_examples(Path(fc.info()["corpus_dir"]))
+                if examples:  # the corpus' own (examples.json beside the articles)
+                    gr.Examples([[q] for q in examples], inputs=question, label="Examples")
                 conversation = gr.HTML(conversation_html([]), elem_id="fc-conversation")
             with gr.Column(scale=1):
                 k = gr.Slider(1, 10, value=5, step=1, label="Passages to read (k)", elem_id="fc-k")

@@ -130,7 +130,7 @@ def _asks(low: str, lex) -> tuple[str, tuple[ValueKind, ...]]:  # type: ignore[n
         if best is None or key > best[0]:
             best = (key, kinds)
     if best is None:
-        # "智谱2024年的收入？", or a question with a typo: any value, if a source states one that fits
+        # "这家公司2024年的收入？", or a question with a typo: any value, if a source states one that fits
         return "", ANY_FIGURE + (ValueKind.DATE, ValueKind.DURATION)
     found = best[1]
     # several phrases narrow each other: "how much ... cost" asks money, not any amount
