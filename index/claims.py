@@ -44,8 +44,6 @@ class Claim:
     updated: bool = False
     reported: str | None = None
     doc_date: str | None = None
-    #: how many values of its kind share its list ("0.97亿、6.21亿以及24.66亿元" → 3)
-    list_size: int = 1
 
     @property
     def text(self) -> str:
@@ -92,11 +90,6 @@ class Clauses:
         j = bisect.bisect_left(self._starts, end)
         right = self.marks[j][0] if j < len(self.marks) else self.length
         return left, right
-
-
-def clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause of ``text`` around ``[start, end)``: between the nearest clause marks."""
-    return Clauses(text).bounds(start, end)
 
 
 def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, article_date: str | None,
@@ -147,11 +140,10 @@ def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, articl
             reported = report_days[0].label
         before = folded[max(0, v.start - 12):v.start]
         updated = lex.update.ending_at(before, len(before), 12) is not None
-        run = runs.get(v.start, (v,))
         out.append(Claim(
             doc_id, sentence_id, v.shifted(start), (start, start + len(text)), (start + left, start + right),
             period.shifted(start) if period is not None else None, modifiers.get(v.start, frozenset()),
-            updated, reported or article_date, article_date, len(run),
+            updated, reported or article_date, article_date,
         ))
     return out
 

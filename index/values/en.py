@@ -63,16 +63,19 @@ class EnglishReader(Reader):
         super().__init__(lex)
         months = "|".join(sorted((re.escape(m) for m in lex.months.table), key=len, reverse=True)) or "(?!)"
         month = rf"(?P<month>(?i:{months}))\.?"
-        self._full = re.compile(rf"\b{month}\s+(?P<day>\d{{1,2}}){_ORD},?\s+(?P<year>{_YEAR}|\d{{1,4}}(?=\s*(?:BC|AD)))\b")
+        # "BC"/"BCE"/"B.C." from the lexicon's [dates] bc
+        bc = "|".join(sorted((re.escape(w) for w in lex.bc.table), key=len, reverse=True)) or "(?!)"
+        self._bc_after = re.compile(rf"\s*(?:{bc})")
+        self._full = re.compile(rf"\b{month}\s+(?P<day>\d{{1,2}}){_ORD},?\s+(?P<year>{_YEAR}|\d{{1,4}}(?=\s*(?:{bc}|AD)))\b")
         self._full_dmy = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}\s+(?:of\s+)?{month},?\s+(?P<year>{_YEAR})\b")
         self._month_year = re.compile(rf"\b{month},?\s+(?:of\s+)?(?P<year>{_YEAR})\b")
         # not the start of a full date ("March 18, 2025"), but "as of March 18, 9,800 people" is one
-        self._month_day = re.compile(rf"\b{month}\s+(?P<day>\d{{1,2}}){_ORD}\b(?!\s*(?:,\s*)?(?:{_YEAR}(?![\d,])|\d{{1,4}}\s*(?:BC|AD)\b))")
+        self._month_day = re.compile(rf"\b{month}\s+(?P<day>\d{{1,2}}){_ORD}\b(?!\s*(?:,\s*)?(?:{_YEAR}(?![\d,])|\d{{1,4}}\s*(?:{bc}|AD)\b))")
         self._day_month = re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}\s+(?:of\s+)?{month}\b(?!,?\s*\d)")
         self._month_only = re.compile(rf"\b(?:in|since|until|by|from|early|late|mid-?|during|last|this|next)\s+{month}\b(?!\s*\d)", re.I)
         self._decade = re.compile(r"(?:\bthe\s+)?(?:(?P<edge>early|mid-?|late)\s*)?\b(?P<d>1\d{2}0|20\d0)s\b|'(?P<dd>\d0)s\b", re.I)
         self._year_range = re.compile(rf"\b(?P<a>{_YEAR})\s*(?:–|—|-|to)\s*(?P<b>{_YEAR}|\d{{2}})\b(?!\s*(?:%|percent))")
-        self._year = re.compile(rf"(?<![\d,.$£€¥#])(?P<bc_year>\d{{1,4}})\s*(?P<bc>BCE|BC|B\.C\.)(?![A-Za-z])|(?P<ad>\bAD\s+)(?P<ad_year>\d{{1,4}})\b|(?<![\d,.$£€¥#])(?P<year>{_YEAR})(?!\d|,\d|\.\d|%)")
+        self._year = re.compile(rf"(?<![\d,.$£€¥#])(?P<bc_year>\d{{1,4}})\s*(?P<bc>{bc})(?![A-Za-z])|(?P<ad>\bAD\s+)(?P<ad_year>\d{{1,4}})\b|(?<![\d,.$£€¥#])(?P<year>{_YEAR})(?!\d|,\d|\.\d|%)")
         self._fiscal = re.compile(rf"\b(?:fiscal(?:\s+year)?\s+|FY\s*)(?P<year>{_YEAR}|\d{{2}})\b")
 
     # ------------------------------------------------------------------ numbers
@@ -234,7 +237,7 @@ class EnglishReader(Reader):
                 year, guessed = (int(m.group("year")), False) if has_year else infer_year(month, m.start())
                 if year is None:
                     continue
-                if has_year and re.match(r"\s*(?:BC|BCE|B\.C\.)", text[m.end():m.end() + 5]):
+                if has_year and self._bc_after.match(text, m.end()):
                     year = -year
                 as_of, hedge, start = prefix(m.start())
                 low, high = year_span(year, month, day)

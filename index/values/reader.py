@@ -251,10 +251,6 @@ def _skip_space(text: str, pos: int) -> int:
     return pos
 
 
-def _only_space(text: str, a: int, b: int) -> bool:
-    return a <= b and not text[a:b].strip()
-
-
 def _trim_end(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1].isspace():
         end -= 1
