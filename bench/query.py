@@ -220,7 +220,7 @@ def worker_phases(question: str) -> None:
     _jieba()
     step("jieba start-up (dictionary)", t)
     t = perf()
-    q, _ = clean_question(question)
+    q = clean_question(question)
     fc.ask(q)
     step("first ask (the rest)", t)
     total = perf() - t0

@@ -19,6 +19,7 @@ from typing import Sequence
 
 from .text import fold
 from .values import Grain, Value, ValueKind, language_of, lexicon, parse_values
+from .values.reader import overlaps
 
 # Clause marks; a comma between digits (1,200) is not one.
 _CLAUSE = re.compile(r"[，;；:：。！？!?\n]|,(?!\d{3})|(?<!\d),")
@@ -78,9 +79,14 @@ class Clauses:
 
     def __init__(self, text: str, values: Sequence[Value] = ()) -> None:
         self.length = len(text)
-        inside = [(v.start, v.end) for v in values]
+        inside: list[tuple[int, int]] = []
+        for v in sorted(values, key=lambda v: v.start):  # their union, as disjoint spans
+            if inside and v.start < inside[-1][1]:
+                inside[-1] = (inside[-1][0], max(inside[-1][1], v.end))
+            else:
+                inside.append((v.start, v.end))
         self.marks = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)
-                      if not any(s <= m.start() < e for s, e in inside)]
+                      if not overlaps(inside, m.start(), m.start() + 1)]
         self._starts = [s for s, _ in self.marks]
 
     def bounds(self, start: int, end: int) -> tuple[int, int]:

@@ -183,7 +183,7 @@ def _ask(args: argparse.Namespace) -> int:
         raise FactCheckError(f'{args.command} needs a question, e.g. factcheck {args.command} "2024年营收是多少？"')
     if args.k < 1 or args.k > 100:
         raise FactCheckError("-k must be between 1 and 100")
-    question, _ = clean_question(question)  # refuse a bad question before loading anything
+    question = clean_question(question)  # refuse a bad question before loading anything
     fc = FactChecker.load(index_dir=args.index, rebuild=not args.no_rebuild, progress=True)
     if fc.status.startswith(("built", "rebuilt")):
         print(f"(index {fc.status})", file=sys.stderr)

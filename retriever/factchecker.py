@@ -38,11 +38,14 @@ class QuestionError(FactCheckError, ValueError):
     """The question cannot be searched (empty, or nothing but symbols)."""
 
 
-def clean_question(question: object) -> tuple[str, list[str]]:
-    """Validate a question; return it cleaned, with notes on what was changed."""
+def clean_question(question: object) -> str:
+    """Validate a question and return it without control characters; a question that is not
+    text, empty, only symbols or over :data:`MAX_QUESTION_CHARS` raises :class:`QuestionError`."""
     if not isinstance(question, str):
         raise QuestionError(f"A question must be text, not {type(question).__name__}.")
-    notes = []
+    if len(question) > MAX_QUESTION_CHARS:  # before any work on it: a pasted book costs nothing
+        raise QuestionError(f"The question is {len(question):,} characters long; the limit is "
+                            f"{MAX_QUESTION_CHARS:,}. Ask a shorter question.")
     cleaned = "".join(
         " " if unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in "\n\t" else c for c in question
     ).strip()
@@ -50,10 +53,7 @@ def clean_question(question: object) -> tuple[str, list[str]]:
         raise QuestionError("The question is empty: type a question about the articles.")
     if not any(c.isalnum() for c in cleaned):
         raise QuestionError("The question has no words, only symbols: type a question about the articles.")
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        cleaned = cleaned[:MAX_QUESTION_CHARS]
-        notes.append(f"question truncated to its first {MAX_QUESTION_CHARS} characters")
-    return cleaned, notes
+    return cleaned
 
 
 def _centroid(index: Index):  # type: ignore[no-untyped-def]
@@ -136,7 +136,7 @@ class FactChecker:
 
     def search(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
         """The ``k`` best passages for ``question``, best first."""
-        cleaned, _ = clean_question(question)
+        cleaned = clean_question(question)
         return self.searcher.search(cleaned, k or self.settings.k, mode)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
@@ -147,16 +147,14 @@ class FactChecker:
         states the value; ``quoted`` when sentences are quoted but nothing was compared;
         ``not_found`` when the sources do not answer.
         """
-        cleaned, notes = clean_question(question)
+        cleaned = clean_question(question)
         k = k or self.settings.k
         query = self.searcher.prepare(cleaned)
         deep = self.searcher.search(query, max(k, self.policy.claim_depth))
         passages = deep[:k]
         off = self._off_topic(query, deep)
         if off:
-            answer = not_found(query, passages, off)
-            answer.notes[:0] = notes
-            return answer
+            return not_found(query, passages, off)
         scored = score_sentences(self.index, query, deep, self.policy.min_chars)
         read = read_question(cleaned, self._today, self.index.lexical.idf)
         answer: Answer | None = None
@@ -179,7 +177,6 @@ class FactChecker:
             top = [s for s in scored if s.passage.rank <= k]
             answer = compose_answer(self.index, query, passages, self.policy, scored=top, why=why)
         answer.question_read = read
-        answer.notes[:0] = notes
         return answer
 
     @functools.cached_property

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from retriever import Answer, QuestionError
+from retriever.factchecker import MAX_QUESTION_CHARS
 
 NOT_FOUND = "not_found"
 ANSWERED = {"consistent", "single_source", "conflict", "quoted"}
@@ -133,19 +135,24 @@ def test_question_error_is_a_value_error(fc):
         fc.ask("")
 
 
-def test_huge_question_is_truncated_with_a_note(fc):
+def test_a_question_over_the_limit_is_refused_with_the_limit_named(fc):
     question = "智谱的股票代码是多少？" + "请详细回答。" * 20000  # 120,011 characters
-    assert len(question) > 100_000
-    answer = fc.ask(question)
-    assert len(answer.question) < len(question)
-    assert question.startswith(answer.question)
-    assert any("truncated" in note for note in answer.notes)
-    json.dumps(answer.to_dict(), ensure_ascii=False)
+    with pytest.raises(QuestionError, match=f"limit is {MAX_QUESTION_CHARS:,}"):
+        fc.ask(question)
+    with pytest.raises(QuestionError, match="limit"):
+        fc.search(question)
 
 
-def test_100k_chars_of_one_letter_is_not_an_error(fc):
-    answer = fc.ask("x" * 100_000)
-    assert any("truncated" in note for note in answer.notes)
+def test_a_30_million_character_question_is_refused_at_once(fc):
+    question = "智" * 30_000_000
+    started = time.perf_counter()
+    with pytest.raises(QuestionError, match="30,000,000 characters"):
+        fc.ask(question)
+    assert time.perf_counter() - started < 1.0  # no pass over the text before refusing it
+
+
+def test_a_question_of_exactly_the_limit_is_answered(fc):
+    answer = fc.ask("x" * MAX_QUESTION_CHARS)
     assert answer.verdict in ANSWERED | {NOT_FOUND}
 
 

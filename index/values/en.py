@@ -9,7 +9,19 @@ import re
 from typing import Iterable
 
 from .lexicon import Lexicon
-from .reader import PART_END, Core, Reader, article_year_month, date_value, label_year, numeric_dates, part_value
+from .reader import (
+    PART_END,
+    Core,
+    Reader,
+    YearsBefore,
+    article_year_month,
+    date_value,
+    label_year,
+    numeric_dates,
+    overlaps,
+    part_value,
+    take,
+)
 from .types import Grain, Hedge, Value, ValueKind, year_span
 
 _UNITS_WORDS = {
@@ -161,11 +173,11 @@ class EnglishReader(Reader):
         taken: list[tuple[int, int]] = []
 
         def free(start: int, end: int) -> bool:
-            return not any(s < end and start < e for s, e in taken)
+            return not overlaps(taken, start, end)
 
         def add(value: Value) -> None:
             if free(value.start, value.end):
-                taken.append((value.start, value.end))
+                take(taken, value.start, value.end)
                 found.append(value)
 
         def prefix(start: int) -> tuple[bool, Hedge, int]:
@@ -196,6 +208,7 @@ class EnglishReader(Reader):
 
         # periods first: "the first half of 2025", "Q3 2025", "2025's first half"
         if lex.period_parts.pattern is not None:
+            years = YearsBefore(found)
             for m in lex.period_parts.pattern.finditer(text):
                 part = str(lex.period_parts.get(m.group(0)))
                 after = _PART_YEAR.match(text, m.end())
@@ -206,9 +219,9 @@ class EnglishReader(Reader):
                 elif before:
                     year, start = int(before.group("year")), m.start() - (len(before.group(0)))
                 else:
-                    years = [v for v in found if v.end <= m.start() and v.grain is Grain.YEAR]
-                    if years:
-                        year = int(years[-1].label)
+                    named = years.before(m.start())
+                    if named is not None:
+                        year = named
                     elif year_now is not None:
                         year = year_now if (month_now or 12) > PART_END[part] \
                             else year_now - 1

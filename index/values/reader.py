@@ -9,6 +9,7 @@ searched in a short window, so reading a text is linear in its length.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple
@@ -97,7 +98,7 @@ class Reader:
             if core.start < last_end or self.skip(text, core):
                 continue
             value = self._value(text, core)
-            if value is not None and not _inside(taken, value.start, value.end):
+            if value is not None and not overlaps(taken, value.start, value.end):
                 values.append(value)
                 last_end = value.end
         values.sort(key=lambda v: (v.start, v.end))
@@ -257,8 +258,38 @@ def _trim_end(text: str, start: int, end: int) -> int:
     return end
 
 
-def _inside(taken: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in taken)
+def overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` overlaps one of ``taken``: disjoint spans sorted by start (a
+    binary search, so reading a sentence stays linear however many values it holds)."""
+    i = bisect.bisect_right(taken, start, key=_end)
+    return i < len(taken) and taken[i][0] < end
+
+
+def take(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Add ``[start, end)`` to ``taken`` (kept sorted) unless it overlaps; whether it was added."""
+    if overlaps(taken, start, end):
+        return False
+    bisect.insort(taken, (start, end))
+    return True
+
+
+class YearsBefore:
+    """The years (year-grain dates) among values already read, to find the one named last before a
+    position in a binary search."""
+
+    def __init__(self, values: list[Value]) -> None:
+        years = sorted((v.end, int(v.label)) for v in values if v.grain is Grain.YEAR)
+        self._ends = [end for end, _ in years]
+        self._years = [year for _, year in years]
+
+    def before(self, pos: int) -> int | None:
+        """The year of the nearest year date ending at or before ``pos``."""
+        i = bisect.bisect_right(self._ends, pos)
+        return self._years[i - 1] if i else None
+
+
+def _end(span: tuple[int, int]) -> int:
+    return span[1]
 
 
 _LIST_GAP = re.compile(r"\s*(?:、|,|，|和|及|以及|与|或|and|or|,\s*and|,\s*or)\s*$", re.I)

@@ -11,7 +11,20 @@ from functools import lru_cache
 from typing import Iterable
 
 from .lexicon import Lexicon
-from .reader import PART_END, Core, Reader, Suffix, article_year_month, date_value, label_year, numeric_dates, part_value
+from .reader import (
+    PART_END,
+    Core,
+    Reader,
+    Suffix,
+    YearsBefore,
+    article_year_month,
+    date_value,
+    label_year,
+    numeric_dates,
+    overlaps,
+    part_value,
+    take,
+)
 from .types import Grain, Hedge, Value, ValueKind, year_span
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
@@ -170,10 +183,8 @@ class ChineseReader(Reader):
         taken: list[tuple[int, int]] = []
 
         def add(value: Value) -> None:
-            if any(s < value.end and value.start < e for s, e in taken):
-                return
-            taken.append((value.start, value.end))
-            found.append(value)
+            if take(taken, value.start, value.end):
+                found.append(value)
 
         def as_of(start: int) -> tuple[bool, int]:
             hit = lex.as_of.ending_at(text, start, 8)
@@ -278,12 +289,13 @@ class ChineseReader(Reader):
         # a half or quarter without a year: the year named before it in the sentence, else the
         # article's (a first half is reported from July on)
         if lex.period_parts.pattern is not None:
+            years = YearsBefore(found)
             for m in lex.period_parts.pattern.finditer(text):
-                if any(s <= m.start() < e for s, e in taken):
+                if overlaps(taken, m.start(), m.start() + 1):
                     continue
-                years = [v for v in found if v.end <= m.start() and v.grain is Grain.YEAR]
-                if years:
-                    year = int(years[-1].label)
+                named = years.before(m.start())
+                if named is not None:
+                    year = named
                 elif year_now is not None:
                     part = str(lex.period_parts.get(m.group(0)))
                     year = year_now if (month_now or 12) > PART_END[part] \
@@ -306,8 +318,8 @@ class ChineseReader(Reader):
 
     def read(self, text: str, article_date: str | None = None) -> list[Value]:
         values = super().read(text, article_date)
-        taken = [(v.start, v.end) for v in values]
-        halves = [v for v in self.durations_by_half(text) if not any(s < v.end and v.start < e for s, e in taken)]
+        taken = sorted((v.start, v.end) for v in values)
+        halves = [v for v in self.durations_by_half(text) if not overlaps(taken, v.start, v.end)]
         values = _extend_halves(text, values)
         return sorted(values + halves, key=lambda v: v.start)
 
