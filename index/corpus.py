@@ -9,10 +9,13 @@ untouched: every offset in the index points into it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import re
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,6 +30,12 @@ METADATA_FILE = "sources.json"
 EXAMPLES_FILE = "examples.json"
 MAX_EXAMPLES = 8
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_METADATA_BYTES = 5 * 1024 * 1024
+#: the fields ``sources.json`` may give a document (each a string; null means not given)
+METADATA_FIELDS = ("title", "publisher", "byline", "date", "date_note", "script")
+#: what a fingerprint records for a file that could not be read (so it is not "changed" forever)
+UNREADABLE = "unreadable"
+_BLOCK = 1 << 20
 
 _FURNITURE = [
     re.compile(p)
@@ -105,14 +114,65 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The ``.txt``/``.md`` files directly in ``corpus_dir``, sorted by name."""
+def _open_regular(path: Path):  # type: ignore[no-untyped-def]
+    """Open ``path`` for reading only if it is a regular file: a pipe, device or folder raises
+    :class:`CorpusError` at once (opened non-blocking, so a FIFO cannot hang the reader)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror}).") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise CorpusError(f"{path.name}: is not a regular file (a folder, pipe or device); skipped.")
+    return os.fdopen(fd, "rb")
+
+
+def hash_file(path: Path) -> str:
+    """SHA-256 of a regular file, read in blocks (memory does not grow with the file);
+    :data:`UNREADABLE` when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with _open_regular(path) as handle:
+            while block := handle.read(_BLOCK):
+                digest.update(block)
+    except (CorpusError, OSError):
+        return UNREADABLE
+    return digest.hexdigest()
+
+
+def corpus_entries(corpus_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """The ``.txt``/``.md`` files directly in ``corpus_dir``, sorted by name, and the ones left out:
+    links that lead outside the folder (never followed) and anything that is not a regular file."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"Corpus folder {corpus_dir} does not exist or is not a folder.")
-    return sorted(
-        p for p in corpus_dir.iterdir()
-        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
-    )
+    root = corpus_dir.resolve()
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in sorted(corpus_dir.iterdir()):
+        if path.suffix.lower() not in SUFFIXES or path.name.startswith("."):
+            continue
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                problems.append(Problem(str(path), f"{path.name}: is a link to {target}, outside the corpus "
+                                                   "folder; links out of the folder are not followed."))
+                continue
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            problems.append(Problem(str(path), f"{path.name}: cannot be read ({exc.strerror})."))
+            continue
+        if not stat.S_ISREG(mode):
+            problems.append(Problem(str(path), f"{path.name}: is not a regular file (a folder, pipe or device); skipped."))
+            continue
+        files.append(path)
+    return files, problems
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The ``.txt``/``.md`` files of ``corpus_dir`` that can be indexed (see :func:`corpus_entries`)."""
+    return corpus_entries(corpus_dir)[0]
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
@@ -194,16 +254,17 @@ def content_spans(text: str) -> tuple[tuple[int, int], ...]:
 
 def read_document(path: Path, metadata: dict[str, object] | None = None, doc_id: str | None = None) -> Document:
     """Read one file into a :class:`Document`, or raise :class:`CorpusError` naming it."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot be read ({exc.strerror}).") from None
-    if size > MAX_FILE_BYTES:
-        raise CorpusError(f"{path.name}: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit for one document; split it.")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot be read ({exc.strerror}).") from None
+    with _open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(f"{path.name}: {size / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit "
+                              "for one document; split it.")
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise CorpusError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew while being read
+        raise CorpusError(f"{path.name}: over the {MAX_FILE_BYTES // 2**20} MiB limit for one document; split it.")
     text, encoding = decode(data, path.name)
     spans = content_spans(text)
     if not spans:
@@ -218,26 +279,72 @@ def read_document(path: Path, metadata: dict[str, object] | None = None, doc_id:
         encoding=encoding,
         script=str(meta.get("script") or detect_script(text)),
         title=str(meta.get("title") or first[:80]),
-        publisher=str(meta.get("publisher", "")),
-        byline=str(meta.get("byline", "")),
+        publisher=str(meta.get("publisher") or ""),
+        byline=str(meta.get("byline") or ""),
         date=(str(meta["date"]) if meta.get("date") else None),
-        date_note=str(meta.get("date_note", "")),
+        date_note=str(meta.get("date_note") or ""),
         content_spans=spans,
     )
 
 
-def read_metadata(corpus_dir: Path) -> dict[str, dict[str, object]]:
-    """The optional ``sources.json`` beside the articles: ``{doc_id: {field: value}}``."""
+def read_metadata(corpus_dir: Path, problems: list[Problem] | None = None) -> dict[str, dict[str, object]]:
+    """The optional ``sources.json`` beside the articles: ``{doc_id: {field: value}}``.
+
+    A file that is not a JSON object of objects raises :class:`CorpusError`. A field that is not
+    a string, or a date that is not an ISO date (``2025-07-01``, ``2025-07``, ``2025``), is left
+    out and reported in ``problems``: an unreadable date must not make an article "the latest".
+    """
     path = corpus_dir / METADATA_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}
+    with _open_regular(path) as handle:
+        raw = handle.read(MAX_METADATA_BYTES + 1)
+    if len(raw) > MAX_METADATA_BYTES:
+        raise CorpusError(f"{path}: is over {MAX_METADATA_BYTES // 2**20} MiB; sources.json holds a few fields "
+                          "per document, so this is not one.")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorpusError(f"{path}: is not valid JSON ({exc}); fix or remove it.") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise CorpusError(f"{path}: must map each document id to an object of fields.")
-    return data
+    out: dict[str, dict[str, object]] = {}
+    for doc_id, fields in data.items():
+        kept: dict[str, object] = {}
+        for name, value in fields.items():
+            if value is None or name not in METADATA_FIELDS:
+                continue
+            if not isinstance(value, str):
+                _report(problems, path, f"{METADATA_FILE}: {doc_id}.{name} is not text ({type(value).__name__}); ignored.")
+                continue
+            if name == "date" and not is_iso_date(value):
+                _report(problems, path, f"{METADATA_FILE}: {doc_id}.date {value[:40]!r} is not an ISO date "
+                                        "(YYYY-MM-DD); the article is treated as undated.")
+                continue
+            kept[name] = value.strip()
+        out[doc_id] = kept
+    return out
+
+
+_ISO_PARTIAL = re.compile(r"\d{4}(-\d{2})?")
+
+
+def is_iso_date(value: str) -> bool:
+    """``2025-07-01`` (a time may follow), ``2025-07`` or ``2025``, with a real month and day."""
+    value = value.strip()
+    if _ISO_PARTIAL.fullmatch(value):
+        return len(value) == 4 or 1 <= int(value[5:7]) <= 12
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _report(problems: list[Problem] | None, path: Path, reason: str) -> None:
+    log.warning("%s", reason)
+    if problems is not None:
+        problems.append(Problem(str(path), reason))
 
 
 def read_examples(corpus_dir: Path) -> list[str]:
@@ -258,26 +365,39 @@ def read_examples(corpus_dir: Path) -> list[str]:
     return [q.strip() for q in data if isinstance(q, str) and q.strip() and len(q) < 300][:MAX_EXAMPLES]
 
 
-def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[Problem]]:
-    """Read every usable file of a corpus folder.
+@dataclass(frozen=True)
+class Corpus:
+    """What was read from a corpus folder: the documents, the files left out (with reasons), and
+    the SHA-256 of every file as it was read (the index records these, so a file changed while
+    an index is built makes that index out of date instead of silently missing the change)."""
 
-    Returns the documents and the files that were left out (with reasons).
-    Raises :class:`CorpusError` when the folder holds no usable document.
-    """
+    documents: list[Document]
+    problems: list[Problem]
+    hashes: dict[str, str]
+
+
+def read_corpus(corpus_dir: Path) -> Corpus:
+    """Read every usable file of a corpus folder; raises :class:`CorpusError` when none is usable."""
     corpus_dir = Path(corpus_dir)
-    metadata = read_metadata(corpus_dir)
+    files, problems = corpus_entries(corpus_dir)
+    hashes: dict[str, str] = {}
+    meta_path = corpus_dir / METADATA_FILE
+    if meta_path.exists() or meta_path.is_symlink():
+        hashes[METADATA_FILE] = hash_file(meta_path)
+    metadata = read_metadata(corpus_dir, problems)
     documents: list[Document] = []
-    problems: list[Problem] = []
     by_hash: dict[str, str] = {}
     ids: set[str] = set()
-    for path in corpus_files(corpus_dir):
+    for path in files:
         doc_id = path.stem if path.stem not in ids else path.name
         try:
             doc = read_document(path, metadata.get(path.stem), doc_id=doc_id)
         except CorpusError as exc:
+            hashes[path.name] = hash_file(path)
             log.warning("skipped %s", exc)
             problems.append(Problem(str(path), str(exc)))
             continue
+        hashes[path.name] = doc.sha256
         if doc.sha256 in by_hash:
             problems.append(Problem(str(path), f"{path.name}: same content as {by_hash[doc.sha256]}; skipped as a duplicate."))
             continue
@@ -287,4 +407,10 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[Problem]]:
     if not documents:
         detail = "; ".join(p.reason for p in problems) or "no .txt or .md files"
         raise CorpusError(f"No usable documents in {corpus_dir} ({detail}).")
-    return documents, problems
+    return Corpus(documents, problems, hashes)
+
+
+def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[Problem]]:
+    """The documents of a corpus folder and the files left out (see :func:`read_corpus`)."""
+    corpus = read_corpus(corpus_dir)
+    return corpus.documents, corpus.problems

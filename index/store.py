@@ -33,7 +33,7 @@ import numpy as np
 
 from .chunks import LATIN_SIZE_FACTOR, Chunk, Sentence, chunk_documents
 from .config import Settings, default_index_dir
-from .corpus import METADATA_FILE, Document, Problem, corpus_files, file_sha256, load_corpus
+from .corpus import METADATA_FILE, Document, Problem, corpus_files, hash_file, read_corpus
 from .embedders import Embedder, load_embedder
 from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError, IndexWriteError
 from .lexical import LexicalIndex
@@ -102,9 +102,24 @@ def build_index(
     Returns the loaded index and the corpus files that were left out.
     """
     started = time.perf_counter()
+    directory = Path(settings.index_dir)
+    # The lock covers the whole build, from reading the corpus to publishing: an add or remove
+    # waits for it instead of changing the corpus under it.
+    with _build_lock(directory):
+        index, problems = _build(settings, directory, embedder, progress, started)
+    changed = stale_reasons(index.manifest)
+    if changed:  # edited by hand while it was read: the index records what it read, so it is stale
+        log.warning("the corpus changed during the build (%s); the index will be rebuilt when next used",
+                    "; ".join(changed))
+    return index, problems
+
+
+def _build(settings: Settings, directory: Path, embedder: Embedder | None, progress: bool,
+           started: float) -> tuple[Index, list[Problem]]:
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    documents, problems = load_corpus(settings.corpus_dir)
+    corpus = read_corpus(settings.corpus_dir)
+    documents, problems = corpus.documents, corpus.problems
     timings["load"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -135,18 +150,17 @@ def build_index(
         "chunker": {"size": settings.chunk_size, "overlap": settings.chunk_overlap, "splitter": "whole sentences", "latin_factor": LATIN_SIZE_FACTOR},
         "normaliser": NORMALISER,
         "code_version": code_version(),
-        "corpus": corpus_fingerprint(Path(settings.corpus_dir)),
+        # the files as they were read, not as they are now: a change during the build shows as stale
+        "corpus": {"dir": str(Path(settings.corpus_dir).resolve()), "files": corpus.hashes},
         "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
     }
     t = time.perf_counter()
-    directory = Path(settings.index_dir)
-    with _build_lock(directory):
-        generation, manifest = _write_generation(
-            directory, manifest, documents, chunks, sentences, dense, sentence_vectors, lexical, tokens,
-            timings, started
-        )
-        _publish(directory, generation)
+    generation, manifest = _write_generation(
+        directory, manifest, documents, chunks, sentences, dense, sentence_vectors, lexical, tokens,
+        timings, started
+    )
+    _publish(directory, generation)
     timings["write"] = time.perf_counter() - t
     log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
     index = Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
@@ -447,16 +461,12 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, Any]:
-    """What an index must remember of its corpus to notice changes: path and file hashes."""
-    files = {}
-    for path in corpus_files(corpus_dir):
-        try:
-            files[path.name] = file_sha256(path.read_bytes())
-        except OSError as exc:
-            raise CorpusError(f"{path}: cannot be read ({exc.strerror}).") from None
+    """What an index must remember of its corpus to notice changes: path and file hashes
+    (read in blocks; a file that cannot be read is recorded as such)."""
+    files = {path.name: hash_file(path) for path in corpus_files(corpus_dir)}
     meta = corpus_dir / METADATA_FILE
-    if meta.exists():
-        files[METADATA_FILE] = file_sha256(meta.read_bytes())
+    if meta.exists() or meta.is_symlink():
+        files[METADATA_FILE] = hash_file(meta)
     return {"dir": str(corpus_dir.resolve()), "files": files}
 
 

@@ -261,6 +261,25 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
+#: bidi embedding, override and isolate controls: in a name or a quote they reorder what is shown
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def one_line(text: object) -> str:
+    """``text`` as one line for display: line breaks shown as ␤, tabs as spaces, other control
+    characters and bidi controls dropped. For names that come from a corpus (file names,
+    publishers): they must not break a line or reorder what is printed around them."""
+    out = []
+    for c in str(text):
+        if c in "\n\r":
+            out.append("␤")
+        elif c == "\t":
+            out.append(" ")
+        elif c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc":
+            out.append(c)
+    return "".join(out)
+
+
 def display_script(text: str, script: str) -> str:
     """Convert text for display: ``original``, ``Simplified`` or ``Traditional``."""
     if script == "Simplified":

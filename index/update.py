@@ -31,7 +31,6 @@ from .store import (
     _read_jsonl,
     _write_generation,
     code_version,
-    corpus_fingerprint,
     load_index,
     read_manifest,
     stale_reasons,
@@ -109,8 +108,9 @@ def add_documents(directory: Path, paths: Iterable[Path | str], names: Iterable[
                 shutil.copyfile(source, tmp)
                 tmp.replace(target)
                 copied.append(target)
+            files = {**index.manifest["corpus"]["files"], **{Path(d.path).name: d.sha256 for d in new_docs}}
             index = _rewrite(directory, index, keep=lambda doc_id: True, new_docs=new_docs, embedder=embedder,
-                             report=report, progress=progress)
+                             report=report, progress=progress, files=files)
         except BaseException:
             for path in copied:  # the corpus must not hold files the index does not
                 path.unlink(missing_ok=True)
@@ -147,9 +147,11 @@ def remove_documents(directory: Path, doc_ids: Iterable[str]) -> tuple[Index, Up
                     n += 1
                 path.replace(dest)
                 moved.append((dest, path))
+        moved_names = {path.name for _, path in moved}
+        files = {name: h for name, h in index.manifest["corpus"]["files"].items() if name not in moved_names}
         try:
             index = _rewrite(directory, index, keep=lambda doc_id: doc_id not in gone, new_docs=[], embedder=None,
-                             report=report, progress=False)
+                             report=report, progress=False, files=files)
         except BaseException:
             for dest, path in moved:
                 dest.replace(path)
@@ -171,7 +173,10 @@ def _current(directory: Path) -> Index:
 
 
 def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embedder: Embedder | None,  # type: ignore[no-untyped-def]
-             report: UpdateReport, progress: bool) -> Index:
+             report: UpdateReport, progress: bool, files: dict[str, str]) -> Index:
+    """Publish the index without the documents ``keep`` refuses and with ``new_docs``; ``files`` are
+    the corpus hashes to record: the index's own, updated by what this change added or moved away
+    (not a fresh look at the folder, which could hide a hand edit made meanwhile)."""
     started = time.perf_counter()
     gen = directory / _generation_name(directory)
     old_tokens = _read_jsonl_lists(gen / "tokens.jsonl", len(index.chunks))
@@ -215,7 +220,7 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
     manifest.update({
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "code_version": code_version(),
-        "corpus": corpus_fingerprint(Path(index.manifest["corpus"]["dir"])),
+        "corpus": {"dir": index.manifest["corpus"]["dir"], "files": files},
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
         "updated": {"added": [d.doc_id for d in new_docs], "embedded": report.embedded},
     })

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from index.text import content_tokens, has_cjk, normalise
+from index.text import content_tokens, has_cjk, normalise, one_line
 from index.values import Value
 
 from .search import Passage, Query
@@ -261,7 +261,7 @@ class Quotes:
 def source_name(source: dict[str, Any]) -> str:
     """Who a source is, for a reader: its publisher, else its byline, else its file name."""
     for key in ("publisher", "byline", "file", "doc_id"):
-        value = str(source.get(key) or "").strip()
+        value = one_line(source.get(key) or "").strip()
         if value and not value.lower().startswith("unknown"):
             return value
     return "unknown source"

@@ -13,6 +13,7 @@ from typing import Sequence
 
 from index.config import SEEDS_DIR, Settings, default_index_dir
 from index.errors import FactCheckError
+from index.text import one_line
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _update(args)
         return _ask(args)
     except FactCheckError as exc:
-        print(f"factcheck: error: {exc}", file=sys.stderr)
+        print(f"factcheck: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("factcheck: interrupted", file=sys.stderr)
@@ -112,7 +113,7 @@ def _index(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     index, problems = build_index(settings, progress=True)
     for problem in problems:
-        print(f"skipped: {problem.reason}", file=sys.stderr)
+        print(f"skipped: {one_line(problem.reason)}", file=sys.stderr)
     counts = index.manifest["counts"]
     print(f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} sentences "
           f"in {time.perf_counter() - started:.1f}s → {settings.index_dir}")
@@ -125,11 +126,11 @@ def _update(args: argparse.Namespace) -> int:
     fc = FactChecker.load(index_dir=args.index, progress=True)
     report = fc.add(args.files) if args.command == "add" else fc.remove(args.doc_ids)
     for line in report["skipped"]:
-        print(f"skipped: {line}", file=sys.stderr)
+        print(f"skipped: {one_line(line)}", file=sys.stderr)
     done = report["added"] if args.command == "add" else report["removed"]
     verb = "Added" if args.command == "add" else "Removed"
     counts = fc.index.manifest["counts"]
-    names = ": " + ", ".join(done) if done else ""
+    names = ": " + ", ".join(one_line(d) for d in done) if done else ""
     embedded = f" ({report['embedded']} new texts embedded)" if args.command == "add" else ""
     print(f"{verb} {len(done)} document(s){names}{embedded}; "
           f"the index now holds {counts['documents']} documents, {counts['chunks']} passages.")
@@ -176,13 +177,13 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from retriever.factchecker import FactChecker, clean_question
+    from retriever.factchecker import MAX_K, FactChecker, clean_question
 
     question = args.question
     if question is None:
         raise FactCheckError(f'{args.command} needs a question, e.g. factcheck {args.command} "2024年营收是多少？"')
-    if args.k < 1 or args.k > 100:
-        raise FactCheckError("-k must be between 1 and 100")
+    if not 1 <= args.k <= MAX_K:
+        raise FactCheckError(f"-k must be between 1 and {MAX_K}")
     question = clean_question(question)  # refuse a bad question before loading anything
     fc = FactChecker.load(index_dir=args.index, rebuild=not args.no_rebuild, progress=True)
     if fc.status.startswith(("built", "rebuilt")):
@@ -212,7 +213,7 @@ def _source_line(source: dict) -> str:
     parts.append(str(source.get("date") or "date unknown"))
     if source.get("script"):
         parts.append(str(source["script"]))
-    return " · ".join(parts)
+    return one_line(" · ".join(parts))
 
 
 def render_answer(answer) -> str:  # type: ignore[no-untyped-def]

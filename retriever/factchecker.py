@@ -32,6 +32,7 @@ from .search import HybridSearcher, Mode, Passage
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
+MAX_K = 100
 
 
 class QuestionError(FactCheckError, ValueError):
@@ -137,7 +138,7 @@ class FactChecker:
     def search(self, question: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
         """The ``k`` best passages for ``question``, best first."""
         cleaned = clean_question(question)
-        return self.searcher.search(cleaned, k or self.settings.k, mode)
+        return self.searcher.search(cleaned, self._k(k), mode)
 
     def ask(self, question: str, k: int | None = None) -> Answer:
         """Answer ``question``: compare the values the sources state when it asks for one, else quote.
@@ -148,7 +149,7 @@ class FactChecker:
         ``not_found`` when the sources do not answer.
         """
         cleaned = clean_question(question)
-        k = k or self.settings.k
+        k = self._k(k)
         query = self.searcher.prepare(cleaned)
         deep = self.searcher.search(query, max(k, self.policy.claim_depth))
         passages = deep[:k]
@@ -178,6 +179,14 @@ class FactChecker:
             answer = compose_answer(self.index, query, passages, self.policy, scored=top, why=why)
         answer.question_read = read
         return answer
+
+    def _k(self, k: object) -> int:
+        """``k`` checked: a whole number of passages from 1 to :data:`MAX_K` (None: the default)."""
+        if k is None:
+            return self.settings.k
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_K:
+            raise QuestionError(f"k (passages to read) must be a whole number from 1 to {MAX_K}, not {str(k)[:20]!r}.")
+        return int(k)
 
     @functools.cached_property
     def _centroid(self):  # type: ignore[no-untyped-def]

@@ -59,6 +59,11 @@ ARCHIVE = {
                     "to strong reviews.",
     "singer-c.txt": "Quinn returns\n\nMara Quinn's second solo album, Driftline, was released on September 5, 2006, "
                     "and sold well.",
+    # a zero-width space inside a figure (pasted from a web page)
+    "dam-a.txt": "松岭水电站\n\n松岭水电站总投资35亿元，2023年开工。",
+    "dam-b.txt": "松嶺水電站\n\n松嶺水電站總投資3\u200b5億元，2023年開工。",
+    "port-a.txt": "云港码头扩建\n\n云港码头扩建工程投资80亿元，明年完工。",
+    "port-b.txt": "云港码头\n\n云港码头扩建工程投资9\u200b0亿元，明年完工。",
 }
 SOURCES = {
     "quake-a": {"publisher": "北岭日报", "date": "2025-03-12", "script": "Simplified"},
@@ -80,6 +85,10 @@ SOURCES = {
     "singer-a": {"publisher": "Harbor Ledger", "date": "2003-06-25", "script": "Latin"},
     "singer-b": {"publisher": "Valley Wire", "date": "2003-06-26", "script": "Latin"},
     "singer-c": {"publisher": "City Weekly", "date": "2006-09-06", "script": "Latin"},
+    "dam-a": {"publisher": "江城晚报", "date": "2023-05-02"},
+    "dam-b": {"publisher": "東港時報", "date": "2023-05-03"},
+    "port-a": {"publisher": "江城晚报", "date": "2024-05-02"},
+    "port-b": {"publisher": "财经观察", "date": "2024-05-03"},
 }
 
 
@@ -162,6 +171,19 @@ def test_two_outlets_that_state_different_tolls_are_a_conflict(archive):
 def test_an_english_question_over_chinese_articles_finds_the_same_conflict(archive):
     answer = archive.ask("How many people were killed in the Beiling county (北岭县) earthquake?")
     assert answer.verdict is Verdict.CONFLICT, answer.text
+
+
+def test_a_zero_width_space_inside_a_figure_changes_nothing(archive):
+    # "3\u200b5亿元" was read as 5亿元 (a false conflict) and "9\u200b0亿元" as 0亿元
+    same = archive.ask("松岭水电站总投资多少？")
+    assert same.verdict is Verdict.CONSISTENT, same.text
+    assert {s.doc_id for s in same.check.values[0].sources} == {"dam-a", "dam-b"}
+    apart = archive.ask("云港码头扩建工程投资多少？")
+    assert apart.verdict is Verdict.CONFLICT, apart.text
+    assert {v.value.replace("\u200b", "") for v in apart.check.values} == {"80亿元", "90亿元"}
+    for c in apart.citations:  # the citation still quotes the text as written
+        doc = archive.index.documents[c.doc_id]
+        assert doc.text[c.start:c.end] == c.quote
 
 
 def test_rounding_behind_a_hedge_is_agreement(archive):

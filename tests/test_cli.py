@@ -212,3 +212,24 @@ def test_info_on_an_edited_manifest_is_a_clean_error(factcheck_exe, tmp_path, cl
     manifest["embedder"] = "use-m"  # hand-edited into the wrong shape
     (gen / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert_clean_error(run(factcheck_exe, "info", "--index", str(copy)))
+
+
+def test_a_file_name_with_a_line_break_or_bidi_override_stays_on_one_line(factcheck_exe, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "evil\nname.txt").write_text("星河博物馆收藏文物三万件，馆长是赵敏。\n", encoding="utf-8")
+    (corpus / "moc.live\u202e.txt").write_text("红河大桥全长3.2公里，于2021年通车。\n", encoding="utf-8")
+    (corpus / "skipped\nbinary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    index_dir = tmp_path / "index"
+    built = run(factcheck_exe, "index", "--corpus", str(corpus), "--index", str(index_dir))
+    assert built.returncode == 0, built.stderr
+    skipped = [line for line in built.stderr.splitlines() if line.startswith("skipped:")]
+    assert len(skipped) == 1 and "skipped␤binary.txt" in skipped[0], built.stderr
+    for question, name in (("星河博物馆收藏文物多少件？", "evil␤name"), ("红河大桥全长多少公里？", "moc.live")):
+        result = run(factcheck_exe, "ask", question, "--index", str(index_dir))
+        assert result.returncode == 0, result.stderr
+        assert "\u202e" not in result.stdout
+        sources = [line for line in result.stdout.splitlines() if line.startswith("[")]
+        assert any(line.startswith(f"[1] {name}") for line in sources), result.stdout
+    bad_k = run(factcheck_exe, "ask", "红河大桥全长多少公里？", "-k", "abc", "--index", str(index_dir))
+    assert bad_k.returncode == 2 and "invalid int value" in bad_k.stderr and "Traceback" not in bad_k.stderr

@@ -39,6 +39,7 @@ import pytest
 
 from index import (
     SEEDS_DIR,
+    CorpusError,
     FactCheckError,
     IndexCorruptError,
     IndexStaleError,
@@ -421,6 +422,29 @@ SITE_HOOK = textwrap.dedent('''
             return _real_write(path, data)
 
         _store._write_bytes = _write_bytes
+    elif _mode == "slow-embed":
+        # A build that pauses when it starts embedding: it writes FAULT_DIR/embedding, then waits
+        # (at most a minute) for FAULT_DIR/release, so a test can change the corpus meanwhile.
+        import time
+        import index.store as _store
+
+        _real_load = _store.load_embedder
+
+        def load_embedder(*a, **k):
+            real = _real_load(*a, **k)
+            embed = real.embed_passages
+
+            def embed_passages(texts, progress=None):
+                open(os.path.join(_root, "embedding"), "w").close()
+                deadline = time.time() + 60
+                while not os.path.exists(os.path.join(_root, "release")) and time.time() < deadline:
+                    time.sleep(0.05)
+                return embed(texts, progress=progress)
+
+            real.embed_passages = embed_passages
+            return real
+
+        _store.load_embedder = load_embedder
 ''')
 
 
@@ -1031,6 +1055,158 @@ def test_h_malformed_vocabulary_file(small, factcheck_exe, tmp_path, damage):
         assert "my-words.toml" in line
         assert _snapshot(directory) == before
         entry["outcome"] = f"survived: exit 2 — {line[:80]}…"
+
+
+# ===================================================================== (i) changes during a build
+
+MUSEUM_Q = "星河博物馆收藏文物多少件？"
+
+
+def _start_paused_build(factcheck_exe: Path, site_hook: Path, corpus: Path, directory: Path, signals: Path):
+    """`factcheck index` in a subprocess, paused as it starts embedding (see SITE_HOOK)."""
+    signals.mkdir()
+    env = dict(os.environ)
+    env.update({"PYTHONPATH": os.pathsep.join(filter(None, [str(site_hook), os.environ.get("PYTHONPATH", "")])),
+                "FACTCHECK_TEST_FAULT": "slow-embed", "FACTCHECK_TEST_FAULT_DIR": str(signals)})
+    build = subprocess.Popen([str(factcheck_exe), "index", "--corpus", str(corpus), "--index", str(directory)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 120
+    while not (signals / "embedding").exists():
+        assert build.poll() is None, build.communicate()[1][-2000:]
+        assert time.time() < deadline, "the build never started embedding"
+        time.sleep(0.05)
+    return build
+
+
+@pytest.mark.parametrize("change", ["add", "remove", "edit by hand"])
+def test_i_corpus_changed_while_an_index_is_built(small, site_hook, factcheck_exe, tmp_path, change):
+    # The build has read the corpus and is embedding when the change lands. Before: the build
+    # recorded the corpus as it was at the end, so an added file was "indexed" (up to date, in the
+    # manifest) yet missing from the documents, and a second add said it was already there.
+    settings, directory, corpus = small
+    with fault(f"(i) {change} while `factcheck index` embeds", "the change is indexed, or the index says it is stale") as entry:
+        build = _start_paused_build(factcheck_exe, site_hook, corpus, directory, tmp_path / "signals")
+        other = None
+        if change == "add":
+            (tmp_path / "museum.txt").write_text(MUSEUM, encoding="utf-8")
+            other = subprocess.Popen([str(factcheck_exe), "add", str(tmp_path / "museum.txt"), "--index", str(directory)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        elif change == "remove":
+            other = subprocess.Popen([str(factcheck_exe), "remove", "bridge", "--index", str(directory)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        else:
+            (corpus / "harbor.txt").write_text("海风航运公司2024年营业收入为9.9亿元。\n", encoding="utf-8")
+        if other is not None:  # let it finish if it can (it could before); a waiting one is released below
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                other.wait(timeout=8)
+        (tmp_path / "signals" / "release").touch()
+        _, err = build.communicate(timeout=240)
+        assert build.returncode == 0, err[-2000:]
+        if other is not None:
+            out, err = other.communicate(timeout=240)
+            assert other.returncode == 0, err[-2000:]
+
+        def reflects(fc: FactChecker) -> bool:
+            if change == "add":
+                return "museum" in fc.index.documents and fc.ask(MUSEUM_Q).citations[0].doc_id == "museum"
+            if change == "remove":
+                return "bridge" not in fc.index.documents and not (corpus / "bridge.md").exists()
+            return _harbor_revenue(fc) == "9.9亿元"
+
+        stale = stale_reasons(read_manifest(directory))
+        if not stale:  # "up to date" must be true
+            assert reflects(FactChecker.load(index_dir=directory, rebuild=False)), "up to date, but the change is missing"
+        fc = FactChecker.load(index_dir=directory)
+        assert reflects(fc)
+        assert FactChecker.load(index_dir=directory, rebuild=False).status == "loaded"
+        if change == "add":  # a second add of the same file: already there, and really so
+            again = run_cli(factcheck_exe, "add", str(tmp_path / "museum.txt"), "--index", str(directory))
+            assert again.returncode == 0 and "already indexed" in again.stderr, again.stderr
+        entry["outcome"] = ("survived: stale, then rebuilt with the change" if stale
+                            else "survived: the change waited for the build and is indexed")
+
+
+def test_i_links_out_of_the_corpus_are_not_followed(small, tmp_path):
+    settings, directory, corpus = small
+    with fault("(i) a corpus link to a file outside the folder", "skipped and reported; never indexed or quoted") as entry:
+        secret = tmp_path / "outside" / "secret.txt"
+        secret.parent.mkdir()
+        secret.write_text("机密：星河博物馆的保险库密码是739182。\n", encoding="utf-8")
+        (corpus / "passwd.txt").symlink_to("/etc/passwd")
+        (corpus / "secret.txt").symlink_to(secret)
+        (corpus / "inside.md").symlink_to(corpus / "library.txt")  # a link inside the folder is a file of it
+        index, problems = build_index(settings.with_(index_dir=tmp_path / "i2"), progress=False)
+        reasons = {Path(p.path).name: p.reason for p in problems}
+        assert "outside the corpus folder" in reasons["passwd.txt"] and "outside the corpus folder" in reasons["secret.txt"]
+        assert "passwd" not in index.documents and "secret" not in index.documents
+        assert not any("739182" in d.text or "root:" in d.text for d in index.documents.values())
+        fc = FactChecker.load(index_dir=tmp_path / "i2", rebuild=False)
+        assert fc.status == "loaded"  # the skipped links do not make it stale
+        assert "739182" not in json.dumps(fc.ask("保险库密码是多少？").to_dict(), ensure_ascii=False)
+        entry["outcome"] = "survived: both links skipped with a reason; nothing quoted"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder named like an article", "sources.json is a folder",
+                                  "sources.json is huge", "sources.json bad fields", "file of 30 MB"])
+def test_i_special_files_in_the_corpus(small, tmp_path, kind):
+    settings, directory, corpus = small
+    with fault(f"(i) corpus holds {kind}", "skipped or a clear CorpusError; no hang, bounded memory") as entry:
+        if kind == "fifo":
+            os.mkfifo(corpus / "pipe.txt")
+        elif kind == "folder named like an article":
+            (corpus / "folder.md").mkdir()
+        elif kind == "sources.json is a folder":
+            (corpus / "sources.json").mkdir()
+        elif kind == "sources.json is huge":
+            with open(corpus / "sources.json", "wb") as handle:
+                handle.write(b'{"library": {"title": "' + b"x" * (6 * 2**20) + b'"}}')
+        elif kind == "sources.json bad fields":
+            (corpus / "sources.json").write_text(json.dumps({
+                "library": {"date": "yesterday", "publisher": None, "byline": 7},
+                "harbor": {"date": "2025-13-45"},
+                "bridge": {"date": "2025-02-01", "publisher": "桥报"}}), encoding="utf-8")
+        else:
+            with open(corpus / "big.txt", "wb") as handle:
+                handle.truncate(30 * 2**20)  # sparse: 30 MB of NUL bytes
+        target = settings.with_(index_dir=tmp_path / "i3")
+        try:
+            index, problems = build_index(target, progress=False)
+        except CorpusError as exc:
+            assert kind in ("sources.json is a folder", "sources.json is huge"), exc
+            assert "sources.json" in str(exc) and "Traceback" not in str(exc)
+            with pytest.raises(CorpusError, match="sources.json"):
+                FactChecker.load(index_dir=directory)  # stale now, and the rebuild says why
+            entry["outcome"] = f"survived: {_describe(exc)[:90]}"
+            return
+        reasons = " | ".join(p.reason for p in problems)
+        assert set(index.documents) == SMALL_IDS, reasons
+        if kind == "sources.json bad fields":
+            docs = index.documents
+            assert docs["library"].date is None and docs["harbor"].date is None and docs["bridge"].date == "2025-02-01"
+            assert docs["library"].publisher == "" and docs["library"].byline == ""  # null/7 never shown as "None"/"7"
+            assert "'yesterday' is not an ISO date" in reasons and "'2025-13-45' is not an ISO date" in reasons
+        else:
+            assert "regular file" in reasons or "limit" in reasons, reasons
+        fc = FactChecker.load(index_dir=tmp_path / "i3", rebuild=False)
+        assert fc.status == "loaded"
+        entry["outcome"] = f"survived: {reasons[:90]}"
+
+
+def test_i_fingerprint_hashes_in_blocks(small):
+    # a 64 MB file is skipped as too large; checking freshness must not read it whole into memory
+    settings, directory, corpus = small
+    with fault("(i) a 64 MB file: freshness check memory", "hashed in blocks (peak well under the file size)") as entry:
+        with open(corpus / "huge.txt", "wb") as handle:
+            handle.truncate(64 * 2**20)
+        import tracemalloc
+
+        tracemalloc.start()
+        reasons = stale_reasons(read_manifest(directory))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert any("huge.txt" in r for r in reasons)
+        assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MiB traced"
+        entry["outcome"] = f"survived: peak {peak / 2**20:.1f} MiB while hashing 64 MiB"
 
 
 # ===================================================================== summary

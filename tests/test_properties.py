@@ -223,6 +223,24 @@ def test_readers_take_linear_time_on_pathological_text(name):
     assert long < 2 or long < 10 * max(short, 0.05), f"{short:.2f}s → {long:.2f}s for 4x the text: superlinear"
 
 
+@pytest.mark.parametrize("line", ["ab\n", "营收五亿\n", "a\n\n", "1.\n"])
+def test_chunking_takes_linear_time_on_many_short_lines(line):
+    # 200,000 short lines once took 87 s (each chunk searched all sentences of its block)
+    from index.corpus import Document
+
+    times = []
+    for count in (50_000, 200_000):
+        text = line * count
+        started = time.perf_counter()
+        doc = Document("d", "d.txt", text, "0", "utf-8", "Simplified", content_spans=content_spans(text))
+        chunks, sentences = chunk_documents([doc], 220, 60)
+        times.append(time.perf_counter() - started)
+        assert all(text[c.start:c.end] == c.text for c in chunks[:50])
+    short, long = times
+    assert long < 60, f"{long:.1f}s for 200,000 lines"
+    assert long < 2 or long < 10 * max(short, 0.05), f"{short:.2f}s → {long:.2f}s for 4x the lines: superlinear"
+
+
 # --------------------------------------------------------------------------- normaliser
 
 
