@@ -29,6 +29,7 @@ METADATA_FILE = "sources.json"
 #: optional example questions of a corpus (a JSON list of strings), offered by the chat
 EXAMPLES_FILE = "examples.json"
 MAX_EXAMPLES = 8
+MAX_EXAMPLES_BYTES = 64 * 1024
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_METADATA_BYTES = 5 * 1024 * 1024
 #: the fields ``sources.json`` may give a document (each a string; null means not given)
@@ -297,13 +298,8 @@ def read_metadata(corpus_dir: Path, problems: list[Problem] | None = None) -> di
     path = corpus_dir / METADATA_FILE
     if not path.exists() and not path.is_symlink():
         return {}
-    with _open_regular(path) as handle:
-        raw = handle.read(MAX_METADATA_BYTES + 1)
-    if len(raw) > MAX_METADATA_BYTES:
-        raise CorpusError(f"{path}: is over {MAX_METADATA_BYTES // 2**20} MiB; sources.json holds a few fields "
-                          "per document, so this is not one.")
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = json.loads(_read_small(corpus_dir, path, MAX_METADATA_BYTES).decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorpusError(f"{path}: is not valid JSON ({exc}); fix or remove it.") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
@@ -324,6 +320,22 @@ def read_metadata(corpus_dir: Path, problems: list[Problem] | None = None) -> di
             kept[name] = value.strip()
         out[doc_id] = kept
     return out
+
+
+def _read_small(corpus_dir: Path, path: Path, limit: int) -> bytes:
+    """The bytes of a small file of the corpus folder (sources.json, examples.json): a regular
+    file inside the folder, at most ``limit`` bytes, else :class:`CorpusError`."""
+    if path.is_symlink() and not path.resolve().is_relative_to(corpus_dir.resolve()):
+        raise CorpusError(f"{path}: is a link to {path.resolve()}, outside the corpus folder; "
+                          "links out of the folder are not followed.")
+    try:
+        with _open_regular(path) as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if len(raw) > limit:
+        raise CorpusError(f"{path}: is over {limit // 2**10:,} KiB, too large for {path.name}.")
+    return raw
 
 
 _ISO_PARTIAL = re.compile(r"\d{4}(-\d{2})?")
@@ -352,11 +364,11 @@ def read_examples(corpus_dir: Path) -> list[str]:
     ``MAX_EXAMPLES``, each under 300 characters). A missing or malformed file gives none: the
     examples are a help, never a reason to refuse a corpus."""
     path = Path(corpus_dir) / EXAMPLES_FILE
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return []
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    try:
+        data = json.loads(_read_small(Path(corpus_dir), path, MAX_EXAMPLES_BYTES).decode("utf-8-sig"))
+    except (CorpusError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         log.warning("%s: not read (%s); the chat shows no examples", path, exc)
         return []
     if not isinstance(data, list):

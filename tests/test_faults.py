@@ -53,6 +53,7 @@ from index import (
 from index import store as store_module
 from index import update as update_module
 from index.config import PROJECT_ROOT
+from index.corpus import read_examples
 from retriever import FactChecker
 
 SMALL_IDS = {"library", "harbor", "bridge"}
@@ -1147,7 +1148,8 @@ def test_i_links_out_of_the_corpus_are_not_followed(small, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder named like an article", "sources.json is a folder",
-                                  "sources.json is huge", "sources.json bad fields", "file of 30 MB"])
+                                  "sources.json is huge", "sources.json links to /dev/zero", "sources.json bad fields",
+                                  "file of 30 MB", "examples.json is a fifo"])
 def test_i_special_files_in_the_corpus(small, tmp_path, kind):
     settings, directory, corpus = small
     with fault(f"(i) corpus holds {kind}", "skipped or a clear CorpusError; no hang, bounded memory") as entry:
@@ -1160,6 +1162,10 @@ def test_i_special_files_in_the_corpus(small, tmp_path, kind):
         elif kind == "sources.json is huge":
             with open(corpus / "sources.json", "wb") as handle:
                 handle.write(b'{"library": {"title": "' + b"x" * (6 * 2**20) + b'"}}')
+        elif kind == "sources.json links to /dev/zero":
+            (corpus / "sources.json").symlink_to("/dev/zero")
+        elif kind == "examples.json is a fifo":
+            os.mkfifo(corpus / "examples.json")
         elif kind == "sources.json bad fields":
             (corpus / "sources.json").write_text(json.dumps({
                 "library": {"date": "yesterday", "publisher": None, "byline": 7},
@@ -1172,7 +1178,7 @@ def test_i_special_files_in_the_corpus(small, tmp_path, kind):
         try:
             index, problems = build_index(target, progress=False)
         except CorpusError as exc:
-            assert kind in ("sources.json is a folder", "sources.json is huge"), exc
+            assert kind.startswith("sources.json"), exc
             assert "sources.json" in str(exc) and "Traceback" not in str(exc)
             with pytest.raises(CorpusError, match="sources.json"):
                 FactChecker.load(index_dir=directory)  # stale now, and the rebuild says why
@@ -1185,6 +1191,8 @@ def test_i_special_files_in_the_corpus(small, tmp_path, kind):
             assert docs["library"].date is None and docs["harbor"].date is None and docs["bridge"].date == "2025-02-01"
             assert docs["library"].publisher == "" and docs["library"].byline == ""  # null/7 never shown as "None"/"7"
             assert "'yesterday' is not an ISO date" in reasons and "'2025-13-45' is not an ISO date" in reasons
+        elif kind == "examples.json is a fifo":
+            assert read_examples(corpus) == []  # no examples, and no hang
         else:
             assert "regular file" in reasons or "limit" in reasons, reasons
         fc = FactChecker.load(index_dir=tmp_path / "i3", rebuild=False)
