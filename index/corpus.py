@@ -125,7 +125,7 @@ def _open_regular(path: Path):  # type: ignore[no-untyped-def]
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise CorpusError(f"{path.name}: is not a regular file (a folder, pipe or device); skipped.")
+        raise CorpusError(f"{path.name}: is not a regular file (a folder, pipe or device).")
     return os.fdopen(fd, "rb")
 
 
