@@ -6,7 +6,7 @@ import pytest
 
 from index.config import PROJECT_ROOT
 from retriever import FactChecker
-from retriever.evaluation import load_gold
+from retriever.evaluation import TOPICS_DIR, load_gold
 
 REPORT_DIR = PROJECT_ROOT / "artifacts" / "eval"
 _TABLES: list[str] = []
@@ -28,6 +28,13 @@ def report():
 def fc() -> FactChecker:
     """The default index of the bundled seeds, built if missing or stale."""
     return FactChecker.load(progress=False)
+
+
+@pytest.fixture(scope="session")
+def topics_fc(tmp_path_factory) -> FactChecker:
+    """An index of the multi-topic articles (eval/topics/corpus), built for the session."""
+    return FactChecker.load(index_dir=tmp_path_factory.mktemp("topics") / "index", corpus_dir=TOPICS_DIR / "corpus",
+                            progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from retriever import FactChecker
 from retriever.evaluation import (
     LANGS,
-    TOPICS_DIR,
     format_table,
     gold_cases,
     load_topics,
@@ -38,9 +36,8 @@ def seeds(fc, gold, report):
 
 
 @pytest.fixture(scope="module")
-def topics(tmp_path_factory, report):
-    fc = FactChecker.load(index_dir=tmp_path_factory.mktemp("topics") / "index", corpus_dir=TOPICS_DIR / "corpus")
-    results = run_cases(fc, load_topics())
+def topics(topics_fc, report):
+    results = run_cases(topics_fc, load_topics())
     table = metrics_by_language(results)
     report(format_table(table, "verdicts, multi-topic gold set " + TITLE, COLUMNS), "verdicts-topics")
     return table

@@ -43,6 +43,8 @@ class Settings:
             unless they name something the articles spell the same way).
         sentence_weight: share of a passage's dense score taken from its best sentence.
         candidates: how many candidates each side contributes before fusion.
+        bridge_weight: weight of a question's words carried into the corpus' other language
+            (English ↔ Chinese, by dictionary) on the lexical side, against 1 for its own words.
     """
 
     corpus_dir: Path = SEEDS_DIR
@@ -55,6 +57,7 @@ class Settings:
     lexical_weight: float = 0.75
     sentence_weight: float = 0.3
     candidates: int = 50
+    bridge_weight: float = 0.5
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed; ``None`` values are ignored."""

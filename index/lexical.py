@@ -1,4 +1,9 @@
-"""The lexical index: BM25 (bm25s) over jieba tokens of normalised chunk text."""
+"""The lexical index: BM25 (bm25s) over the lexical terms of chunk text (jieba words of the
+normalised text; English words stemmed, English stopwords dropped: :func:`index.text.lexical_terms`).
+
+Questions are given as :func:`index.text.tokenize` tokens (the words as written); the index
+keys them itself, so ``idf`` answers for "earthquakes" with the weight of "earthquak".
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,11 @@ import json
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .text import content_tokens
+from .text import _english_stopwords, content_tokens, lexical_key
 
 BM25_DIR = "bm25"
 IDF_FILE = "idf.json"
@@ -25,6 +30,45 @@ def _bm25s():  # type: ignore[no-untyped-def]
     return bm25s
 
 
+class Vocabulary(Mapping[str, float]):
+    """The corpus' terms and their IDF, looked up by a word as written: ``"earthquakes" in vocab``
+    is asked of its stem. Iterating gives the stored terms (stems, Chinese words)."""
+
+    def __init__(self, idf: dict[str, float]) -> None:
+        self._idf = idf
+
+    def __getitem__(self, word: str) -> float:
+        return self._idf[lexical_key(word)]
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and lexical_key(word) in self._idf
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._idf)
+
+    def __len__(self) -> int:
+        return len(self._idf)
+
+    def terms(self) -> dict[str, float]:
+        """The stored ``{term: idf}``."""
+        return self._idf
+
+    def keys(self):  # type: ignore[no-untyped-def, override]
+        return self._idf.keys()
+
+    def values(self):  # type: ignore[no-untyped-def, override]
+        return self._idf.values()
+
+    def items(self):  # type: ignore[no-untyped-def, override]
+        return self._idf.items()
+
+
+def query_terms(tokens: Sequence[str]) -> list[str]:
+    """The lexical terms of a question's tokens (English stopwords out, English words stemmed)."""
+    stop = _english_stopwords()
+    return [lexical_key(t) for t in tokens if t not in stop]
+
+
 class LexicalIndex:
     """BM25 scores for token lists, plus the corpus vocabulary and its IDF.
 
@@ -35,7 +79,7 @@ class LexicalIndex:
 
     def __init__(self, model, idf: dict[str, float], n_chunks: int) -> None:  # type: ignore[no-untyped-def]
         self._model = model
-        self.idf = idf
+        self.idf = Vocabulary(idf)
         self.n_chunks = n_chunks
 
     @classmethod
@@ -52,15 +96,21 @@ class LexicalIndex:
         return cls(model, idf, n)
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """BM25 score of every chunk (zeros when no query token is in the corpus)."""
-        known = [t for t in query_tokens if t in self.idf]
+        """BM25 score of every chunk for a question's tokens (zeros when none is in the corpus)."""
+        return self.term_scores(query_terms(query_tokens))
+
+    def term_scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every chunk for lexical terms as stored (stems, Chinese words)."""
+        idf = self.idf.terms()
+        known = [t for t in terms if t in idf]
         if not known:
             return np.zeros(self.n_chunks, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)
 
     def coverage(self, query_tokens: Sequence[str]) -> float:
         """Share of the query's content words that the corpus contains (0..1)."""
-        words = content_tokens(list(query_tokens))
+        stop = _english_stopwords()
+        words = [w for w in content_tokens(list(query_tokens)) if w not in stop]
         if not words:
             return 0.0
         return sum(1 for w in words if w in self.idf) / len(words)
@@ -70,7 +120,8 @@ class LexicalIndex:
         target = directory / BM25_DIR
         self._model.save(str(target), show_progress=False)
         idf_path = directory / IDF_FILE
-        idf_path.write_text(json.dumps({"n_chunks": self.n_chunks, "idf": self.idf}, ensure_ascii=False), encoding="utf-8")
+        idf_path.write_text(json.dumps({"n_chunks": self.n_chunks, "idf": self.idf.terms()}, ensure_ascii=False),
+                            encoding="utf-8")
         return sorted(p for p in target.iterdir() if p.is_file()) + [idf_path]
 
     @classmethod

@@ -37,7 +37,7 @@ from .corpus import METADATA_FILE, Document, Problem, corpus_files, hash_file, r
 from .embedders import Embedder, load_embedder
 from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError, IndexWriteError
 from .lexical import LexicalIndex
-from .text import tokenize
+from .text import lexical_terms
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
 
     t = time.perf_counter()
     chunks, sentences = chunk_documents(documents, settings.chunk_size, settings.chunk_overlap)
-    tokens = [tokenize(c.text) for c in chunks]
+    tokens = [lexical_terms(c.text) for c in chunks]
     timings["chunk"] = time.perf_counter() - t
 
     t = time.perf_counter()

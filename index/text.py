@@ -168,6 +168,45 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+#: question words and verbs of saying that the library list (NLTK's, shipped by bm25s) lacks
+_MORE_ENGLISH_STOPWORDS = frozenset("much many according would could also said says".split())
+_LATIN_TOKEN = re.compile(r"[a-z][a-z']*")
+
+
+@lru_cache(maxsize=1)
+def _english_stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS) | _MORE_ENGLISH_STOPWORDS
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def lexical_key(token: str) -> str:
+    """How the lexical index keys a token: an English word by its Snowball stem ("earthquakes",
+    "earthquake" → "earthquak"), anything else (a Chinese word, "4.5", "glm-4") as it is."""
+    if token[:1].isascii() and token[:1].isalpha():
+        return _stem(token)
+    return token
+
+
+@lru_cache(maxsize=65536)
+def _stem(token: str) -> str:
+    return _english_stemmer().stemWord(token) if _LATIN_TOKEN.fullmatch(token) else token
+
+
+def lexical_terms(text: str) -> list[str]:
+    """The terms BM25 indexes and searches: :func:`tokenize`'s tokens, English stopwords dropped
+    and English words stemmed, so one index serves Chinese, English and mixed text alike."""
+    stop = _english_stopwords()
+    return [lexical_key(t) for t in tokenize(text) if t not in stop]
+
+
 def words(normalised: str) -> list[str]:
     """jieba's words of an already normalised text, in order, spaces and punctuation included."""
     return _jieba().lcut(normalised)
@@ -314,5 +353,7 @@ __all__ = [
     "normalise",
     "sentence_spans",
     "tokenize",
+    "lexical_terms",
+    "lexical_key",
     "words",
 ]

@@ -35,7 +35,7 @@ from .store import (
     read_manifest,
     stale_reasons,
 )
-from .text import tokenize
+from .text import lexical_terms
 
 REMOVED_DIR = ".removed"
 
@@ -212,7 +212,7 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
         sentence_vectors = np.vstack([sentence_vectors, vectors[len(new_chunks):]]).astype(np.float16)
         chunks += new_chunks
         sentences += new_sentences
-        tokens += [tokenize(c.text) for c in new_chunks]
+        tokens += [lexical_terms(c.text) for c in new_chunks]
     documents = [d for d in index.documents.values() if keep(d.doc_id)] + new_docs
     dense = _dense_index(np.ascontiguousarray(chunk_vectors, dtype=np.float32), 1)
     lexical = LexicalIndex.build(tokens)

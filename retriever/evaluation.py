@@ -259,3 +259,77 @@ def gold_cases(gold: Iterable[GoldQuestion]) -> list[VerdictCase]:
         cases.append(VerdictCase(g.id, g.lang, g.question, g.verdict, "conflict" if g.verdict == "conflict" else "",
                                  accept, values))
     return cases
+
+
+# ----------------------------------------------------------------------------- language pairs
+
+PAIR_FAMILIES = ("zh→zh", "en→en", "en→zh", "zh→en")
+
+
+@dataclass(frozen=True)
+class PairQuestion:
+    """A question of the multi-topic set with the sentences that answer it, for retrieval by
+    question language × article language."""
+
+    id: str
+    lang: str
+    question: str
+    gold: tuple[tuple[str, str], ...]  # (doc_id, quote)
+
+    @property
+    def article_langs(self) -> frozenset[str]:
+        return frozenset(_article_lang(doc_id) for doc_id, _ in self.gold)
+
+
+def _article_lang(doc_id: str) -> str:
+    return {"en": "en", "zhs": "zh-Hans", "zht": "zh-Hant"}.get(doc_id.split("-", 1)[0], "?")
+
+
+def _family(lang: str) -> str:
+    return "zh" if lang.startswith("zh") else "en"
+
+
+def load_pair_questions(directory: Path = TOPICS_DIR) -> list[PairQuestion]:
+    """The multi-topic questions (their value quotes as gold) and the cross-lingual ones
+    (``crosslingual.jsonl``: asked in another language or script than the articles)."""
+    out = []
+    for name in ("questions.jsonl", "crosslingual.jsonl"):
+        with open(directory / name, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                r = json.loads(line)
+                gold = r.get("gold") or r.get("values") or []
+                if gold:
+                    out.append(PairQuestion(r["id"], r["lang"], r["question"],
+                                            tuple((g["doc_id"], g["quote"]) for g in gold)))
+    return out
+
+
+def quote_hit(fc: "FactChecker", q: PairQuestion, passages: Sequence["Passage"], k: int) -> bool:
+    """A top-``k`` passage overlaps a gold sentence of its document."""
+    for p in passages[:k]:
+        for doc_id, quote in q.gold:
+            if p.doc_id != doc_id:
+                continue
+            at = fc.index.documents[doc_id].text.find(quote)
+            if at >= 0 and p.start < at + len(quote) and at < p.end:
+                return True
+    return False
+
+
+def run_pairs(fc: "FactChecker", questions: Iterable[PairQuestion], mode: "Mode" = "hybrid"
+              ) -> dict[str, dict[str, float]]:
+    """hit@5 and R@1 (a gold sentence in the top 5 / the top passage) per question language →
+    article language (e.g. ``en→zh-Hant``), per family (``en→zh``: either Chinese script) and
+    ``all``."""
+    rows: dict[str, list[tuple[bool, bool]]] = {}
+    for q in questions:
+        passages = fc.search(q.question, k=5, mode=mode)
+        hit = (quote_hit(fc, q, passages, 5), quote_hit(fc, q, passages, 1))
+        keys = {f"{q.lang}→{a}" for a in q.article_langs} | \
+            {f"{_family(q.lang)}→{_family(a)}" for a in q.article_langs} | {"all"}
+        for key in keys:
+            rows.setdefault(key, []).append(hit)
+    return {key: {"n": len(v), "hit@5": sum(h for h, _ in v) / len(v), "R@1": sum(r for _, r in v) / len(v)}
+            for key, v in sorted(rows.items())}

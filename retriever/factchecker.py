@@ -88,7 +88,7 @@ class FactChecker:
         self._today = max((d.date for d in index.documents.values() if d.date), default=None)
         self.archive = Archive(index)
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
-                                       self.settings.sentence_weight)
+                                       self.settings.sentence_weight, self.settings.bridge_weight)
 
     @classmethod
     def load(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.text import display_script
+from index.text import display_script, has_cjk
 from retriever import HybridSearcher, QuestionError
 
 MODES = ["hybrid", "dense", "lexical"]
@@ -71,9 +71,23 @@ def test_chinese_questions_get_a_real_lexical_weight(fc, question):
     "question",
     ["What was the company's revenue last year?", "How many customers does the firm serve?"],
 )
-def test_english_questions_sharing_no_word_with_the_articles_get_no_lexical_weight(fc, question):
-    # Documented: the BM25 weight follows the share of the question's words the corpus contains.
-    assert fc.searcher.prepare(question).lexical_weight < 0.1
+def test_english_questions_over_chinese_articles_get_lexical_weight_only_through_the_bridge(fc, question):
+    # The BM25 weight follows the share of the question's words the corpus contains, in the
+    # question's words or (at bridge_weight) in their dictionary translations.
+    searcher = fc.searcher
+    query = searcher.prepare(question)
+    assert query.bridged and all(has_cjk(w) and w in fc.index.lexical.idf for w in query.bridged)
+    assert 0 < query.lexical_weight <= searcher.lexical_weight * searcher.bridge_weight + 1e-9
+    closed = HybridSearcher(fc.index, fc.embedder, searcher.lexical_weight, bridge_weight=0.0)
+    assert closed.prepare(question).lexical_weight < 0.1 and not closed.prepare(question).bridged
+
+
+def test_the_bridge_finds_the_chinese_passage_for_an_english_word(fc):
+    # "revenue" is 营收/收入 in the articles: the bridged BM25 ranks a passage with those words
+    query = fc.searcher.prepare("What was the company's revenue last year?")
+    scores = fc.index.lexical.term_scores(query.bridged)
+    best = fc.index.chunks[int(scores.argmax())].text
+    assert "营收" in best or "收入" in best or "營收" in best
 
 
 @pytest.mark.parametrize(
@@ -115,9 +129,10 @@ def test_script_converted_questions_find_the_same_top_doc(fc):
 
 
 def test_lexical_mode_finds_nothing_for_words_outside_the_corpus(fc):
-    assert fc.search("capital France Paris", k=5, mode="lexical") == []
+    # in neither language: no word of it, nor a translation, is in the articles
+    assert fc.search("Louvre Paris museum", k=5, mode="lexical") == []
     # the dense side still answers with something
-    assert len(fc.search("capital France Paris", k=5, mode="dense")) == 5
+    assert len(fc.search("Louvre Paris museum", k=5, mode="dense")) == 5
 
 
 def test_k_is_capped_by_the_corpus_and_zero_gives_nothing(small_index, use_embedder):

@@ -16,6 +16,8 @@ from typing import Sequence
 
 from index.text import content_tokens, fold, has_cjk, normalise, tokenize
 
+from ..bridge import bridge_for, holds
+
 # what makes a phrase of [question_kinds] a question word rather than a topic word
 _ASKING = ("多少", "几", "哪", "何", "什么", "谁", "多久", "多长", "多高", "多远", "多大", "多深", "多重", "多宽", "多快",
            "how", "what", "when", "which", "who", "where", "why")
@@ -257,7 +259,7 @@ def _bridged(words: list[str], idf: dict[str, float], groups: dict[str, tuple[st
     """English words of a question that no article uses, in no form, but whose Chinese translations
     the articles do use: word → (the word or the two-word phrase it opens, its Chinese words). The
     second word of a phrase maps to ``(phrase, ())``. Only for a corpus that holds Chinese."""
-    if not idf or not _holds_chinese(idf):
+    if not idf or not holds(idf, "zh"):
         return {}
 
     def unknown(word: str) -> bool:
@@ -268,7 +270,6 @@ def _bridged(words: list[str], idf: dict[str, float], groups: dict[str, tuple[st
 
     if not any(unknown(w) for w in words):
         return {}
-    from .bridge import bridge_for
 
     bridge = bridge_for(idf)
     out: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -290,18 +291,6 @@ def _bridged(words: list[str], idf: dict[str, float], groups: dict[str, tuple[st
             out[word] = (word, found)
         i += 1
     return out
-
-
-_CHINESE_CORPUS: dict[int, tuple[int, bool]] = {}
-
-
-def _holds_chinese(idf: dict[str, float]) -> bool:
-    """Whether a corpus vocabulary has Chinese words (remembered per vocabulary)."""
-    known = _CHINESE_CORPUS.get(id(idf))
-    if known is None or known[0] != len(idf):
-        known = (len(idf), sum(has_cjk(w) for w in idf) >= 50)
-        _CHINESE_CORPUS[id(idf)] = known
-    return known[1]
 
 
 def _joined(tokens: list[str], groups: dict[str, tuple[str, ...]]) -> list[str]:
