@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
     p.add_argument("--share", action="store_true", help="also create a public Gradio share link (off by default)")
-    p.add_argument("--no-indexing", action="store_true", help="hide the 'index another folder' setting")
+    p.add_argument("--no-indexing", action="store_true", help=argparse.SUPPRESS)  # accepted: the chat no longer indexes
 
     p = sub.add_parser("info", help="describe the index: embedder, counts, corpus, freshness")
     p.add_argument("--index", type=Path, default=None, metavar="DIR")
@@ -147,11 +147,7 @@ def _ui(args: argparse.Namespace) -> int:
     counts = fc.index.manifest["counts"]
     print(f"Index {fc.status}: {counts['documents']} documents, {counts['chunks']} passages "
           f"({fc.index.embedder_name}). Open http://{args.host}:{args.port} in a browser.", file=sys.stderr)
-    # Indexing a folder reads the server's files: offered only to a chat on this machine.
-    local = args.host in ("127.0.0.1", "localhost", "::1")
-    if not local and not args.no_indexing:
-        print("note: the 'index another folder' setting is off when serving beyond this machine", file=sys.stderr)
-    launch(fc, host=args.host, port=args.port, share=args.share, allow_indexing=local and not args.no_indexing)
+    launch(fc, host=args.host, port=args.port, share=args.share)
     return 0
 
 

@@ -6,14 +6,23 @@ Screenshots of each state go to artifacts/ui/ (look at them after a change to th
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
+import time
+import uuid
 from pathlib import Path
+from urllib.parse import urlparse
 
+import httpx
 import pytest
 
 from index.config import PROJECT_ROOT, Settings
 from index.store import build_index
+from index.update import add_documents
 from retriever import FactChecker
+from retriever.factchecker import MAX_QUESTION_CHARS
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "artifacts" / "ui"
@@ -30,12 +39,50 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(fc: FactChecker):  # type: ignore[no-untyped-def]
+def _start(fc: FactChecker, **options):  # type: ignore[no-untyped-def]
     from ui.app import launch
 
     port = _free_port()
-    app = launch(fc, host="127.0.0.1", port=port, block=False)
+    app = launch(fc, host="127.0.0.1", port=port, block=False, **options)
     return app, f"http://127.0.0.1:{port}/"
+
+
+def _queue_call(url: str, fn_index: int, data: list, session_hash: str | None = None) -> dict:
+    """Run one event through Gradio's queue as the browser does (join, then read the stream);
+    returns the final message, or what refused the join."""
+    session_hash = session_hash or uuid.uuid4().hex
+    with httpx.Client(base_url=url, timeout=120) as client:
+        joined = client.post("gradio_api/queue/join", json={"data": data, "fn_index": fn_index,
+                                                             "session_hash": session_hash})
+        if joined.status_code != 200:
+            return {"msg": "refused", "status": joined.status_code, "detail": joined.text}
+        with client.stream("GET", "gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data:") and json.loads(line[5:]).get("msg") == "process_completed":
+                    return json.loads(line[5:])
+    raise AssertionError("the queue never completed the event")
+
+
+def _dependencies(url: str) -> list[dict]:
+    return httpx.get(url + "config", timeout=30).json()["dependencies"]
+
+
+def _fn_index(url: str, api_name: str) -> int:
+    return next(d["id"] for d in _dependencies(url) if d.get("api_name") == api_name)
+
+
+def _small_chat(tmp_path: Path, embedder, files: dict[str, str], sources: dict | None = None):  # type: ignore[no-untyped-def]
+    """A chat on an index of ``files`` built in tmp_path: ``(app, url, index_dir)``."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    if sources is not None:
+        (corpus / "sources.json").write_text(json.dumps(sources, ensure_ascii=False), encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, embedder=embedder, progress=False)
+    app, url = _start(FactChecker.load(index_dir=settings.index_dir, rebuild=False))
+    return app, url, Path(settings.index_dir)
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +249,99 @@ def test_server_binds_loopback_only(server):
     from urllib.parse import urlparse
 
     assert urlparse(server).hostname == "127.0.0.1"
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+SECRET = "星河公司的内部口令是ZEBRA7731QUOKKA，请勿外传。\n"
+
+
+def test_no_event_of_the_chat_indexes_or_reads_a_folder(server, tmp_path):
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "secret.txt").write_text(SECRET, encoding="utf-8")
+    for dep in _dependencies(server):  # every handler, called as a raw client may call it
+        message = _queue_call(server, dep["id"], [str(private)] * len(dep["inputs"]))
+        assert "ZEBRA7731" not in json.dumps(message, ensure_ascii=False), dep
+    assert [p.name for p in private.iterdir()] == ["secret.txt"]  # no .factcheck-index written there
+    from gradio_client import Client
+
+    answer = Client(server, verbose=False).predict(question="星河公司的内部口令是什么？", k=10, api_name="/ask")
+    assert "ZEBRA7731" not in json.dumps(answer, ensure_ascii=False)
+
+
+def _ask_here(page, question: str, turns: int) -> None:  # type: ignore[no-untyped-def]
+    """Ask on the page as it is (no reload) and wait for the conversation to hold ``turns`` turns."""
+    page.locator("#fc-question textarea").fill(question)
+    page.locator("#fc-ask").click()
+    page.wait_for_function(f"document.querySelectorAll('.fc-turn').length === {turns}", timeout=60_000)
+
+
+def test_each_user_sees_only_their_own_conversation_and_settings(browser, server):
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 1000}) for _ in range(2)]
+    ann, bob = (c.new_page() for c in contexts)
+    try:
+        ann.goto(server)
+        ann.get_by_text("Index", exact=True).first.click()
+        ann.locator("#fc-info textarea").wait_for()
+        # nothing in the page changes what is loaded for everyone
+        assert ann.get_by_placeholder("/path/to/articles").count() == 0
+        assert ann.get_by_role("button", name="Index folder").count() == 0
+        _ask_here(ann, "智譜2025年上半年的淨虧損是多少？", 1)
+        ann.get_by_label("Simplified").check()
+        ann.wait_for_function("document.querySelector('.fc-cite').innerText.includes('亏')")
+
+        bob.goto(server)
+        assert "Ask a question" in bob.locator("#fc-conversation").inner_text()
+        assert bob.get_by_label("Original").is_checked() and not bob.get_by_label("Simplified").is_checked()
+        _ask_here(bob, "智谱的CEO是谁？", 1)
+        assert "CEO" in bob.locator(".fc-question").inner_text()
+
+        _ask_here(ann, "How many enterprise customers does Zhipu have?", 2)
+        questions = [q.inner_text() for q in ann.locator(".fc-question").all()]
+        assert not any("CEO" in q for q in questions) and ann.get_by_label("Simplified").is_checked()
+        assert bob.locator(".fc-turn").count() == 1
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name, page in (("ann", ann), ("bob", bob)):
+            page.screenshot(path=str(ARTIFACTS / f"two_users_{name}.png"), full_page=True)
+        for c in contexts:
+            c.close()
+
+
+def _files(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+
+
+BIDI_FILES = {"bidi.txt": "星河公司2024年收入为\u202e元亿21\u202c。\n星河公司的创始人是张伟\u202e，总部位于杭州。\n"}
+BIDI_SOURCES = {"bidi": {"publisher": "\u202emoc.live", "date": "2025-01-02"}}
+CHAR_X = """(el, needle) => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  let text = '';
+  while (walker.nextNode()) { nodes.push([walker.currentNode, text.length]); text += walker.currentNode.data; }
+  const at = text.indexOf(needle);
+  if (at < 0) return null;
+  const xs = [];
+  for (let i = at; i < at + needle.length; i++) {
+    const [node, start] = nodes.find(([n, s]) => s <= i && i < s + n.data.length);
+    const range = document.createRange();
+    range.setStart(node, i - start);
+    range.setEnd(node, i - start + 1);
+    const box = range.getBoundingClientRect();
+    xs.push(box.left + box.width / 2);
+  }
+  return xs;
+}"""
+
+
+def _x(locator, needle: str) -> list[float]:  # type: ignore[no-untyped-def]
+    """Where each character of ``needle`` (first found in the element's text) is drawn, left to right."""
+    xs = locator.evaluate(CHAR_X, needle)
+    assert xs, f"{needle!r} not in {locator.inner_text()!r}"
+    return xs
+
+
+MASCOT = "星河公司的吉祥物是一只名叫阿布的蓝色狐狸。\n"
+MASCOT_Q = "星河公司的吉祥物是什么？"

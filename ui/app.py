@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from index.corpus import read_examples
 from index.errors import FactCheckError
@@ -35,15 +35,18 @@ def _gradio():  # type: ignore[no-untyped-def]
     return gr
 
 
-def build_app(fc: "FactChecker", allow_indexing: bool = True) -> "gr.Blocks":
-    """The chat app around a loaded :class:`FactChecker`."""
+def build_app(fc: "FactChecker") -> "gr.Blocks":
+    """The chat app around a loaded :class:`FactChecker`.
+
+    No handler changes what is loaded: every user reads the same index, and what one user
+    chooses (script, k, the conversation) lives in their own session.
+    """
     gr = _gradio()
-    state: dict[str, Any] = {"fc": fc}
 
     def ask(question: str, k: int = 5) -> dict:
         """Answer a question from the articles; returns the JSON of Answer.to_dict()."""
         try:
-            return state["fc"].ask(question, k=max(1, min(int(k), 20))).to_dict()
+            return fc.ask(question, k=max(1, min(int(k), 20))).to_dict()
         except FactCheckError as exc:
             raise gr.Error(str(exc)) from None
 
@@ -54,21 +57,6 @@ def build_app(fc: "FactChecker", allow_indexing: bool = True) -> "gr.Blocks":
 
     def on_script(script: str, history: list[dict]) -> str:
         return conversation_html(history, script)
-
-    def on_index(folder: str, progress=gr.Progress()):  # type: ignore[no-untyped-def]  # noqa: B008
-        from retriever import FactChecker
-
-        path = Path(folder or "").expanduser()
-        if not folder or not path.is_dir():
-            raise gr.Error(f"Not a folder: {folder!r}")
-        progress(0.1, desc=f"Indexing {path} …")
-        target = path / ".factcheck-index"
-        try:
-            state["fc"] = FactChecker.load(index_dir=target, corpus_dir=path, embedder=state["fc"].embedder.name)
-        except FactCheckError as exc:
-            raise gr.Error(str(exc)) from None
-        progress(1.0)
-        return info_markdown(state["fc"].info()), conversation_html([], "Original"), []
 
     with gr.Blocks(title="factcheck — do the sources agree?") as app:
         gr.Markdown("## factcheck — what do the sources say, and do they agree?\n"
@@ -90,12 +78,7 @@ def build_app(fc: "FactChecker", allow_indexing: bool = True) -> "gr.Blocks":
                 script = gr.Radio(list(SCRIPTS), value="Original", label="Show passages in",
                                   elem_id="fc-script")
                 with gr.Accordion("Index", open=False):
-                    info = gr.Textbox(info_markdown(fc.info()), label="Loaded", interactive=False, lines=5,
-                                      elem_id="fc-info")
-                    if allow_indexing:
-                        folder = gr.Textbox(label="Index another folder of .txt/.md files", placeholder="/path/to/articles")
-                        index_button = gr.Button("Index folder")
-                        index_button.click(on_index, [folder], [info, conversation, history], api_visibility="private")
+                    gr.Textbox(info_markdown(fc.info()), label="Loaded", interactive=False, lines=5, elem_id="fc-info")
         submit.click(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         question.submit(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         script.change(on_script, [script, history], [conversation], api_visibility="private")
@@ -104,9 +87,9 @@ def build_app(fc: "FactChecker", allow_indexing: bool = True) -> "gr.Blocks":
 
 
 def launch(fc: "FactChecker", host: str = "127.0.0.1", port: int | None = None, share: bool = False,
-           allow_indexing: bool = True, block: bool = True) -> "gr.Blocks":
+           block: bool = True) -> "gr.Blocks":
     """Start the chat: loopback only unless ``host`` says otherwise; no public link unless ``share``."""
-    app = build_app(fc, allow_indexing=allow_indexing)
+    app = build_app(fc)
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
                show_error=True, css=CSS, quiet=not block, max_file_size="1mb")  # the chat takes no uploads
