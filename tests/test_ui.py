@@ -314,6 +314,96 @@ def _files(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
 
 
+def test_uploads_are_refused_and_nothing_is_written(server):
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder())
+    marker = uuid.uuid4().hex
+    before = _files(folder)
+    for route in ("gradio_api/upload", "gradio_api/process_recording", "gradio_api/component_server"):
+        for field in ("files", "video"):
+            r = httpx.post(server + route, files={field: (f"{marker}.txt", marker.encode() * 1000, "text/plain")},
+                           timeout=30)
+            assert r.status_code in (403, 404), (route, r.status_code, r.text)
+    r = httpx.post(server + "gradio_api/upload", content=marker.encode(),
+                   headers={"Content-Type": "application/octet-stream"}, timeout=30)
+    assert r.status_code in (403, 404), r.text
+    new = _files(folder) - before
+    assert not [p for p in new if marker in p.name or marker.encode() in p.read_bytes()]
+
+
+def test_requests_for_another_host_name_are_refused(server):
+    port = urlparse(server).port
+    ask = {"data": ["智谱的CEO是谁？", 5], "fn_index": _fn_index(server, "ask"), "session_hash": uuid.uuid4().hex}
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}", f"localhost.:{port}"):
+        headers = {"Host": host}
+        assert httpx.get(server, headers=headers, timeout=30).status_code in (403, 421), host
+        assert httpx.get(server + "config", headers=headers, timeout=30).status_code in (403, 421), host
+        assert httpx.post(server + "gradio_api/queue/join", json=ask, headers=headers,
+                          timeout=30).status_code in (403, 421), host
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        assert httpx.get(server + "config", headers={"Host": host}, timeout=30).status_code == 200, host
+
+
+def test_serving_beyond_this_machine_needs_a_password(fc):
+    from index.errors import FactCheckError
+    from ui.app import launch
+
+    port = _free_port()
+    result = subprocess.run([sys.executable, "-m", "retriever.cli", "ui", "--host", "0.0.0.0", "--port", str(port)],
+                            capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert result.returncode == 2, result.stderr
+    assert "--auth USER:PASSWORD" in result.stderr and "Traceback" not in result.stderr
+    with pytest.raises(FactCheckError, match="--auth"):
+        launch(fc, host="0.0.0.0", port=port, block=False)
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0  # nothing was started
+
+
+def test_a_password_protects_the_chat(browser, fc):
+    app, url = _start(fc, auth=("ann", "s3cret"))
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:
+        assert httpx.get(url + "config", timeout=30).status_code == 401
+        with httpx.Client(base_url=url, timeout=30) as client:
+            assert client.post("login", data={"username": "ann", "password": "wrong"}).status_code >= 400
+        page = context.new_page()
+        page.goto(url)
+        page.locator("input[type=text]").fill("ann")
+        page.locator("input[type=password]").fill("s3cret")
+        page.get_by_role("button", name="Login").click()
+        page.locator("#fc-question textarea").wait_for(timeout=60_000)
+        _ask_here(page, "智谱的CEO是谁？", 1)
+        assert page.locator(".fc-turn").first.get_attribute("data-verdict") == "quoted"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "logged_in.png"), full_page=True)
+    finally:
+        context.close()
+        app.close()
+
+
+def test_factcheck_ui_says_where_to_open_it_and_gives_no_share_hint(cli_index_dir):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "retriever.cli", "ui", "--port", str(port), "--index",
+                             str(cli_index_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ))
+    try:
+        for _ in range(600):  # a generous bound: loading the index and Gradio takes seconds
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/config", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()[0]
+                time.sleep(0.2)
+        else:
+            raise AssertionError("factcheck ui did not start")
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=60)[0]
+    assert f"Open http://127.0.0.1:{port}" in output
+    assert "share=True" not in output and "public link" not in output
+
+
 BIDI_FILES = {"bidi.txt": "星河公司2024年收入为\u202e元亿21\u202c。\n星河公司的创始人是张伟\u202e，总部位于杭州。\n"}
 BIDI_SOURCES = {"bidi": {"publisher": "\u202emoc.live", "date": "2025-01-02"}}
 CHAR_X = """(el, needle) => {

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 from index.corpus import read_examples
 from index.errors import FactCheckError
 
+from .guard import LOOPBACK_NAMES, Guard, host_name, is_loopback
 from .render import CSS, SCRIPTS, conversation_html, info_markdown
 
 if TYPE_CHECKING:
@@ -86,11 +88,29 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
     return app
 
 
+def require_auth(host: str, auth: tuple[str, str] | None) -> None:
+    """Refuse to serve beyond this machine without a password."""
+    if auth is None and not is_loopback(host):
+        raise FactCheckError(f"Serving on {host} lets other machines use the chat: give it a password, "
+                             f"factcheck ui --host {host} --auth USER:PASSWORD, or serve on 127.0.0.1.")
+
+
 def launch(fc: "FactChecker", host: str = "127.0.0.1", port: int | None = None, share: bool = False,
-           block: bool = True) -> "gr.Blocks":
-    """Start the chat: loopback only unless ``host`` says otherwise; no public link unless ``share``."""
+           auth: tuple[str, str] | None = None, block: bool = True) -> "gr.Blocks":
+    """Start the chat: loopback only unless ``host`` says otherwise (then ``auth`` is required);
+    no public link unless ``share``. A loopback server answers only requests for its own name."""
+    require_auth(host, auth)
+    _gradio()
+    from starlette.middleware import Middleware
+
+    hosts = (set(LOOPBACK_NAMES) | {host.strip("[]").lower()}) if is_loopback(host) else None
     app = build_app(fc)
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-    app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
-               show_error=True, css=CSS, quiet=not block, max_file_size="1mb")  # the chat takes no uploads
+    app.launch(server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=True,
+               show_error=True, css=CSS, quiet=True, ssr_mode=False, max_file_size="1mb",
+               app_kwargs={"middleware": [Middleware(Guard, hosts=hosts)]})
+    if hosts is not None and app.share_url:  # the tunnel forwards requests for the share link's name
+        hosts.add(host_name(urlparse(app.share_url).netloc))
+    if block:
+        app.block_thread()
     return app
