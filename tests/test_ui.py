@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -383,23 +382,26 @@ def test_a_password_protects_the_chat(browser, fc):
 
 
 def test_factcheck_ui_says_where_to_open_it_and_gives_no_share_hint(cli_index_dir):
+    import threading
+
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "retriever.cli", "ui", "--port", str(port), "--index",
                              str(cli_index_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=dict(os.environ))
+    watchdog = threading.Timer(300, proc.kill)  # a generous bound, should it never print the line
+    watchdog.start()
+    lines: list[str] = []
     try:
-        for _ in range(600):  # a generous bound: loading the index and Gradio takes seconds
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/config", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.communicate()[0]
-                time.sleep(0.2)
-        else:
-            raise AssertionError("factcheck ui did not start")
+        for line in proc.stdout:  # type: ignore[union-attr]
+            lines.append(line)
+            if "Open http" in line:
+                break
+        assert httpx.get(f"http://127.0.0.1:{port}/config", timeout=30).status_code == 200
     finally:
+        watchdog.cancel()
         proc.terminate()
-        output = proc.communicate(timeout=60)[0]
+        lines.append(proc.communicate(timeout=60)[0])
+    output = "".join(lines)
     assert f"Open http://127.0.0.1:{port}" in output
     assert "share=True" not in output and "public link" not in output
 
