@@ -406,8 +406,8 @@ def test_factcheck_ui_says_where_to_open_it_and_gives_no_share_hint(cli_index_di
     assert "share=True" not in output and "public link" not in output
 
 
-BIDI_FILES = {"bidi.txt": "星河公司2024年收入为\u202e元亿21\u202c。\n星河公司的创始人是张伟\u202e，总部位于杭州。\n"}
-BIDI_SOURCES = {"bidi": {"publisher": "\u202emoc.live", "date": "2025-01-02"}}
+BIDI_FILES = {"bi\ndi.txt": "星河公司2024年收入为\u202e元亿21\u202c。\n星河公司的创始人是张伟\u202e，总部位于杭州。\n"}
+BIDI_SOURCES = {"bi\ndi": {"publisher": "\u202emoc.live", "date": "2025-01-02"}}
 CHAR_X = """(el, needle) => {
   const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
   const nodes = [];
@@ -433,6 +433,48 @@ def _x(locator, needle: str) -> list[float]:  # type: ignore[no-untyped-def]
     xs = locator.evaluate(CHAR_X, needle)
     assert xs, f"{needle!r} not in {locator.inner_text()!r}"
     return xs
+
+
+def test_bidi_controls_in_documents_do_not_reorder_what_is_shown(page, tmp_path, use_embedder):
+    app, url, _ = _small_chat(tmp_path, use_embedder, BIDI_FILES, BIDI_SOURCES)
+    try:
+        turn = ask(page, url, "星河公司的创始人是谁？")
+        assert not any(c in turn.inner_text() for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+        source = turn.locator(".fc-cite .fc-source").first
+        assert source.inner_text().startswith("[1] bi␤di — moc.live — 2025-01-02")  # one line, in order
+        xs = _x(source, "moc.live")  # shown as stored, not as "evil.com"
+        assert xs == sorted(xs)
+        assert _x(source, "2025-01-02")[0] > xs[-1]  # the date stays after the publisher
+        xs = _x(turn.locator(".fc-cite .fc-passage").first, "元亿21")  # not "12亿元"
+        assert xs == sorted(xs)
+        line = turn.locator(".fc-answer")
+        assert _x(line, "[1]")[0] > _x(line, "杭州。")[-1]  # the marker stays after its quote
+    finally:
+        app.close()
+
+
+def test_rendered_document_text_is_isolated_and_has_no_bidi_controls():
+    from ui.render import answer_html
+
+    controls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+    source = {"doc_id": "a\nb", "publisher": "\u202emoc.live", "byline": "x\u2067y", "date": "2025-01-02",
+              "script": "Simplified"}
+    quoted = {"question": "谁\u202e?", "verdict": "quoted",
+              "citations": [{"n": 1, "chunk_id": 0, "doc_id": "a\nb", "span": [0, 5], "quote": "ab\u202ecd",
+                             "source": source}],
+              "passages": [{"chunk_id": 0, "text": "ab\u202ecd", "span": [0, 5]}]}
+    label = {"doc_id": "a\nb", "label": "\u202emoc.live\r\n(2025-01-02)", "citation": 1}
+    conflict = dict(quoted, verdict="conflict", check={
+        "groups": [{"value": "元亿21\u202e", "sources": [label], "citations": [1], "latest_report": True},
+                   {"value": "3亿元", "sources": [dict(label, doc_id="c")], "citations": [1]}],
+        "self_contradicting": ["a\nb"],
+        "apart": [{"value": "\u202e5亿元", "reason": "other period", "period": "2023", "source": label}]})
+    for answer in (quoted, conflict):
+        html = answer_html(answer)
+        assert not any(c in html for c in controls), html
+        assert "\n" not in html and "\r" not in html and "a␤b" in html
+        assert "<bdi>moc.live" in html and "<bdi>谁?</bdi>" in html
+    assert "<bdi>元亿21</bdi>" in answer_html(conflict)
 
 
 MASCOT = "星河公司的吉祥物是一只名叫阿布的蓝色狐狸。\n"
