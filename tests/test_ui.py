@@ -479,3 +479,33 @@ def test_rendered_document_text_is_isolated_and_has_no_bidi_controls():
 
 MASCOT = "星河公司的吉祥物是一只名叫阿布的蓝色狐狸。\n"
 MASCOT_Q = "星河公司的吉祥物是什么？"
+
+
+def test_the_chat_answers_from_documents_added_while_it_runs(tmp_path, use_embedder):
+    import gc
+
+    from gradio_client import Client
+
+    files = {"harbor.txt": "海风航运公司2024年营业收入为8.6亿元，同比增长35%。\n",
+             "bridge.md": "紅河大橋全長3.2公里，於2021年通車。\n"}
+    app, url, index_dir = _small_chat(tmp_path, use_embedder, files)
+    try:
+        client = Client(url, verbose=False)
+        before = client.predict(question=MASCOT_Q, k=3, api_name="/ask")
+        assert "mascot" not in {c["doc_id"] for c in before["citations"]}
+        (tmp_path / "mascot.txt").write_text(MASCOT, encoding="utf-8")
+        add_documents(index_dir, [tmp_path / "mascot.txt"], embedder=use_embedder)
+        after = client.predict(question=MASCOT_Q, k=3, api_name="/ask")
+        assert after["citations"] and after["citations"][0]["doc_id"] == "mascot"
+        assert "阿布" in after["citations"][0]["quote"]
+        # a second update deletes the first generation from disk: the chat must not keep it mapped
+        (tmp_path / "park.txt").write_text("东湖公园占地五百亩。\n", encoding="utf-8")
+        add_documents(index_dir, [tmp_path / "park.txt"], embedder=use_embedder)
+        assert client.predict(question=MASCOT_Q, k=3, api_name="/ask")["citations"][0]["doc_id"] == "mascot"
+        gc.collect()
+        current = (index_dir / "CURRENT").read_text(encoding="ascii").strip()
+        mapped = {line.split(maxsplit=5)[-1] for line in Path("/proc/self/maps").read_text().splitlines()
+                  if str(index_dir) in line}
+        assert mapped and all(f"/{current}/" in m for m in mapped), mapped
+    finally:
+        app.close()

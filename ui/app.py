@@ -48,6 +48,7 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
     def ask(question: str, k: int = 5) -> dict:
         """Answer a question from the articles; returns the JSON of Answer.to_dict()."""
         try:
+            fc.refresh()  # `factcheck add` / `remove` are seen without a restart
             return fc.ask(question, k=max(1, min(int(k), 20))).to_dict()
         except FactCheckError as exc:
             raise gr.Error(str(exc)) from None
@@ -59,6 +60,10 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
 
     def on_script(script: str, history: list[dict]) -> str:
         return conversation_html(history, script)
+
+    def loaded() -> str:
+        fc.refresh()
+        return info_markdown(fc.info())
 
     with gr.Blocks(title="factcheck — do the sources agree?") as app:
         gr.Markdown("## factcheck — what do the sources say, and do they agree?\n"
@@ -80,7 +85,7 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
                 script = gr.Radio(list(SCRIPTS), value="Original", label="Show passages in",
                                   elem_id="fc-script")
                 with gr.Accordion("Index", open=False):
-                    gr.Textbox(info_markdown(fc.info()), label="Loaded", interactive=False, lines=5, elem_id="fc-info")
+                    gr.Textbox(loaded, label="Loaded", interactive=False, lines=5, elem_id="fc-info")
         submit.click(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         question.submit(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         script.change(on_script, [script, history], [conversation], api_visibility="private")
