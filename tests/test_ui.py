@@ -477,6 +477,39 @@ def test_rendered_document_text_is_isolated_and_has_no_bidi_controls():
     assert "<bdi>元亿21</bdi>" in answer_html(conflict)
 
 
+def test_a_kept_turn_renders_exactly_like_the_whole_answer(fc):
+    from ui.render import SCRIPTS, answer_html, kept
+
+    for question in ("智谱2025年上半年的净亏损是多少？", "How many enterprise customers does Zhipu have?",
+                     "智谱的CEO是谁？", "智谱2021年的净亏损是多少？", "智譜2024年的營收是多少？"):
+        whole = fc.ask(question, k=10).to_dict()
+        small = kept(whole)
+        assert len(json.dumps(small, ensure_ascii=False)) < len(json.dumps(whole, ensure_ascii=False)) / 2
+        for script in SCRIPTS:
+            assert answer_html(small, script) == answer_html(whole, script)
+
+
+def test_sessions_and_their_histories_are_bounded(fc):
+    from ui.app import MAX_TURNS
+
+    app, url = _start(fc, max_sessions=4)
+    try:
+        on_ask = _fn_index(url, "on_ask")
+        for _ in range(10):
+            assert _queue_call(url, on_ask, ["智谱的CEO是谁？", 5, "Original", None])["success"]
+        assert len(app.state_holder.session_data) <= 4
+        session = uuid.uuid4().hex
+        questions = ["智谱2025年上半年的净亏损是多少？", "How many enterprise customers does Zhipu have?", "智谱的CEO是谁？"]
+        for i in range(MAX_TURNS + 2):
+            message = _queue_call(url, on_ask, [questions[i % 3], 10, "Original", None], session)
+        assert message["output"]["data"][0].count('class="fc-turn"') == MAX_TURNS
+        history = next(v for v in app.state_holder.session_data[session].state_data.values() if isinstance(v, list))
+        assert len(history) == MAX_TURNS
+        assert len(json.dumps(history, ensure_ascii=False)) < 150_000  # what re-rendering needs, no more
+    finally:
+        app.close()
+
+
 MASCOT = "星河公司的吉祥物是一只名叫阿布的蓝色狐狸。\n"
 MASCOT_Q = "星河公司的吉祥物是什么？"
 

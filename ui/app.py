@@ -15,7 +15,7 @@ from index.corpus import read_examples
 from index.errors import FactCheckError
 
 from .guard import LOOPBACK_NAMES, Guard, host_name, is_loopback
-from .render import CSS, SCRIPTS, conversation_html, info_markdown
+from .render import CSS, SCRIPTS, conversation_html, info_markdown, kept
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_TURNS = 50
+# Memory per session (bench/ui_sessions.py): ~35 KiB of Gradio's own, and ~10 KiB a turn.
+MAX_TURNS = 20  # turns a session keeps, each only what re-rendering needs
+MAX_SESSIONS = 200  # sessions the server keeps, the least recently used dropped first
+SESSION_TTL = 6 * 3600  # seconds a conversation is kept after its last question
 QUEUE_SIZE = 32
 CONCURRENCY = 2
 
@@ -54,8 +57,7 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
             raise gr.Error(str(exc)) from None
 
     def on_ask(question: str, k: float, script: str, history: list[dict]):  # type: ignore[no-untyped-def]
-        answer = ask(question, int(k))
-        history = (history + [answer])[-MAX_TURNS:]
+        history = (history + [kept(ask(question, int(k)))])[-MAX_TURNS:]
         return conversation_html(history, script), history, ""
 
     def on_script(script: str, history: list[dict]) -> str:
@@ -69,7 +71,7 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
         gr.Markdown("## factcheck — what do the sources say, and do they agree?\n"
                     "Ask in Simplified Chinese, Traditional Chinese or English. Every answer quotes the "
                     "articles and cites them; conflicting sources are shown side by side.")
-        history = gr.State([])
+        history = gr.State([], time_to_live=SESSION_TTL)
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Row():
@@ -101,7 +103,7 @@ def require_auth(host: str, auth: tuple[str, str] | None) -> None:
 
 
 def launch(fc: "FactChecker", host: str = "127.0.0.1", port: int | None = None, share: bool = False,
-           auth: tuple[str, str] | None = None, block: bool = True) -> "gr.Blocks":
+           auth: tuple[str, str] | None = None, max_sessions: int = MAX_SESSIONS, block: bool = True) -> "gr.Blocks":
     """Start the chat: loopback only unless ``host`` says otherwise (then ``auth`` is required);
     no public link unless ``share``. A loopback server answers only requests for its own name."""
     require_auth(host, auth)
@@ -113,6 +115,7 @@ def launch(fc: "FactChecker", host: str = "127.0.0.1", port: int | None = None, 
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     app.launch(server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=True,
                show_error=True, css=CSS, quiet=True, ssr_mode=False, max_file_size="1mb",
+               state_session_capacity=max_sessions,
                app_kwargs={"middleware": [Middleware(Guard, hosts=hosts)]})
     if hosts is not None and app.share_url:  # the tunnel forwards requests for the share link's name
         hosts.add(host_name(urlparse(app.share_url).netloc))

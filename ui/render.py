@@ -25,6 +25,10 @@ VERDICT_BADGES = {
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
+# What the HTML shows of a source: who states a value, and a cited passage's source line.
+WHO = ("doc_id", "label", "name", "citation")
+SOURCE = ("doc_id", "publisher", "byline", "date", "script")
+
 CSS = """
 .fc-turn {border-bottom: 1px solid #ddd; padding: 12px 0;}
 .fc-question {font-weight: 600; font-size: 1.05em; margin-bottom: 6px;}
@@ -148,6 +152,31 @@ def answer_html(answer: dict[str, Any], script: str = "Original") -> str:
         out.append(f'<div class="fc-note">note: {_name(note)}</div>')
     out.append("</div>")
     return "".join(out)
+
+
+def kept(answer: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`answer_html` reads of an answer (``Answer.to_dict()``): all a chat keeps of a turn."""
+    check = answer.get("check") or {}
+    cited = {c["chunk_id"] for c in answer.get("citations", [])}
+    return {
+        "question": answer.get("question", ""),
+        "verdict": answer.get("verdict", "not_found"),
+        "check": {
+            "groups": [_pick(g, "value", "latest_report", "citations") | {"sources": [_pick(s, *WHO) for s in g.get("sources", [])]}
+                       for g in check.get("groups", [])],
+            "self_contradicting": check.get("self_contradicting", []),
+            "apart": [_pick(a, "value", "reason", "period") | {"source": _pick(a.get("source", {}), *WHO)}
+                      for a in check.get("apart", [])],
+        },
+        "citations": [_pick(c, "n", "chunk_id", "span", "value_span", "quote") | {"source": _pick(c.get("source", {}), *SOURCE)}
+                      for c in answer.get("citations", [])],
+        "passages": [_pick(p, "chunk_id", "text", "span") for p in answer.get("passages", []) if p["chunk_id"] in cited],
+        "notes": answer.get("notes", []),
+    }
+
+
+def _pick(d: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: d[k] for k in keys if k in d}
 
 
 def _source_text(source: dict[str, Any]) -> str:
