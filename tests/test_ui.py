@@ -542,3 +542,15 @@ def test_the_chat_answers_from_documents_added_while_it_runs(tmp_path, use_embed
         assert mapped and all(f"/{current}/" in m for m in mapped), mapped
     finally:
         app.close()
+
+
+def test_ask_endpoint_refuses_a_bad_k_and_an_overlong_question_clearly(server):
+    ask_fn = _fn_index(server, "ask")
+    for k in ("abc", 0, 21, 2.5, None, True):
+        message = _queue_call(server, ask_fn, ["智谱的CEO是谁？", k])
+        assert message["success"] is False and message["output"]["error"] == "k must be a whole number between 1 and 20"
+    assert _queue_call(server, ask_fn, ["智谱的CEO是谁？", "7"])["success"]
+    for length in (MAX_QUESTION_CHARS + 1, 200_000):
+        message = _queue_call(server, ask_fn, ["智" * length, 5])
+        assert message["success"] is False
+        assert message["output"]["error"] == f"The question is too long: at most {MAX_QUESTION_CHARS} characters."

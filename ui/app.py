@@ -7,12 +7,14 @@ Presentation only: answers come from :class:`retriever.FactChecker`; HTML comes 
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from index.corpus import read_examples
 from index.errors import FactCheckError
+from retriever.factchecker import MAX_QUESTION_CHARS
 
 from .guard import LOOPBACK_NAMES, Guard, host_name, is_loopback
 from .render import CSS, SCRIPTS, conversation_html, info_markdown, kept
@@ -30,6 +32,7 @@ MAX_SESSIONS = 200  # sessions the server keeps, the least recently used dropped
 SESSION_TTL = 6 * 3600  # seconds a conversation is kept after its last question
 QUEUE_SIZE = 32
 CONCURRENCY = 2
+MAX_K = 20
 
 
 def _gradio():  # type: ignore[no-untyped-def]
@@ -38,6 +41,17 @@ def _gradio():  # type: ignore[no-untyped-def]
     except ImportError:
         raise FactCheckError("The chat needs gradio: pip install 'gradio>=5,<7'") from None
     return gr
+
+
+def _whole_k(value: object) -> int:
+    """``k`` as a form or a program sends it (5, 5.0, "5"): a whole number from 1 to MAX_K."""
+    try:
+        k = math.nan if isinstance(value, bool) else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        k = math.nan
+    if not (k.is_integer() and 1 <= k <= MAX_K):
+        raise FactCheckError(f"k must be a whole number between 1 and {MAX_K}")
+    return int(k)
 
 
 def build_app(fc: "FactChecker") -> "gr.Blocks":
@@ -51,13 +65,16 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
     def ask(question: str, k: int = 5) -> dict:
         """Answer a question from the articles; returns the JSON of Answer.to_dict()."""
         try:
+            if isinstance(question, str) and len(question) > MAX_QUESTION_CHARS:  # refused before any work
+                raise FactCheckError(f"The question is too long: at most {MAX_QUESTION_CHARS} characters.")
+            k = _whole_k(k)
             fc.refresh()  # `factcheck add` / `remove` are seen without a restart
-            return fc.ask(question, k=max(1, min(int(k), 20))).to_dict()
+            return fc.ask(question, k=k).to_dict()
         except FactCheckError as exc:
             raise gr.Error(str(exc)) from None
 
     def on_ask(question: str, k: float, script: str, history: list[dict]):  # type: ignore[no-untyped-def]
-        history = (history + [kept(ask(question, int(k)))])[-MAX_TURNS:]
+        history = (history + [kept(ask(question, k))])[-MAX_TURNS:]
         return conversation_html(history, script), history, ""
 
     def on_script(script: str, history: list[dict]) -> str:
@@ -76,7 +93,7 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
             with gr.Column(scale=3):
                 with gr.Row():
                     question = gr.Textbox(label="Question", placeholder="e.g. 2024年营收是多少？ / How many people died?",
-                                          max_lines=3, max_length=2000, scale=5, elem_id="fc-question")
+                                          max_lines=3, max_length=MAX_QUESTION_CHARS, scale=5, elem_id="fc-question")
                     submit = gr.Button("Ask", variant="primary", scale=1, elem_id="fc-ask")
                 examples = read_examples(Path(fc.info()["corpus_dir"]))
                 if examples:  # the corpus' own (examples.json beside the articles)
