@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Memory per session (bench/ui_sessions.py): ~35 KiB of Gradio's own, and ~10 KiB a turn.
+# Memory per session (bench/ui_sessions.py): ~35 KiB of Gradio's own, ~12 KiB a turn (with the page).
 MAX_TURNS = 20  # turns a session keeps, each only what re-rendering needs
 MAX_SESSIONS = 200  # sessions the server keeps, the least recently used dropped first
 SESSION_TTL = 6 * 3600  # seconds a conversation is kept after its last question
