@@ -58,15 +58,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
 
     p = sub.add_parser("ui", help="open the chat in a browser (Gradio); builds the index first if needed")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1: this machine only; any other needs --auth)")
+    p.add_argument("--auth", type=_credentials, default=None, metavar="USER:PASSWORD",
+                   help="require this log-in (visible to local users in the process list)")
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
     p.add_argument("--share", action="store_true", help="also create a public Gradio share link (off by default)")
-    p.add_argument("--no-indexing", action="store_true", help="hide the 'index another folder' setting")
+    p.add_argument("--no-indexing", action="store_true", help=argparse.SUPPRESS)  # accepted: the chat no longer indexes
 
     p = sub.add_parser("info", help="describe the index: embedder, counts, corpus, freshness")
     p.add_argument("--index", type=Path, default=None, metavar="DIR")
     return parser
+
+
+def _credentials(text: str) -> tuple[str, str]:
+    user, _, password = text.partition(":")
+    if not user or not password:
+        raise argparse.ArgumentTypeError("expected USER:PASSWORD")
+    return user, password
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,20 +149,22 @@ def _update(args: argparse.Namespace) -> int:
 
 def _ui(args: argparse.Namespace) -> int:
     from retriever.factchecker import FactChecker
-    from ui.app import launch
+    from ui.app import launch, require_auth
+    from ui.guard import is_loopback
 
     if not 0 < args.port < 65536:
         raise FactCheckError("--port must be between 1 and 65535")
+    require_auth(args.host, args.auth)
+    if not is_loopback(args.host):
+        print(f"warning: serving on {args.host}: other machines can reach the chat on port {args.port} and "
+              f"log in with the --auth password, which travels unencrypted (plain HTTP).", file=sys.stderr)
     print("Loading the index (building it on first use) …", file=sys.stderr)
     fc = FactChecker.load(index_dir=args.index, progress=True)
+    app = launch(fc, host=args.host, port=args.port, share=args.share, auth=args.auth, block=False)
     counts = fc.index.manifest["counts"]
     print(f"Index {fc.status}: {counts['documents']} documents, {counts['chunks']} passages "
           f"({fc.index.embedder_name}). Open http://{args.host}:{args.port} in a browser.", file=sys.stderr)
-    # Indexing a folder reads the server's files: offered only to a chat on this machine.
-    local = args.host in ("127.0.0.1", "localhost", "::1")
-    if not local and not args.no_indexing:
-        print("note: the 'index another folder' setting is off when serving beyond this machine", file=sys.stderr)
-    launch(fc, host=args.host, port=args.port, share=args.share, allow_indexing=local and not args.no_indexing)
+    app.block_thread()
     return 0
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Any, Iterable
@@ -13,7 +15,7 @@ import numpy as np
 from index.config import Settings
 from index.embedders import Embedder, load_embedder
 from index.errors import FactCheckError, IndexStaleError
-from index.store import Index, ensure_index, index_exists, read_manifest
+from index.store import CURRENT, MANIFEST, Index, ensure_index, index_exists, load_index, read_manifest
 
 from .answer import (
     Answer,
@@ -57,6 +59,26 @@ def clean_question(question: object) -> str:
     return cleaned
 
 
+def _current_name(directory: Path) -> str | None:
+    """The generation ``<index>/CURRENT`` names (one short read), or None without one."""
+    try:
+        return (directory / CURRENT).read_text(encoding="ascii").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _generation(index: Index) -> str | None:
+    """The generation ``index`` was loaded from, if it is the current one on disk."""
+    name = _current_name(Path(index.directory))
+    if name is None:
+        return None
+    try:
+        manifest = json.loads((Path(index.directory) / name / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return name if isinstance(manifest, dict) and manifest.get("files") == index.manifest.get("files") else None
+
+
 def _centroid(index: Index):  # type: ignore[no-untyped-def]
     """The mean direction of the corpus' passages (what the articles are about)."""
     if index.dense.ntotal == 0:
@@ -78,6 +100,8 @@ class FactChecker:
         >>> answer.verdict.value, [v.value for v in answer.check.values]
     """
 
+    _refresh_lock = threading.Lock()
+
     def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None,
                  policy: AnswerPolicy | None = None, status: str = "loaded") -> None:
         self.settings = settings or Settings(index_dir=index.directory, embedder=index.embedder_name)
@@ -89,6 +113,8 @@ class FactChecker:
         self.archive = Archive(index)
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight, self.settings.bridge_weight)
+        self._generation = _generation(index)
+        self._unreadable: str | None = None  # a published generation that failed to load
 
     @classmethod
     def load(
@@ -148,6 +174,9 @@ class FactChecker:
         states the value; ``quoted`` when sentences are quoted but nothing was compared;
         ``not_found`` when the sources do not answer.
         """
+        return self._pinned()._ask(question, k)
+
+    def _ask(self, question: str, k: int | None) -> Answer:
         cleaned = clean_question(question)
         k = self._k(k)
         query = self.searcher.prepare(cleaned)
@@ -227,10 +256,41 @@ class FactChecker:
         self._reload(index)
         return report.to_dict()
 
-    def _reload(self, index: Index) -> None:
-        fresh = FactChecker(index, self.embedder, self.settings, self.policy, status="updated")
-        self.__dict__.clear()  # also drops state cached from the old index
-        self.__dict__.update(fresh.__dict__)
+    def refresh(self) -> bool:
+        """Load the index's current generation if another was published since (by ``factcheck
+        add``, ``remove`` or ``index`` elsewhere); True when it did.
+
+        Cheap when nothing changed (one short file read), so a server can call it before each
+        answer. The old generation is released once the answers running on it finish.
+        """
+        directory = Path(self.index.directory)
+        if _current_name(directory) in (None, self._generation, self._unreadable):
+            return False
+        with FactChecker._refresh_lock:
+            name = _current_name(directory)
+            if name in (None, self._generation, self._unreadable):
+                return False  # another thread has just loaded it
+            try:
+                index = load_index(directory)
+            except (FactCheckError, OSError) as exc:
+                log.warning("keeping the loaded index: %s", exc)
+                self._unreadable = name
+                return False
+            self._reload(index, "reloaded")
+        return True
+
+    def _reload(self, index: Index, status: str = "updated") -> None:
+        fresh = FactChecker(index, self.embedder, self.settings, self.policy, status=status)
+        # One assignment, after the new generation is complete: an answer running meanwhile keeps
+        # the dict it started with (see _pinned), and state cached from the old index goes with it.
+        self.__dict__ = fresh.__dict__
+
+    def _pinned(self) -> "FactChecker":
+        """A view of this checker that keeps the generation loaded now for one whole answer and
+        shares what it caches (a refresh replaces ``__dict__`` whole, never its attributes one by one)."""
+        view = object.__new__(type(self))
+        view.__dict__ = self.__dict__
+        return view
 
     def info(self) -> dict[str, Any]:
         """What is loaded: index directory, embedder, counts, corpus."""

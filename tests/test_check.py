@@ -299,7 +299,7 @@ def test_a_source_that_contradicts_itself_is_shown_as_such(archive):
     assert answer.check.contradicting == ("plant-a",)
     assert "Harbor Ledger states more than one of these values" in answer.text
     html = answer_html(answer.to_dict())
-    assert 'class="fc-self">Harbor Ledger' in html
+    assert 'class="fc-self"><bdi>Harbor Ledger' in html
 
 
 def test_a_who_question_is_quoted_not_compared(archive):

@@ -631,3 +631,51 @@ def test_cli_update_errors_exit_2_without_traceback(small_index, tmp_path, factc
 def test_update_errors_are_factcheck_errors():
     # the CLI turns exactly these into exit status 2
     assert issubclass(CorpusError, FactCheckError)
+
+
+# --------------------------------------------------------------------------- refresh
+
+
+def test_refresh_loads_a_generation_published_elsewhere(small, incoming):
+    fc, directory, _ = small
+    other = FactChecker.load(index_dir=directory, rebuild=False)
+    assert other.refresh() is False  # nothing published since the load
+    fc.add([incoming / "museum.txt"])
+    assert "museum" not in other.index.documents
+    assert other.refresh() is True
+    assert "museum" in other.index.documents and other.status == "reloaded"
+    assert other.ask(MUSEUM_Q, k=3).citations[0].doc_id == "museum"
+    assert other.refresh() is False
+    fc.remove(["museum"])
+    assert other.refresh() is True and "museum" not in other.index.documents
+
+
+def test_answers_stay_whole_while_another_thread_refreshes(small, incoming):
+    import threading
+
+    fc, directory, _ = small
+    reader = FactChecker.load(index_dir=directory, rebuild=False)
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def ask_until_done() -> None:
+        while not done.is_set():
+            try:
+                answer = reader.ask(HARBOR_Q, k=3)
+                assert answer.citations and answer.citations[0].doc_id == "harbor"
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+                return
+
+    thread = threading.Thread(target=ask_until_done)
+    thread.start()
+    try:
+        for _ in range(5):
+            fc.add([incoming / "museum.txt"])
+            assert reader.refresh()
+            fc.remove(["museum"])
+            assert reader.refresh()
+    finally:
+        done.set()
+        thread.join(timeout=120)
+    assert not failures, failures

@@ -7,13 +7,17 @@ Presentation only: answers come from :class:`retriever.FactChecker`; HTML comes 
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 from index.corpus import read_examples
 from index.errors import FactCheckError
+from retriever.factchecker import MAX_QUESTION_CHARS
 
-from .render import CSS, SCRIPTS, conversation_html, info_markdown
+from .guard import LOOPBACK_NAMES, Guard, host_name, is_loopback
+from .render import CSS, SCRIPTS, conversation_html, info_markdown, kept
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -22,9 +26,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_TURNS = 50
+# Memory per session (bench/ui_sessions.py): ~35 KiB of Gradio's own, ~12 KiB a turn (with the page).
+MAX_TURNS = 20  # turns a session keeps, each only what re-rendering needs
+MAX_SESSIONS = 200  # sessions the server keeps, the least recently used dropped first
+SESSION_TTL = 6 * 3600  # seconds a conversation is kept after its last question
 QUEUE_SIZE = 32
 CONCURRENCY = 2
+MAX_K = 20
 
 
 def _gradio():  # type: ignore[no-untyped-def]
@@ -35,51 +43,57 @@ def _gradio():  # type: ignore[no-untyped-def]
     return gr
 
 
-def build_app(fc: "FactChecker", allow_indexing: bool = True) -> "gr.Blocks":
-    """The chat app around a loaded :class:`FactChecker`."""
+def _whole_k(value: object) -> int:
+    """``k`` as a form or a program sends it (5, 5.0, "5"): a whole number from 1 to MAX_K."""
+    try:
+        k = math.nan if isinstance(value, bool) else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        k = math.nan
+    if not (k.is_integer() and 1 <= k <= MAX_K):
+        raise FactCheckError(f"k must be a whole number between 1 and {MAX_K}")
+    return int(k)
+
+
+def build_app(fc: "FactChecker") -> "gr.Blocks":
+    """The chat app around a loaded :class:`FactChecker`.
+
+    No handler changes what is loaded: every user reads the same index, and what one user
+    chooses (script, k, the conversation) lives in their own session.
+    """
     gr = _gradio()
-    state: dict[str, Any] = {"fc": fc}
 
     def ask(question: str, k: int = 5) -> dict:
         """Answer a question from the articles; returns the JSON of Answer.to_dict()."""
         try:
-            return state["fc"].ask(question, k=max(1, min(int(k), 20))).to_dict()
+            if isinstance(question, str) and len(question) > MAX_QUESTION_CHARS:  # refused before any work
+                raise FactCheckError(f"The question is too long: at most {MAX_QUESTION_CHARS} characters.")
+            k = _whole_k(k)
+            fc.refresh()  # `factcheck add` / `remove` are seen without a restart
+            return fc.ask(question, k=k).to_dict()
         except FactCheckError as exc:
             raise gr.Error(str(exc)) from None
 
     def on_ask(question: str, k: float, script: str, history: list[dict]):  # type: ignore[no-untyped-def]
-        answer = ask(question, int(k))
-        history = (history + [answer])[-MAX_TURNS:]
+        history = (history + [kept(ask(question, k))])[-MAX_TURNS:]
         return conversation_html(history, script), history, ""
 
     def on_script(script: str, history: list[dict]) -> str:
         return conversation_html(history, script)
 
-    def on_index(folder: str, progress=gr.Progress()):  # type: ignore[no-untyped-def]  # noqa: B008
-        from retriever import FactChecker
-
-        path = Path(folder or "").expanduser()
-        if not folder or not path.is_dir():
-            raise gr.Error(f"Not a folder: {folder!r}")
-        progress(0.1, desc=f"Indexing {path} …")
-        target = path / ".factcheck-index"
-        try:
-            state["fc"] = FactChecker.load(index_dir=target, corpus_dir=path, embedder=state["fc"].embedder.name)
-        except FactCheckError as exc:
-            raise gr.Error(str(exc)) from None
-        progress(1.0)
-        return info_markdown(state["fc"].info()), conversation_html([], "Original"), []
+    def loaded() -> str:
+        fc.refresh()
+        return info_markdown(fc.info())
 
     with gr.Blocks(title="factcheck — do the sources agree?") as app:
         gr.Markdown("## factcheck — what do the sources say, and do they agree?\n"
                     "Ask in Simplified Chinese, Traditional Chinese or English. Every answer quotes the "
                     "articles and cites them; conflicting sources are shown side by side.")
-        history = gr.State([])
+        history = gr.State([], time_to_live=SESSION_TTL)
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Row():
                     question = gr.Textbox(label="Question", placeholder="e.g. 2024年营收是多少？ / How many people died?",
-                                          max_lines=3, max_length=2000, scale=5, elem_id="fc-question")
+                                          max_lines=3, max_length=MAX_QUESTION_CHARS, scale=5, elem_id="fc-question")
                     submit = gr.Button("Ask", variant="primary", scale=1, elem_id="fc-ask")
                 examples = read_examples(Path(fc.info()["corpus_dir"]))
                 if examples:  # the corpus' own (examples.json beside the articles)
@@ -90,12 +104,7 @@ def build_app(fc: "FactChecker", allow_indexing: bool = True) -> "gr.Blocks":
                 script = gr.Radio(list(SCRIPTS), value="Original", label="Show passages in",
                                   elem_id="fc-script")
                 with gr.Accordion("Index", open=False):
-                    info = gr.Textbox(info_markdown(fc.info()), label="Loaded", interactive=False, lines=5,
-                                      elem_id="fc-info")
-                    if allow_indexing:
-                        folder = gr.Textbox(label="Index another folder of .txt/.md files", placeholder="/path/to/articles")
-                        index_button = gr.Button("Index folder")
-                        index_button.click(on_index, [folder], [info, conversation, history], api_visibility="private")
+                    gr.Textbox(loaded, label="Loaded", interactive=False, lines=5, elem_id="fc-info")
         submit.click(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         question.submit(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         script.change(on_script, [script, history], [conversation], api_visibility="private")
@@ -103,11 +112,30 @@ def build_app(fc: "FactChecker", allow_indexing: bool = True) -> "gr.Blocks":
     return app
 
 
+def require_auth(host: str, auth: tuple[str, str] | None) -> None:
+    """Refuse to serve beyond this machine without a password."""
+    if auth is None and not is_loopback(host):
+        raise FactCheckError(f"Serving on {host} lets other machines use the chat: give it a password, "
+                             f"factcheck ui --host {host} --auth USER:PASSWORD, or serve on 127.0.0.1.")
+
+
 def launch(fc: "FactChecker", host: str = "127.0.0.1", port: int | None = None, share: bool = False,
-           allow_indexing: bool = True, block: bool = True) -> "gr.Blocks":
-    """Start the chat: loopback only unless ``host`` says otherwise; no public link unless ``share``."""
-    app = build_app(fc, allow_indexing=allow_indexing)
+           auth: tuple[str, str] | None = None, max_sessions: int = MAX_SESSIONS, block: bool = True) -> "gr.Blocks":
+    """Start the chat: loopback only unless ``host`` says otherwise (then ``auth`` is required);
+    no public link unless ``share``. A loopback server answers only requests for its own name."""
+    require_auth(host, auth)
+    _gradio()
+    from starlette.middleware import Middleware
+
+    hosts = (set(LOOPBACK_NAMES) | {host.strip("[]").lower()}) if is_loopback(host) else None
+    app = build_app(fc)
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
-    app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
-               show_error=True, css=CSS, quiet=not block, max_file_size="1mb")  # the chat takes no uploads
+    app.launch(server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=True,
+               show_error=True, css=CSS, quiet=True, ssr_mode=False, max_file_size="1mb",
+               state_session_capacity=max_sessions,
+               app_kwargs={"middleware": [Middleware(Guard, hosts=hosts)]})
+    if hosts is not None and app.share_url:  # the tunnel forwards requests for the share link's name
+        hosts.add(host_name(urlparse(app.share_url).netloc))
+    if block:
+        app.block_thread()
     return app

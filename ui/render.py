@@ -1,8 +1,10 @@
 """HTML for answers. Presentation only: every string that comes from a document or a
-question is escaped here, so article text can never run script or load anything."""
+question is escaped here, so article text can never run script or load anything; it is also
+stripped of bidi controls and isolated (``<bdi>``), so it cannot reorder what is shown around it."""
 
 from __future__ import annotations
 
+import unicodedata
 from html import escape
 from typing import Any
 
@@ -17,6 +19,15 @@ VERDICT_BADGES = {
     "quoted": ("fc-badge fc-quoted", "Quoted, not compared"),
     "not_found": ("fc-badge fc-notfound", "Not found in the sources"),
 }
+
+# Embeddings, overrides, isolates and marks: stored text could use them to show "元亿21" as
+# "12亿元", "moc.live" as "evil.com", or move a citation marker before its quote.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+# What the HTML shows of a source: who states a value, and a cited passage's source line.
+WHO = ("doc_id", "label", "name", "citation")
+SOURCE = ("doc_id", "publisher", "byline", "date", "script")
 
 CSS = """
 .fc-turn {border-bottom: 1px solid #ddd; padding: 12px 0;}
@@ -46,17 +57,34 @@ CSS = """
 
 
 def _shown(text: str, script: str) -> str:
-    """Escape ``text`` after converting it to the chosen script for display."""
+    """Escape ``text`` (without bidi controls) after converting it to the chosen script for display."""
     if script in ("Simplified", "Traditional"):
         text = display_script(text, script)
-    return escape(text)
+    return escape(text.translate(BIDI_CONTROLS))
+
+
+def _one_line(text: object) -> str:
+    """A name or label on one line, without bidi controls: line breaks become ␤, other controls spaces."""
+    text = str(text).replace("\r\n", "\n").translate(BIDI_CONTROLS)
+    return "".join("␤" if c in LINE_BREAKS else " " if unicodedata.category(c) == "Cc" else c for c in text)
+
+
+def _isolated(html: str) -> str:
+    """Already escaped text in its own bidi scope: it cannot reorder its neighbours."""
+    return f"<bdi>{html}</bdi>"
+
+
+def _name(text: object) -> str:
+    """A name from a document (file, publisher, byline, label): one line, escaped, isolated."""
+    return _isolated(escape(_one_line(text)))
 
 
 def source_line(source: dict[str, Any]) -> str:
-    """Who published it, when, in which script (escaped)."""
-    who = " · ".join(str(source[k]) for k in ("publisher", "byline") if source.get(k)) or "unknown publisher"
-    date = source.get("date") or "undated"
-    return escape(f"{source.get('doc_id', '')} — {who} — {date} — {source.get('script', '')}")
+    """Who published it, when, in which script (escaped, each part isolated)."""
+    who = " · ".join(_name(source[k]) for k in ("publisher", "byline") if source.get(k)) or "unknown publisher"
+    parts = [source.get("doc_id", ""), source.get("date") or "undated", source.get("script", "")]
+    doc_id, date, script = (_name(p) for p in parts)
+    return f"{doc_id} — {who} — {date} — {script}"
 
 
 def _passage_html(citation: dict[str, Any], passage: dict[str, Any] | None, script: str) -> str:
@@ -83,7 +111,7 @@ def answer_html(answer: dict[str, Any], script: str = "Original") -> str:
     verdict = answer.get("verdict", "not_found")
     css, label = VERDICT_BADGES.get(verdict, ("fc-badge", verdict))
     out = [f'<div class="fc-turn" data-verdict="{escape(verdict)}">',
-           f'<div class="fc-question">Q: {escape(answer.get("question", ""))}</div>']
+           f'<div class="fc-question">Q: {_isolated(_shown(answer.get("question", ""), "Original"))}</div>']
     check = answer.get("check") or {}
     groups = check.get("groups", [])
     if verdict == "conflict":
@@ -98,21 +126,22 @@ def answer_html(answer: dict[str, Any], script: str = "Original") -> str:
         out.append('<div class="fc-values">')
         for g in groups:
             latest = '<span class="fc-newest">latest report</span>' if g.get("latest_report") else ""
-            who = "<br>".join(escape(_source_text(s)) for s in _unique_sources(g.get("sources", [])))
+            who = "<br>".join(_name(_source_text(s)) for s in _unique_sources(g.get("sources", [])))
             refs = " ".join(f"[{int(n)}]" for n in g.get("citations", []))
-            out.append(f'<div class="fc-value"><div class="fc-value-number">{_shown(g["value"], script)}{latest}</div>'
+            value = _isolated(_shown(g["value"], script))
+            out.append(f'<div class="fc-value"><div class="fc-value-number">{value}{latest}</div>'
                        f'<div class="fc-source">{who}</div><div>{refs}</div></div>')
         out.append("</div>")
         names = {s["doc_id"]: _source_text(s) for g in groups for s in g.get("sources", [])}
         for doc_id in check.get("self_contradicting", []):
-            out.append(f'<div class="fc-self">{escape(names.get(doc_id, doc_id))} states more than one of these '
+            out.append(f'<div class="fc-self">{_name(names.get(doc_id, doc_id))} states more than one of these '
                        f'values: it contradicts itself.</div>')
         for a in check.get("apart", []):
             why = a.get("reason", "") + (f", {a['period']}" if a.get("period") else "")
-            out.append(f'<div class="fc-apart">Not compared: {_shown(a["value"], script)} ({escape(why)}) — '
-                       f'{escape(_source_text(a.get("source", {})))} [{int(a["source"]["citation"])}]</div>')
+            out.append(f'<div class="fc-apart">Not compared: {_isolated(_shown(a["value"], script))} ({_name(why)}) — '
+                       f'{_name(_source_text(a.get("source", {})))} [{int(a["source"]["citation"])}]</div>')
     else:
-        lines = [f'{_shown(c["quote"], script)} [{c["n"]}]' for c in answer.get("citations", [])]
+        lines = [f'{_isolated(_shown(c["quote"], script))} [{int(c["n"])}]' for c in answer.get("citations", [])]
         out.append(f'<div class="fc-answer">{"<br>".join(lines)}</div>')
     passages = {p["chunk_id"]: p for p in answer.get("passages", [])}
     for c in answer.get("citations", []):
@@ -120,9 +149,34 @@ def answer_html(answer: dict[str, Any], script: str = "Original") -> str:
                    f'{source_line(c.get("source", {}))}</div>'
                    f'{_passage_html(c, passages.get(c["chunk_id"]), script)}</div>')
     for note in answer.get("notes", []):
-        out.append(f'<div class="fc-note">note: {escape(str(note))}</div>')
+        out.append(f'<div class="fc-note">note: {_name(note)}</div>')
     out.append("</div>")
     return "".join(out)
+
+
+def kept(answer: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`answer_html` reads of an answer (``Answer.to_dict()``): all a chat keeps of a turn."""
+    check = answer.get("check") or {}
+    cited = {c["chunk_id"] for c in answer.get("citations", [])}
+    return {
+        "question": answer.get("question", ""),
+        "verdict": answer.get("verdict", "not_found"),
+        "check": {
+            "groups": [_pick(g, "value", "latest_report", "citations") | {"sources": [_pick(s, *WHO) for s in g.get("sources", [])]}
+                       for g in check.get("groups", [])],
+            "self_contradicting": check.get("self_contradicting", []),
+            "apart": [_pick(a, "value", "reason", "period") | {"source": _pick(a.get("source", {}), *WHO)}
+                      for a in check.get("apart", [])],
+        },
+        "citations": [_pick(c, "n", "chunk_id", "span", "value_span", "quote") | {"source": _pick(c.get("source", {}), *SOURCE)}
+                      for c in answer.get("citations", [])],
+        "passages": [_pick(p, "chunk_id", "text", "span") for p in answer.get("passages", []) if p["chunk_id"] in cited],
+        "notes": answer.get("notes", []),
+    }
+
+
+def _pick(d: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: d[k] for k in keys if k in d}
 
 
 def _source_text(source: dict[str, Any]) -> str:
@@ -148,8 +202,8 @@ def info_markdown(info: dict[str, Any]) -> str:
     """What is loaded, as plain text lines (no markup from documents)."""
     emb = info.get("embedder", {})
     counts = info.get("counts", {})
-    return (f"Index: {info.get('index_dir')}\n"
+    return (f"Index: {_one_line(info.get('index_dir'))}\n"
             f"Embedder: {emb.get('name')} ({emb.get('dim')}-d)\n"
-            f"Corpus: {info.get('corpus_dir')}\n"
+            f"Corpus: {_one_line(info.get('corpus_dir'))}\n"
             f"{counts.get('documents', 0)} documents · {counts.get('chunks', 0)} passages · "
             f"{counts.get('claims', 0)} claims · built {info.get('created_at')}")
