@@ -117,9 +117,10 @@ def ask_breakdown(fc, gold) -> tuple[list[list], list[list]]:  # type: ignore[no
         ("passage (build Passage objects)", searcher, "passage", 2),
         ("_off_topic", fc, "_off_topic", 1),
         ("score_sentences", F, "score_sentences", 1),
-        ("reader.read (question frame)", fc.reader, "read", 1),
-        ("_claims_for", fc, "_claims_for", 1),
-        ("check_claims", F, "check_claims", 1),
+        ("translate (dictionary bridge)", S, "translate", 2),
+        ("read_question (kind, period, terms)", F, "read_question", 1),
+        ("align (each source's value)", F, "align", 1),
+        ("compare (group the values)", F, "compare", 1),
         ("compose_answer", F, "compose_answer", 1),
         ("compose_checked_answer", F, "compose_checked_answer", 1),
         ("not_found", F, "not_found", 1),
@@ -347,7 +348,7 @@ def main() -> None:
     counts = fc.index.manifest["counts"]
     langs = {lang: sum(1 for g in gold if g.lang == lang) for lang in ("zh-Hans", "zh-Hant", "en")}
     report.condition("corpus / index", f"seeds/: {counts['documents']} documents, {counts['chunks']} chunks, "
-                     f"{counts['sentences']} sentences, {counts['claims']} claims; use-m; bench/.cache/index-seeds ({status})")
+                     f"{counts['sentences']} sentences; use-m; bench/.cache/index-seeds ({status})")
     report.condition("questions", f"{len(gold)} gold questions ({', '.join(f'{k} {v}' for k, v in langs.items())}); "
                      f"k=5 (default); 1 warm-up pass + {reps} timed passes")
     report.condition("cold question", QUESTION)

@@ -300,23 +300,23 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-#: bidi embedding, override and isolate controls: in a name or a quote they reorder what is shown
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Embeddings, overrides, isolates and marks: stored text could use them to show "元亿21" as
+# "12亿元", "moc.live" as "evil.com", or move a citation marker before its quote.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def without_bidi(text: str) -> str:
+    """``text`` without bidi controls (see :data:`BIDI_CONTROLS`), for display."""
+    return text.translate(BIDI_CONTROLS)
 
 
 def one_line(text: object) -> str:
-    """``text`` as one line for display: line breaks shown as ␤, tabs as spaces, other control
-    characters and bidi controls dropped. For names that come from a corpus (file names,
-    publishers): they must not break a line or reorder what is printed around them."""
-    out = []
-    for c in str(text):
-        if c in "\n\r":
-            out.append("␤")
-        elif c == "\t":
-            out.append(" ")
-        elif c not in BIDI_CONTROLS and unicodedata.category(c) != "Cc":
-            out.append(c)
-    return "".join(out)
+    """A name or label from a corpus (file name, publisher) for display on one line: line breaks
+    shown as ␤, other control characters as spaces, bidi controls dropped, so it can neither
+    break a line nor reorder what is printed around it."""
+    text = without_bidi(str(text).replace("\r\n", "\n"))
+    return "".join("␤" if c in LINE_BREAKS else " " if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def display_script(text: str, script: str) -> str:

@@ -4,11 +4,10 @@ stripped of bidi controls and isolated (``<bdi>``), so it cannot reorder what is
 
 from __future__ import annotations
 
-import unicodedata
 from html import escape
 from typing import Any
 
-from index.text import display_script
+from index.text import display_script, one_line, without_bidi
 
 SCRIPTS = ("Original", "Simplified", "Traditional")
 
@@ -19,11 +18,6 @@ VERDICT_BADGES = {
     "quoted": ("fc-badge fc-quoted", "Quoted, not compared"),
     "not_found": ("fc-badge fc-notfound", "Not found in the sources"),
 }
-
-# Embeddings, overrides, isolates and marks: stored text could use them to show "元亿21" as
-# "12亿元", "moc.live" as "evil.com", or move a citation marker before its quote.
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 # What the HTML shows of a source: who states a value, and a cited passage's source line.
 WHO = ("doc_id", "label", "name", "citation")
@@ -60,13 +54,7 @@ def _shown(text: str, script: str) -> str:
     """Escape ``text`` (without bidi controls) after converting it to the chosen script for display."""
     if script in ("Simplified", "Traditional"):
         text = display_script(text, script)
-    return escape(text.translate(BIDI_CONTROLS))
-
-
-def _one_line(text: object) -> str:
-    """A name or label on one line, without bidi controls: line breaks become ␤, other controls spaces."""
-    text = str(text).replace("\r\n", "\n").translate(BIDI_CONTROLS)
-    return "".join("␤" if c in LINE_BREAKS else " " if unicodedata.category(c) == "Cc" else c for c in text)
+    return escape(without_bidi(text))
 
 
 def _isolated(html: str) -> str:
@@ -76,7 +64,7 @@ def _isolated(html: str) -> str:
 
 def _name(text: object) -> str:
     """A name from a document (file, publisher, byline, label): one line, escaped, isolated."""
-    return _isolated(escape(_one_line(text)))
+    return _isolated(escape(one_line(text)))
 
 
 def source_line(source: dict[str, Any]) -> str:
@@ -202,8 +190,8 @@ def info_markdown(info: dict[str, Any]) -> str:
     """What is loaded, as plain text lines (no markup from documents)."""
     emb = info.get("embedder", {})
     counts = info.get("counts", {})
-    return (f"Index: {_one_line(info.get('index_dir'))}\n"
+    return (f"Index: {one_line(info.get('index_dir'))}\n"
             f"Embedder: {emb.get('name')} ({emb.get('dim')}-d)\n"
-            f"Corpus: {_one_line(info.get('corpus_dir'))}\n"
+            f"Corpus: {one_line(info.get('corpus_dir'))}\n"
             f"{counts.get('documents', 0)} documents · {counts.get('chunks', 0)} passages · "
             f"{counts.get('claims', 0)} claims · built {info.get('created_at')}")
