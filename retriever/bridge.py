@@ -121,8 +121,13 @@ _holds: dict[tuple[int, int, str], bool] = {}
 class Translation:
     """A question's words carried into the corpus' other language."""
 
-    terms: tuple[str, ...] = ()  # lexical terms (Chinese words, English stems) of the other language
+    groups: tuple[tuple[str, ...], ...] = ()  # per question word (or phrase): its lexical terms there
     share: float = 0.0  # share of the question's content words the corpus lacks as written but holds translated
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Every translated term once (Chinese words, English stems)."""
+        return tuple(dict.fromkeys(t for group in self.groups for t in group))
 
 
 def translate(tokens: Sequence[str], vocabulary: Mapping[str, float]) -> Translation:
@@ -140,13 +145,13 @@ def translate(tokens: Sequence[str], vocabulary: Mapping[str, float]) -> Transla
     if not (to_zh or to_en):
         return Translation()
     bridge = bridge_for(vocabulary)
-    found: list[str] = []
+    found: list[tuple[str, ...]] = []
     gained = 0  # words the corpus lacks as written that it holds translated
 
     def carried(word_list: Sequence[str], hit: Sequence[str]) -> None:
         nonlocal gained
-        found.extend(hit)
         if hit:
+            found.append(tuple(dict.fromkeys(hit)))
             gained += sum(1 for w in word_list if w not in vocabulary)
 
     if to_zh:
@@ -163,7 +168,7 @@ def translate(tokens: Sequence[str], vocabulary: Mapping[str, float]) -> Transla
     if to_en:
         for word in chinese:
             carried([word], [stem for gloss in bridge.english_for(word) for stem in gloss.split()])
-    return Translation(tuple(dict.fromkeys(found)), gained / len(words))
+    return Translation(tuple(found), gained / len(words))
 
 
 _bridges: dict[int, tuple[int, Bridge]] = {}

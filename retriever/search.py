@@ -73,7 +73,7 @@ class Query:
     tokens: list[str]
     coverage: float
     lexical_weight: float
-    bridged: tuple[str, ...] = ()  # lexical terms of the question's words in the corpus' other language
+    bridged: tuple[tuple[str, ...], ...] = ()  # per question word, its lexical terms in the corpus' other language
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -130,7 +130,7 @@ class HybridSearcher:
         # gloss is weaker evidence than the word itself).
         translation = translate(tokens, self.index.lexical.idf) if self.bridge_weight else Translation()
         reach = min(1.0, coverage + self.bridge_weight * translation.share)
-        return Query(question, vector, tokens, coverage, self.lexical_weight * reach, translation.terms)
+        return Query(question, vector, tokens, coverage, self.lexical_weight * reach, translation.groups)
 
     def search(self, query: Query | str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
         """The ``k`` best passages for a question (``mode`` picks one side for comparisons)."""
@@ -142,8 +142,9 @@ class HybridSearcher:
         depth = min(n, max(self.candidates, k))
         dense_ids = self._dense_top(query.vector, depth)
         lexical_all = self.index.lexical.scores(query.tokens)
-        if query.bridged:
-            lexical_all = lexical_all + self.bridge_weight * self.index.lexical.scores(query.bridged)
+        for group in query.bridged:
+            # a word's translations share its weight: the five senses of "share" count as one word
+            lexical_all = lexical_all + self.bridge_weight / len(group) * self.index.lexical.term_scores(group)
         if depth < n:  # the top ``depth`` without sorting every chunk's score
             top = np.argpartition(-lexical_all, depth - 1)[:depth]
             lexical_ids = top[np.lexsort((top, -lexical_all[top]))]

@@ -76,7 +76,7 @@ def test_english_questions_over_chinese_articles_get_lexical_weight_only_through
     # question's words or (at bridge_weight) in their dictionary translations.
     searcher = fc.searcher
     query = searcher.prepare(question)
-    assert query.bridged and all(has_cjk(w) and w in fc.index.lexical.idf for w in query.bridged)
+    assert query.bridged and all(has_cjk(w) and w in fc.index.lexical.idf for group in query.bridged for w in group)
     assert 0 < query.lexical_weight <= searcher.lexical_weight * searcher.bridge_weight + 1e-9
     closed = HybridSearcher(fc.index, fc.embedder, searcher.lexical_weight, bridge_weight=0.0)
     assert closed.prepare(question).lexical_weight < 0.1 and not closed.prepare(question).bridged
@@ -85,7 +85,7 @@ def test_english_questions_over_chinese_articles_get_lexical_weight_only_through
 def test_the_bridge_finds_the_chinese_passage_for_an_english_word(fc):
     # "revenue" is 营收/收入 in the articles: the bridged BM25 ranks a passage with those words
     query = fc.searcher.prepare("What was the company's revenue last year?")
-    scores = fc.index.lexical.term_scores(query.bridged)
+    scores = fc.index.lexical.term_scores([w for group in query.bridged for w in group])
     best = fc.index.chunks[int(scores.argmax())].text
     assert "营收" in best or "收入" in best or "營收" in best
 
