@@ -37,13 +37,23 @@ from .corpus import METADATA_FILE, Document, Problem, corpus_files, hash_file, r
 from .embedders import Embedder, load_embedder
 from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError, IndexWriteError
 from .lexical import LexicalIndex
+from .tables import (
+    CHUNKS_FILE,
+    SENTENCES_FILE,
+    ChunkTable,
+    DocumentTable,
+    SentenceTable,
+    read_rows,
+    write_rows,
+)
 from .text import lexical_terms
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+CENTROID_FILE = "centroid.npy"
 NORMALISER = "opencc-t2s+halfwidth+lower+jieba-0.42"
 # Modules whose code shapes what an index holds: a change to any of them
 # (a new release of this package, say) makes existing indexes out of date.
@@ -69,16 +79,18 @@ def code_version() -> str:
 
 @dataclass
 class Index:
-    """A loaded index: everything search and answers need, in memory."""
+    """A loaded index: everything search and answers need. The tables read text on demand
+    (:mod:`index.tables`); vectors are memory-mapped or in FAISS."""
 
     directory: Path
     manifest: dict[str, Any]
-    documents: dict[str, Document]
-    chunks: list[Chunk]
-    sentences: list[Sentence]
+    documents: DocumentTable
+    chunks: ChunkTable
+    sentences: SentenceTable
     dense: Any  # faiss.Index
     sentence_vectors: np.ndarray
     lexical: LexicalIndex
+    centroid: np.ndarray | None = None  # the mean direction of the chunks (what the corpus is about)
 
     @property
     def embedder_name(self) -> str:
@@ -156,16 +168,23 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
     }
     t = time.perf_counter()
-    generation, manifest = _write_generation(
-        directory, manifest, documents, chunks, sentences, dense, sentence_vectors, lexical, tokens,
-        timings, started
-    )
+    table = DocumentTable.of(documents)
+    index = Index(directory, manifest, table, ChunkTable.of(chunks, table), SentenceTable.of(sentences, table), dense,
+                  sentence_vectors, lexical, centroid_of(chunk_vectors))
+    generation, index.manifest = _write_generation(index, tokens, timings, started)
     _publish(directory, generation)
     timings["write"] = time.perf_counter() - t
     log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
-    index = Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
-                  lexical)
     return index, problems
+
+
+def centroid_of(vectors: np.ndarray) -> np.ndarray | None:
+    """The unit mean direction of the chunk vectors (None for an empty index)."""
+    if not len(vectors):
+        return None
+    mean = np.asarray(vectors, dtype=np.float64).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm).astype(np.float32) if norm else None
 
 
 def _dense_index(vectors: np.ndarray, threads: int):  # type: ignore[no-untyped-def]
@@ -189,30 +208,35 @@ def _progress_bar(total: int, label: str, show: bool) -> Iterator[Any]:
         yield bar.update
 
 
-def _write_generation(directory: Path, manifest: dict[str, Any], documents: list[Document], chunks: list[Chunk],
-                      sentences: list[Sentence], dense: Any, sentence_vectors: np.ndarray,
-                      lexical: LexicalIndex, tokens: list[list[str]], timings: dict[str, float],
+def _write_generation(index: Index, tokens: list[list[str]], timings: dict[str, float],
                       started: float) -> tuple[str, dict[str, Any]]:
+    """Write ``index`` as a new generation folder of ``index.directory``; return its name and the
+    manifest written (with file checksums)."""
     import faiss
 
+    directory = index.directory
     directory.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
     tmp = directory / f".tmp-{name}"
     tmp.mkdir()
     try:
-        _write_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in documents))
-        _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
-        _write_jsonl(tmp / "sentences.jsonl", (s.to_dict() for s in sentences))
+        index.documents.write(tmp, _write_bytes)
+        write_rows(tmp / CHUNKS_FILE, index.chunks.rows, _write_bytes)
+        write_rows(tmp / SENTENCES_FILE, index.sentences.rows, _write_bytes)
         _write_jsonl(tmp / "tokens.jsonl", tokens)  # so adding a document does not re-tokenize the rest
         # Serialised in memory and written by us, so a full disk is an OSError naming ENOSPC
         # (faiss reports write errors as RuntimeError, numpy without an errno).
-        _write_bytes(tmp / "dense.faiss", faiss.serialize_index(dense).tobytes())
+        _write_bytes(tmp / "dense.faiss", faiss.serialize_index(index.dense).tobytes())
         buffer = io.BytesIO()
         # float16 halves the largest file (4 sentences per chunk); cosines move by ~1e-3
-        np.save(buffer, np.asarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
+        np.save(buffer, np.asarray(index.sentence_vectors, dtype=np.float16), allow_pickle=False)
         _write_bytes(tmp / "sentences.npy", buffer.getbuffer())
-        lexical.save(tmp)
-        manifest = dict(manifest)
+        if index.centroid is not None:
+            buffer = io.BytesIO()
+            np.save(buffer, np.asarray(index.centroid, dtype=np.float32), allow_pickle=False)
+            _write_bytes(tmp / CENTROID_FILE, buffer.getbuffer())
+        index.lexical.save(tmp)
+        manifest = dict(index.manifest)
         manifest["timings"] = {k: round(v, 3) for k, v in timings.items()}
         manifest["build_seconds"] = round(time.perf_counter() - started, 3)
         manifest["files"] = {
@@ -434,22 +458,36 @@ def _load_generation(directory: Path, name: str | None, verify: bool) -> Index:
         if verify and _sha256_file(path) != expected:
             raise IndexCorruptError(f"Index file {path} does not match its checksum (damaged or edited). {hint}")
     try:
-        documents = [Document.from_dict(r) for r in _read_jsonl(gen / "documents.jsonl")]
-        chunks = [Chunk.from_dict(r) for r in _read_jsonl(gen / "chunks.jsonl")]
-        sentences = [Sentence(**r) for r in _read_jsonl(gen / "sentences.jsonl")]
+        documents = DocumentTable.read(gen)
+        # memory-mapped: a question reads the rows of the passages it retrieves, not every row
+        chunks = ChunkTable(read_rows(gen / CHUNKS_FILE, 5), documents)
+        sentences = SentenceTable(read_rows(gen / SENTENCES_FILE, 3), documents)
         dense = faiss.read_index(str(gen / "dense.faiss"))
-        # memory-mapped: an answer reads a few dozen rows, not the whole matrix
         sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
+        centroid = np.load(gen / CENTROID_FILE, allow_pickle=False) if (gen / CENTROID_FILE).is_file() else None
         lexical = LexicalIndex.load(gen)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"Index at {directory} cannot be read ({type(exc).__name__}: {exc}). {hint}") from None
     dim = int(manifest["embedder"]["dim"])
     counts = manifest["counts"]
     if (dense.ntotal != len(chunks) or dense.d != dim or len(chunks) != counts.get("chunks")
-            or sentence_vectors.shape != (len(sentences), dim) or lexical.n_chunks != len(chunks)):
+            or len(documents) != counts.get("documents") or len(sentences) != counts.get("sentences")
+            or sentence_vectors.shape != (len(sentences), dim) or lexical.n_chunks != len(chunks)
+            or (centroid is not None and centroid.shape != (dim,)) or not _rows_fit(documents, chunks, sentences)):
         raise IndexCorruptError(f"Index at {directory} is inconsistent (counts or dimensions disagree with the manifest). {hint}")
-    return Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
-                 lexical)
+    return Index(directory, manifest, documents, chunks, sentences, dense, sentence_vectors, lexical, centroid)
+
+
+def _rows_fit(documents: DocumentTable, chunks: ChunkTable, sentences: SentenceTable) -> bool:
+    """Every row names a stored document and a span that ends where it starts or later, and
+    every chunk's sentences exist (checked in whole columns, not row by row)."""
+    n = len(documents)
+    for rows in (chunks.rows, sentences.rows):
+        if len(rows) and (rows[:, 0].min() < 0 or rows[:, 0].max() >= n or (rows[:, 2] < rows[:, 1]).any()
+                          or rows[:, 1].min() < 0):
+            return False
+    c = chunks.rows
+    return not len(c) or bool((c[:, 3] >= 0).all() and ((c[:, 3] + c[:, 4]) <= len(sentences)).all())
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .chunks import Chunk, Sentence, chunk_documents
+from .chunks import chunk_documents
 from .corpus import SUFFIXES, CorpusError, Document, read_document, read_metadata
 from .errors import IndexCorruptError
 from .embedders import Embedder, load_embedder
@@ -30,11 +30,13 @@ from .store import (
     _publish,
     _read_jsonl,
     _write_generation,
+    centroid_of,
     code_version,
     load_index,
     read_manifest,
     stale_reasons,
 )
+from .tables import ChunkTable, DocumentTable, SentenceTable
 from .text import lexical_terms
 
 REMOVED_DIR = ".removed"
@@ -78,7 +80,7 @@ def add_documents(directory: Path, paths: Iterable[Path | str], names: Iterable[
         index = _current(directory)
         corpus_dir = Path(index.manifest["corpus"]["dir"])
         metadata = read_metadata(corpus_dir)
-        known_hashes = {d.sha256: d.doc_id for d in index.documents.values()}
+        known_hashes = {m["sha256"]: m["doc_id"] for m in index.documents.metas()}
         plan: list[tuple[Path, Path, Document]] = []
         name_list = list(names) if names is not None else []
         for i, raw in enumerate(paths):
@@ -137,7 +139,7 @@ def remove_documents(directory: Path, doc_ids: Iterable[str]) -> tuple[Index, Up
         trash = corpus_dir / REMOVED_DIR
         trash.mkdir(exist_ok=True)
         for doc_id in wanted:
-            path = Path(index.documents[doc_id].path)
+            path = Path(index.documents.meta(doc_id)["path"])
             if path.exists() and path.parent.resolve() == corpus_dir.resolve():
                 stamp = time.strftime("%Y%m%d-%H%M%S")
                 dest = trash / f"{path.name}.{stamp}"
@@ -180,55 +182,56 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
     started = time.perf_counter()
     gen = directory / _generation_name(directory)
     old_tokens = _read_jsonl_lists(gen / "tokens.jsonl", len(index.chunks))
-    chunk_map: dict[int, int] = {}
-    sentence_map: dict[int, int] = {}
-    chunks: list[Chunk] = []
-    sentences: list[Sentence] = []
-    tokens: list[list[str]] = []
-    for s in index.sentences:
-        if keep(s.doc_id):
-            sentence_map[s.sentence_id] = len(sentences)
-            sentences.append(Sentence(len(sentences), s.doc_id, s.start, s.end, s.text))
-    for c in index.chunks:
-        if keep(c.doc_id):
-            chunk_map[c.chunk_id] = len(chunks)
-            chunks.append(Chunk(len(chunks), c.doc_id, c.start, c.end, c.text,
-                                tuple(sentence_map[i] for i in c.sentence_ids)))
-            tokens.append(old_tokens[c.chunk_id])
-    old_chunk_ids = np.array(sorted(chunk_map), dtype=np.int64)
-    chunk_vectors = index.dense.reconstruct_batch(old_chunk_ids) if len(old_chunk_ids) else np.zeros((0, index.dim), np.float32)
-    sentence_vectors = index.sentence_vectors[np.array(sorted(sentence_map), dtype=np.int64)]
+    old = index.documents
+    kept = np.array([bool(keep(doc_id)) for doc_id in old.ids], dtype=bool)
+    documents = DocumentTable.merged(old, np.flatnonzero(kept), new_docs)
+    moved = np.cumsum(kept) - 1  # old document position → new one (where kept)
 
-    chunker = index.manifest["chunker"]
-    new_chunks, new_sentences = chunk_documents(new_docs, chunker["size"], chunker["overlap"],
-                                                first_sentence_id=len(sentences), first_chunk_id=len(chunks))
+    # the kept rows, renumbered: documents by position, sentences by id
+    s_keep = kept[index.sentences.rows[:, 0]] if len(index.sentences) else np.zeros(0, dtype=bool)
+    sentence_rows = np.array(index.sentences.rows[s_keep], dtype=np.int32).reshape(-1, 3)
+    sentence_rows[:, 0] = moved[sentence_rows[:, 0]]
+    new_sid = np.cumsum(s_keep) - 1
+    c_keep = kept[index.chunks.rows[:, 0]] if len(index.chunks) else np.zeros(0, dtype=bool)
+    chunk_rows = np.array(index.chunks.rows[c_keep], dtype=np.int32).reshape(-1, 5)
+    chunk_rows[:, 0] = moved[chunk_rows[:, 0]]
+    chunk_rows[:, 3] = np.where(chunk_rows[:, 4] > 0, new_sid[chunk_rows[:, 3]] if len(new_sid) else 0, 0)
+    kept_chunks = np.flatnonzero(c_keep).astype(np.int64)
+    tokens = [old_tokens[i] for i in kept_chunks.tolist()]
+    chunk_vectors = index.dense.reconstruct_batch(kept_chunks) if len(kept_chunks) \
+        else np.zeros((0, index.dim), np.float32)
+    sentence_vectors = np.asarray(index.sentence_vectors[np.flatnonzero(s_keep)], dtype=np.float16)
+
     if new_docs:
         assert embedder is not None
+        chunker = index.manifest["chunker"]
+        new_chunks, new_sentences = chunk_documents(new_docs, chunker["size"], chunker["overlap"],
+                                                    first_sentence_id=len(sentence_rows),
+                                                    first_chunk_id=len(chunk_rows))
         texts = [c.text for c in new_chunks] + [s.text for s in new_sentences]
         with _progress_bar(len(texts), f"embedding {len(new_docs)} new document(s)", progress) as tick:
             vectors = embedder.embed_passages(texts, progress=tick)
         report.embedded = len(texts)
         chunk_vectors = np.vstack([chunk_vectors, vectors[:len(new_chunks)]])
         sentence_vectors = np.vstack([sentence_vectors, vectors[len(new_chunks):]]).astype(np.float16)
-        chunks += new_chunks
-        sentences += new_sentences
+        chunk_rows = np.vstack([chunk_rows, ChunkTable.of(new_chunks, documents).rows])
+        sentence_rows = np.vstack([sentence_rows, SentenceTable.of(new_sentences, documents).rows])
         tokens += [lexical_terms(c.text) for c in new_chunks]
-    documents = [d for d in index.documents.values() if keep(d.doc_id)] + new_docs
-    dense = _dense_index(np.ascontiguousarray(chunk_vectors, dtype=np.float32), 1)
-    lexical = LexicalIndex.build(tokens)
+    chunk_vectors = np.ascontiguousarray(chunk_vectors, dtype=np.float32)
     manifest = dict(index.manifest)
     manifest.update({
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "code_version": code_version(),
         "corpus": {"dir": index.manifest["corpus"]["dir"], "files": files},
-        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
+        "counts": {"documents": len(documents), "chunks": len(chunk_rows), "sentences": len(sentence_rows)},
         "updated": {"added": [d.doc_id for d in new_docs], "embedded": report.embedded},
     })
-    generation, manifest = _write_generation(directory, manifest, documents, chunks, sentences, dense,
-                                             sentence_vectors, lexical, tokens, {}, started)
+    updated = Index(directory, manifest, documents, ChunkTable(chunk_rows, documents),
+                    SentenceTable(sentence_rows, documents), _dense_index(chunk_vectors, 1), sentence_vectors,
+                    LexicalIndex.build(tokens), centroid_of(chunk_vectors))
+    generation, updated.manifest = _write_generation(updated, tokens, {}, started)
     _publish(directory, generation)
-    return Index(directory, manifest, {d.doc_id: d for d in documents}, chunks, sentences, dense, sentence_vectors,
-                 lexical)
+    return updated
 
 
 def _generation_name(directory: Path) -> str:

@@ -29,7 +29,6 @@ class Archive:
         self._claims: dict[int, list[Claim]] = {}
         self._texts: dict[str, str] = {}
         self._directions: dict[str, np.ndarray] = {}
-        self._chunks_of: dict[str, list[int]] | None = None
 
     def claims_of(self, sentence: "ScoredSentence") -> list[Claim]:
         """The claims of one retrieved sentence."""
@@ -69,12 +68,7 @@ class Archive:
     def _direction(self, doc_id: str) -> np.ndarray:
         found = self._directions.get(doc_id)
         if found is None:
-            if self._chunks_of is None:
-                chunks: dict[str, list[int]] = {}
-                for c in self.index.chunks:
-                    chunks.setdefault(c.doc_id, []).append(c.chunk_id)
-                self._chunks_of = chunks
-            ids = np.asarray(self._chunks_of.get(doc_id, []), dtype=np.int64)
+            ids = self.index.chunks.of_document(doc_id)
             if not ids.size:
                 return np.zeros(self.index.dim, dtype=np.float32)
             mean = self.index.dense.reconstruct_batch(ids).mean(axis=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import threading
@@ -79,15 +78,6 @@ def _generation(index: Index) -> str | None:
     return name if isinstance(manifest, dict) and manifest.get("files") == index.manifest.get("files") else None
 
 
-def _centroid(index: Index):  # type: ignore[no-untyped-def]
-    """The mean direction of the corpus' passages (what the articles are about)."""
-    if index.dense.ntotal == 0:
-        return None
-    mean = index.dense.reconstruct_n(0, index.dense.ntotal).mean(axis=0)
-    norm = float(np.linalg.norm(mean))
-    return mean / norm if norm else None
-
-
 class FactChecker:
     """Search the articles and answer questions with cited passages.
 
@@ -109,7 +99,7 @@ class FactChecker:
         self.embedder = embedder
         self.policy = policy or AnswerPolicy()
         self.status = status
-        self._today = max((d.date for d in index.documents.values() if d.date), default=None)
+        self._today = max((m["date"] for m in index.documents.metas() if m.get("date")), default=None)
         self.archive = Archive(index)
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight, self.settings.bridge_weight)
@@ -217,10 +207,6 @@ class FactChecker:
             raise QuestionError(f"k (passages to read) must be a whole number from 1 to {MAX_K}, not {str(k)[:20]!r}.")
         return int(k)
 
-    @functools.cached_property
-    def _centroid(self):  # type: ignore[no-untyped-def]
-        return _centroid(self.index)
-
     def _off_topic(self, query, deep: list[Passage]) -> str:  # type: ignore[no-untyped-def]
         """Why a question is about something else than the corpus, or "" when it is not.
 
@@ -231,8 +217,8 @@ class FactChecker:
         best = max((p.dense_score for p in deep), default=0.0)
         if best < self.policy.min_passage_similarity:
             return f"no passage is close to the question (best similarity {best:.2f})"
-        if self._centroid is not None and query.coverage == 0.0:
-            topic = float(self._centroid @ query.vector)
+        if self.index.centroid is not None and query.coverage == 0.0:
+            topic = float(self.index.centroid @ query.vector)
             if topic < self.policy.min_topic_similarity:
                 return f"the question shares no word with the articles and is far from their topic ({topic:.2f})"
         return ""

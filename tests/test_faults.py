@@ -8,7 +8,7 @@ failed embedding, a failed bm25 write and a reader racing a publish. This file a
 (b) a read-only index folder (chmod, and injected PermissionError, since root ignores chmod);
 (c) a full disk (injected ENOSPC at each write, and a real small tmpfs when it can be mounted);
 (d) an index of another embedder or another dimension;
-(e) damaged sentences.jsonl / tokens.jsonl;
+(e) damaged tables (documents.jsonl, texts.bin, chunks.npy, sentence_spans.npy) / tokens.jsonl;
 (f) corpus files changed, added, removed, unreadable;
 (g) `factcheck ask --no-rebuild` on damaged indexes;
 (h) a malformed vocabulary file given with FACTCHECK_LEXICON.
@@ -497,8 +497,8 @@ def _enospc(path=None) -> OSError:  # type: ignore[no-untyped-def]
 def _inject_disk_full(where: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Make one write of a build fail as a full disk does, after writing part of its file."""
 
-    if where in ("dense.faiss", "sentences.npy"):
-        # the store serialises FAISS and numpy arrays in memory and writes the bytes itself
+    if where in ("dense.faiss", "sentences.npy", "documents.jsonl", "texts.bin", "chunks.npy"):
+        # the store serialises tables, FAISS and numpy arrays in memory and writes the bytes itself
         real_bytes = store_module._write_bytes
 
         def write_array(path, data):  # type: ignore[no-untyped-def]
@@ -507,7 +507,7 @@ def _inject_disk_full(where: str, monkeypatch) -> None:  # type: ignore[no-untyp
                 raise _enospc(path)
             return real_bytes(path, data)
         monkeypatch.setattr(store_module, "_write_bytes", write_array)
-    elif where in ("sentences.jsonl", "documents.jsonl"):
+    elif where == "tokens.jsonl":
         real = store_module._write_jsonl
 
         def write_jsonl(path, rows):  # type: ignore[no-untyped-def]
@@ -534,7 +534,7 @@ def _inject_disk_full(where: str, monkeypatch) -> None:  # type: ignore[no-untyp
         raise AssertionError(where)
 
 
-DISK_FULL_POINTS = ["documents.jsonl", "sentences.jsonl", "dense.faiss", "sentences.npy",
+DISK_FULL_POINTS = ["documents.jsonl", "texts.bin", "chunks.npy", "tokens.jsonl", "dense.faiss", "sentences.npy",
                     "manifest.json", "CURRENT pointer", "fsync (EIO)"]
 
 
@@ -649,7 +649,7 @@ def memo_embedder(use_embedder):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["documents.jsonl", "dense.faiss", "sentences.npy", "manifest.json"])
+@pytest.mark.parametrize("target", ["texts.bin", "dense.faiss", "sentences.npy", "manifest.json"])
 def test_c_real_full_disk(small_tmpfs, tmp_path_factory, memo_embedder, target):
     """A real ENOSPC on a small tmpfs, filled so that the build runs out of room at ``target``."""
     name = f"(c) REAL full disk (tmpfs) while writing {target}"
@@ -662,7 +662,7 @@ def test_c_real_full_disk(small_tmpfs, tmp_path_factory, memo_embedder, target):
         build_index(settings, embedder, progress=False)
         current, generation = _current(directory), _snapshot(directory / _current(directory))
         gen = directory / current
-        order = ["documents.jsonl", "chunks.jsonl", "sentences.jsonl", "tokens.jsonl",
+        order = ["documents.jsonl", "texts.bin", "chunks.npy", "sentence_spans.npy", "tokens.jsonl",
                  "dense.faiss", "sentences.npy", "manifest.json"]
         page = 4096
         size = lambda p: -(-p.stat().st_size // page) * page  # noqa: E731
@@ -774,7 +774,7 @@ def test_d_index_of_another_dimension_cli(small, use_embedder, factcheck_exe):
         entry["outcome"] = f"survived: exit 2 — {line[:80]}…"
 
 
-# ===================================================================== (e) sentences.jsonl / tokens.jsonl
+# ===================================================================== (e) damaged tables / tokens.jsonl
 
 
 def _truncate(path: Path, keep: float = 0.5) -> None:
@@ -787,19 +787,39 @@ def _drop_last_line(path: Path) -> None:
     path.write_text("".join(lines[:-1]), encoding="utf-8")
 
 
+def _edit_bytes(path: Path, old: str, new: str) -> None:
+    data = path.read_bytes()
+    assert old.encode() in data, f"{old!r} not in {path.name}"
+    path.write_bytes(data.replace(old.encode(), new.encode(), 1))
+
+
+def _reverse_first_span(path: Path) -> None:
+    rows = np.load(path)
+    rows[0, 1], rows[0, 2] = rows[0, 2], rows[0, 1] - 1
+    np.save(path, rows)
+
+
+def _rows_with_columns(path: Path, columns: int) -> None:
+    """Rewrite an array of rows with another number of columns (the reader must refuse it)."""
+    rows = np.load(path)
+    np.save(path, np.zeros((rows.shape[0], columns), dtype=rows.dtype))
+
+
 SENTENCES_TOKENS_DAMAGE = {
-    "sentences.jsonl truncated": lambda gen: _truncate(gen / "sentences.jsonl"),
-    "sentences.jsonl deleted": lambda gen: (gen / "sentences.jsonl").unlink(),
-    "sentences.jsonl figure edited": lambda gen: (gen / "sentences.jsonl").write_text(
-        (gen / "sentences.jsonl").read_text(encoding="utf-8").replace("8.6亿元", "9.9亿元", 1), encoding="utf-8"),
-    "sentences.jsonl garbage line (checksum resealed)": lambda gen: (
-        (gen / "sentences.jsonl").write_text((gen / "sentences.jsonl").read_text(encoding="utf-8") + "{not json\n",
-                                             encoding="utf-8"), _reseal(gen, "sentences.jsonl")),
-    "sentences.jsonl row missing a field (checksum resealed)": lambda gen: (
-        (gen / "sentences.jsonl").write_text(
-            "\n".join(json.dumps({k: v for k, v in json.loads(line).items() if k != "text"}, ensure_ascii=False)
-                      for line in (gen / "sentences.jsonl").read_text(encoding="utf-8").splitlines()) + "\n",
-            encoding="utf-8"), _reseal(gen, "sentences.jsonl")),
+    "sentence_spans.npy truncated": lambda gen: _truncate(gen / "sentence_spans.npy"),
+    "sentence_spans.npy deleted": lambda gen: (gen / "sentence_spans.npy").unlink(),
+    "texts.bin figure edited": lambda gen: _edit_bytes(gen / "texts.bin", "8.6亿元", "9.9亿元"),
+    "texts.bin truncated": lambda gen: _truncate(gen / "texts.bin"),
+    "sentence_spans.npy a span reversed (checksum resealed)": lambda gen: (
+        _reverse_first_span(gen / "sentence_spans.npy"), _reseal(gen, "sentence_spans.npy")),
+    "sentence_spans.npy rows of another width (checksum resealed)": lambda gen: (
+        _rows_with_columns(gen / "sentence_spans.npy", 2), _reseal(gen, "sentence_spans.npy")),
+    "chunks.npy points past the documents (checksum resealed)": lambda gen: (
+        np.save(gen / "chunks.npy", np.load(gen / "chunks.npy") + np.array([99, 0, 0, 0, 0], dtype=np.int32)),
+        _reseal(gen, "chunks.npy")),
+    "documents.jsonl garbage line (checksum resealed)": lambda gen: (
+        (gen / "documents.jsonl").write_text((gen / "documents.jsonl").read_text(encoding="utf-8") + "{not json\n",
+                                             encoding="utf-8"), _reseal(gen, "documents.jsonl")),
     "tokens.jsonl truncated": lambda gen: _truncate(gen / "tokens.jsonl"),
     "tokens.jsonl deleted": lambda gen: (gen / "tokens.jsonl").unlink(),
     "tokens.jsonl emptied": lambda gen: (gen / "tokens.jsonl").write_bytes(b""),
@@ -973,7 +993,8 @@ def test_f_corpus_change_cli_no_rebuild(small, factcheck_exe):
 
 CLI_DAMAGE = {
     "dense.faiss truncated": lambda gen, d: _truncate(gen / "dense.faiss"),
-    "sentences.jsonl truncated": lambda gen, d: _truncate(gen / "sentences.jsonl"),
+    "sentence_spans.npy truncated": lambda gen, d: _truncate(gen / "sentence_spans.npy"),
+    "texts.bin truncated": lambda gen, d: _truncate(gen / "texts.bin"),
     "tokens.jsonl deleted": lambda gen, d: (gen / "tokens.jsonl").unlink(),
     "sentences.npy deleted": lambda gen, d: (gen / "sentences.npy").unlink(),
     "manifest.json truncated": lambda gen, d: _truncate(gen / "manifest.json"),
@@ -996,7 +1017,7 @@ def test_g_cli_ask_no_rebuild_on_a_damaged_index(small, factcheck_exe, damage):
         entry["outcome"] = f"survived: exit 2 — {line[:80]}…"
 
 
-@pytest.mark.parametrize("damage", ["dense.faiss truncated", "sentences.jsonl truncated", "generation folder deleted"])
+@pytest.mark.parametrize("damage", ["dense.faiss truncated", "sentence_spans.npy truncated", "generation folder deleted"])
 def test_g_cli_ask_rebuilds_a_damaged_index(small, factcheck_exe, damage):
     settings, directory, corpus = small
     with fault(f"(g) CLI `ask` (rebuild allowed): {damage}", "rebuilt from its own corpus, exit 0") as entry:

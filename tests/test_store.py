@@ -76,7 +76,8 @@ def test_manifest_describes_the_build(seeds_index_dir, seeds_index):
 def test_manifest_checksums_match_the_files(seeds_index_dir):
     gen = seeds_index_dir / _current(seeds_index_dir)
     manifest = read_manifest(seeds_index_dir)
-    assert {"dense.faiss", "chunks.jsonl", "documents.jsonl", "sentences.jsonl", "sentences.npy"} <= set(manifest["files"])
+    assert {"dense.faiss", "chunks.npy", "documents.jsonl", "texts.bin", "sentence_spans.npy", "sentences.npy",
+            "centroid.npy"} <= set(manifest["files"])
     assert _gen_verifies(gen)
 
 
@@ -93,9 +94,12 @@ def test_manifest_records_skipped_files(tmp_path, small_corpus, use_embedder):
 
 def test_load_index_round_trips(seeds_index_dir, seeds_index, use_embedder):
     loaded = load_index(seeds_index_dir)
-    assert loaded.chunks == seeds_index.chunks
-    assert loaded.sentences == seeds_index.sentences
-    assert loaded.documents == seeds_index.documents
+    assert list(loaded.chunks) == list(seeds_index.chunks)
+    assert list(loaded.sentences) == list(seeds_index.sentences)
+    assert dict(loaded.documents) == dict(seeds_index.documents)
+    for c in loaded.chunks:  # the text read back by offset is the document's own
+        assert c.text == loaded.documents[c.doc_id].text[c.start:c.end] and c.text.strip()
+    np.testing.assert_array_equal(loaded.centroid, seeds_index.centroid)
     assert loaded.dense.ntotal == len(loaded.chunks)
     np.testing.assert_array_equal(loaded.sentence_vectors, seeds_index.sentence_vectors)
     built = HybridSearcher(seeds_index, use_embedder)
@@ -250,9 +254,11 @@ def _truncate(path: Path, keep: float = 0.5) -> None:
 DAMAGE = {
     "truncated dense.faiss": lambda gen: _truncate(gen / "dense.faiss"),
     "empty dense.faiss": lambda gen: (gen / "dense.faiss").write_bytes(b""),
-    "edited chunk text": lambda gen: (gen / "chunks.jsonl").write_text(
-        (gen / "chunks.jsonl").read_text(encoding="utf-8").replace("图书馆", "博物馆", 1), encoding="utf-8"),
-    "truncated chunks.jsonl": lambda gen: _truncate(gen / "chunks.jsonl"),
+    "edited chunk text": lambda gen: (gen / "texts.bin").write_bytes(
+        (gen / "texts.bin").read_bytes().replace("图书馆".encode(), "博物馆".encode(), 1)),
+    "truncated chunks.npy": lambda gen: _truncate(gen / "chunks.npy"),
+    "truncated texts.bin": lambda gen: _truncate(gen / "texts.bin"),
+    "truncated documents.jsonl": lambda gen: _truncate(gen / "documents.jsonl"),
     "truncated sentences.npy": lambda gen: _truncate(gen / "sentences.npy"),
     "deleted sentences.npy": lambda gen: (gen / "sentences.npy").unlink(),
     "garbage idf.json": lambda gen: (gen / "idf.json").write_text("{", encoding="utf-8"),
@@ -260,7 +266,7 @@ DAMAGE = {
     "binary manifest": lambda gen: (gen / "manifest.json").write_bytes(b"\xff\xfe\x00\x01"),
     "manifest chunk count": lambda gen: _edit_manifest(gen, lambda m: m["counts"].update(chunks=m["counts"]["chunks"] + 1)),
     "manifest dimension": lambda gen: _edit_manifest(gen, lambda m: m["embedder"].update(dim=384)),
-    "manifest checksum": lambda gen: _edit_manifest(gen, lambda m: m["files"].update({"chunks.jsonl": "0" * 64})),
+    "manifest checksum": lambda gen: _edit_manifest(gen, lambda m: m["files"].update({"chunks.npy": "0" * 64})),
     "manifest without files": lambda gen: _edit_manifest(gen, lambda m: m.pop("files")),
     "manifest embedder is a string": lambda gen: _edit_manifest(gen, lambda m: m.update(embedder="use-m")),
     "manifest files is a list": lambda gen: _edit_manifest(gen, lambda m: m.update(files=[])),
@@ -277,8 +283,8 @@ def test_damaged_index_raises_index_corrupt_error(damaged, damage):
     assert "factcheck index" in str(info.value)  # tells the user how to repair it
 
 
-@pytest.mark.parametrize("damage", ["truncated dense.faiss", "empty dense.faiss", "truncated chunks.jsonl",
-                                    "truncated sentences.npy", "garbage idf.json"])
+@pytest.mark.parametrize("damage", ["truncated dense.faiss", "empty dense.faiss", "truncated chunks.npy",
+                                    "truncated documents.jsonl", "truncated sentences.npy", "garbage idf.json"])
 def test_damaged_files_are_caught_even_without_checksums(damaged, damage):
     # verify=False skips the checksums: the readers' own errors (faiss, json,
     # numpy) must still come out as IndexCorruptError, not as their tracebacks.
