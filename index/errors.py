@@ -29,3 +29,7 @@ class IndexStaleError(FactCheckError):
 
 class IndexWriteError(FactCheckError, OSError):
     """The index could not be written (read-only folder, disk full...); the previous one is intact."""
+
+
+class ExtraNotInstalledError(FactCheckError, ImportError):
+    """An optional part (the LangChain or MCP adapter) needs a package that is not installed."""

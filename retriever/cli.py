@@ -69,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="describe the index: embedder, counts, corpus, freshness")
     p.add_argument("--index", type=Path, default=None, metavar="DIR")
+
+    p = sub.add_parser("mcp", help="serve search and ask as MCP tools over stdio (pip install -e '.[mcp]')")
+    p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
+    p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
     return parser
 
 
@@ -93,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _info(args)
         if args.command == "ui":
             return _ui(args)
+        if args.command == "mcp":
+            return _mcp(args)
         if args.command in ("add", "remove"):
             return _update(args)
         return _ask(args)
@@ -165,6 +171,18 @@ def _ui(args: argparse.Namespace) -> int:
     print(f"Index {fc.status}: {counts['documents']} documents, {counts['chunks']} passages "
           f"({fc.index.embedder_name}). Open http://{args.host}:{args.port} in a browser.", file=sys.stderr)
     app.block_thread()
+    return 0
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    from retriever.adapters.mcp import serve  # first: without the extra, fail before loading the index
+    from retriever.factchecker import FactChecker
+
+    fc = FactChecker.load(index_dir=args.index, rebuild=not args.no_rebuild)
+    counts = fc.index.manifest["counts"]
+    print(f"Serving {fc.index.directory} ({fc.status}: {counts['documents']} documents, {counts['chunks']} passages) "
+          f"as MCP tools on stdio.", file=sys.stderr)
+    serve(fc)
     return 0
 
 
