@@ -31,9 +31,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .chunks import LATIN_SIZE_FACTOR, Chunk, Sentence, chunk_documents
+from .chunks import LATIN_SIZE_FACTOR, chunk_documents
 from .config import Settings, default_index_dir
-from .corpus import METADATA_FILE, Document, Problem, corpus_files, hash_file, read_corpus
+from .corpus import METADATA_FILE, Problem, corpus_files, hash_file, read_corpus
 from .embedders import Embedder, load_embedder
 from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError, IndexWriteError
 from .lexical import LexicalIndex
