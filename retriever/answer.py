@@ -574,7 +574,9 @@ def answer_markdown(data: dict[str, Any]) -> str:
     ``factcheck ask --markdown``."""
     verdict = data.get("verdict", "not_found")
     title = data.get("verdict_title") or Verdict(verdict).title
-    out = [f"### {_md(data.get('question', ''))}", "", f"**{title}.** {_md(data.get('headline', ''))}"]
+    headline = _md(data.get("headline", ""))
+    lead = f"**{title}**{headline[len(title):]}" if headline.startswith(title) else f"**{title}.** {headline}"
+    out = [f"### {_md(data.get('question', ''))}", "", lead]
     check = data.get("check") or {}
     groups = check.get("groups", [])
     if groups:

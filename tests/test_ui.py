@@ -720,6 +720,8 @@ def test_an_empty_question_gets_a_gentle_hint_and_no_error(page, server, capfd):
             page.locator("#fc-question textarea").press("Enter")
         page.locator(".fc-hint").wait_for(timeout=30_000)
         assert "Type a question first" in page.locator(".fc-hint").inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "empty_question_hint.png"), full_page=True)
     page.wait_for_timeout(500)
     assert page.locator(".toast-body, .toast-wrap .error").count() == 0
     assert "Error" not in page.locator("body").inner_text()
