@@ -153,7 +153,13 @@ def ask(page, url: str, question: str):  # type: ignore[no-untyped-def]
     page.locator("#fc-ask").click()
     turn = page.locator(".fc-turn").first
     turn.wait_for(timeout=60_000)
+    settled(page)
     return turn
+
+
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Gradio shows no output as pending (it fades them while an event runs)."""
+    page.wait_for_function("document.querySelectorAll('.pending').length === 0", timeout=30_000)
 
 
 def test_conflict_shows_a_banner_and_the_competing_values_side_by_side(page, server):
@@ -297,6 +303,7 @@ def _ask_here(page, question: str, turns: int) -> None:  # type: ignore[no-untyp
     page.locator("#fc-question textarea").fill(question)
     page.locator("#fc-ask").click()
     page.wait_for_function(f"document.querySelectorAll('.fc-turn').length === {turns}", timeout=60_000)
+    settled(page)
 
 
 def test_each_user_sees_only_their_own_conversation_and_settings(browser, server):

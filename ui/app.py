@@ -109,7 +109,7 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
             gr.Textbox(loaded, label="Index loaded", interactive=False, lines=4, elem_id="fc-info")
         with gr.Row(equal_height=True):
             question = gr.Textbox(label="Question", placeholder="e.g. 2024年营收是多少？ / How many people died?",
-                                  max_lines=3, max_length=MAX_QUESTION_CHARS, scale=5, elem_id="fc-question")
+                                  max_lines=4, max_length=MAX_QUESTION_CHARS, scale=5, elem_id="fc-question")
             submit = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="fc-ask")
         examples = read_examples(Path(fc.info()["corpus_dir"]))
         if examples:  # the corpus' own (examples.json beside the articles), shown whole and wrapped
