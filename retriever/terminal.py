@@ -48,8 +48,8 @@ def wrap(text: str, width: int = 78, indent: str = "", subsequent: str | None = 
     or between CJK characters. Line breaks in ``text`` are kept, and so is the indentation of each
     of its lines; other runs of spaces become one.
 
-    >>> wrap("智谱2025年上半年净亏损23.58亿元，IPO募资(+325%)", 20)
-    ['智谱2025年上半年净亏', '损23.58亿元，IPO募', '资(+325%)']
+    >>> wrap("星河2025年上半年净亏损23.58亿元，IPO募资(+325%)", 20)
+    ['星河2025年上半年净亏', '损23.58亿元，IPO募', '资(+325%)']
     """
     subsequent = indent if subsequent is None else subsequent
     lines: list[str] = []
