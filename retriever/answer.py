@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from index.text import content_tokens, has_cjk, normalise, one_line
-from index.values import Value
+from index.text import content_tokens, detect_script, display_script, has_cjk, normalise, one_line
+from index.values import Value, ValueKind, language_of, lexicon
 
 from .search import Passage, Query
 
@@ -80,6 +80,20 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     check: "CheckReport | None" = None
     question_read: Question | None = None
+    headline: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.headline:
+            self.headline = make_headline(self)
+
+    @property
+    def details(self) -> str:
+        """The answer text after its first line (which :attr:`headline` says in the asker's words)."""
+        return self.text.partition("\n")[2]
+
+    def to_markdown(self) -> str:
+        """The answer as Markdown: headline, values and who states them, sources, quotes, dates."""
+        return answer_markdown(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form of the answer."""
@@ -87,6 +101,7 @@ class Answer:
             "question": self.question,
             "verdict": self.verdict.value,
             "verdict_title": self.verdict.title,
+            "headline": self.headline,
             "answer": self.text,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
@@ -279,13 +294,22 @@ class SourceRef:
 
     def to_dict(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "name": self.name, "date": self.date, "reported": self.reported,
-                "citation": self.citation, "label": self.describe()}
+                "citation": self.citation, "label": self.describe(), "when": self.when()}
+
+    def when(self) -> str:
+        """The source's date; both dates, each named, when the figure is said to have been
+        reported on another day than the article's."""
+        return when_text(self.date, self.reported)
 
     def describe(self) -> str:
-        when = self.reported or self.date or "undated"
-        if self.reported and self.date and self.reported != self.date:
-            when = f"reported {self.reported}, article {self.date}"
-        return f"{self.name} ({when})"
+        return f"{self.name} ({self.when()})"
+
+
+def when_text(date: str | None, reported: str | None) -> str:
+    """``2026-01-08``, or ``reported 2026-01-05 · article 2026-01-08`` when the two differ."""
+    if reported and date and reported != date:
+        return f"reported {reported} · article {date}"
+    return reported or date or "undated"
 
 
 @dataclass(frozen=True)
@@ -298,6 +322,9 @@ class ValueReport:
     interval: tuple[float, float]
     sources: tuple[SourceRef, ...]
     latest: bool
+    number: float | None = None  # the value as written, in its kind's base unit (for a chart)
+    english: str = ""  # restated for an English reader ("CNY 2.36 billion"); "" when not needed
+    modifiers: tuple[str, ...] = ()  # the measure its sentences name (adjusted, expected...)
 
     @property
     def citations(self) -> list[int]:
@@ -306,7 +333,8 @@ class ValueReport:
     def to_dict(self) -> dict[str, Any]:
         return {"value": self.value, "kind": self.kind, "unit": self.unit, "interval": list(self.interval),
                 "doc_ids": sorted({s.doc_id for s in self.sources}), "sources": [s.to_dict() for s in self.sources],
-                "citations": self.citations, "latest_report": self.latest}
+                "citations": self.citations, "latest_report": self.latest, "number": self.number,
+                "english": self.english, "modifiers": list(self.modifiers)}
 
 
 @dataclass(frozen=True)
@@ -353,8 +381,12 @@ def compose_checked_answer(query: Query, comparison: Comparison, passages: list[
             refs.append(SourceRef(c.doc_id, source_name(c.sentence.passage.source), c.claim.doc_date,
                                   c.claim.reported, cite.n))
         latest = bool(newest) and group.latest == newest
-        reports.append(ValueReport(group.label(), group.members[0].value.kind.value, group.members[0].value.unit,
-                                   (group.low, group.high), tuple(refs), latest))
+        label = group.label()
+        shown = next(c.value for c in group.members if c.value.text == label)
+        modifiers = tuple(sorted(set().union(*(c.claim.modifiers for c in group.members))))
+        reports.append(ValueReport(label, group.members[0].value.kind.value, group.members[0].value.unit,
+                                   (group.low, group.high), tuple(refs), latest, shown.number, in_english(shown),
+                                   modifiers))
         blocks.append((group.label(), list(range(first_line, len(quotes.lines)))))
     apart_reports = []
     apart_lines: list[str] = []
@@ -409,3 +441,174 @@ def _headline(verdict: Verdict, reports: list[ValueReport]) -> str:
         n = len({s.doc_id for s in reports[0].sources})
         return f"{n} sources agree: {reports[0].value} ({who(reports[0])})."
     return f"One source states it: {reports[0].value} ({who(reports[0])}); no other source gives this figure."
+
+
+# ----------------------------------------------------------------------------- the one-line answer
+
+
+def in_english(value: Value) -> str:
+    """A value written in Chinese, restated for an English reader: ``23.58亿元`` → ``CNY 2.36
+    billion``, ``超8000家`` → ``over 8,000``. Empty when the value is already written without
+    Chinese characters, or is a measure of its own unit (kept as written)."""
+    if not has_cjk(value.text):
+        return ""
+    n = value.number
+    if value.kind is ValueKind.MONEY:
+        text = f"{value.unit} {_amount(n)}"
+    elif value.kind in (ValueKind.COUNT, ValueKind.NUMBER):
+        text = _amount(n)
+    elif value.kind is ValueKind.PERCENT:
+        text = f"{_digits(n)} percentage points" if value.unit == "pp" else f"{_digits(n)}%"
+    elif value.kind is ValueKind.MULTIPLE:
+        text = f"{_digits(n)} times"
+    elif value.kind is ValueKind.DATE:
+        text = value.label
+    elif value.kind is ValueKind.DURATION:
+        text = _duration(n)
+    else:
+        return ""
+    hedge = value.hedge.value.replace("_", " ")
+    return f"{hedge} {text}" if hedge and value.kind is not ValueKind.DATE else text
+
+
+def _digits(n: float) -> str:
+    """Three significant digits, without a trailing ``.0``: 2.3579 → 2.36, 312.0 → 312."""
+    text = f"{n:.3g}"
+    if "e" in text:  # 3 significant digits of a large number: written out in full
+        text = f"{round(n, -int(f'{abs(n):e}'.split('e')[1]) + 2):,.0f}"
+    return text
+
+
+def _amount(n: float) -> str:
+    """2357900000 → "2.36 billion" (the English lexicon's [scales] words), 12000 → "12,000"."""
+    scale = next(((w, s) for w, s in reversed(lexicon("en").scales) if s >= 1e6 and abs(n) >= s), None)
+    if scale is not None:
+        return f"{_digits(n / scale[1])} {scale[0]}"
+    return f"{n:,.0f}" if float(n).is_integer() else _digits(n)
+
+
+def _duration(days: float) -> str:
+    for size, name in ((365.25, "years"), (30.4375, "months"), (7.0, "weeks"), (1.0, "days")):
+        if days >= size * 0.999:
+            return f"{_digits(days / size)} {name}"
+    return f"{_digits(days * 24)} hours"
+
+
+# What the one-line answer says, per language of the question; Chinese is written in Simplified
+# and converted to the asker's script. Placeholders: {items}, {value}, {who}, {n}, {quote}, {cite}.
+HEADLINES = {
+    "en": {
+        "conflict": "Sources disagree: {items}.", "join": " vs ", "item": "{value} ({who})",
+        "consistent": "{n} sources agree: {value} ({who}).",
+        "single_source": "One source says {value} ({who}); no other source gives this figure.",
+        "quoted": "“{quote}” [{cite}] — {who} (quoted; no figure compared)",
+        "not_found": NOT_FOUND_TEXT, "names": "; ", "more": "{names} and {n} more", "about": " ≈ ",
+    },
+    "zh": {
+        "conflict": "来源说法不一：{items}。", "join": "；", "item": "{value}（{who}）",
+        "consistent": "{n}个来源一致：{value}（{who}）。",
+        "single_source": "仅一个来源给出：{value}（{who}），没有其他来源可以比对。",
+        "quoted": "“{quote}”[{cite}]——{who}（原文引用，未比对数值）",
+        "not_found": "资料中没有这个问题的答案。", "names": "、", "more": "{names}等{n}个来源", "about": "",
+    },
+}
+MAX_HEADLINE_QUOTE = 160  # characters of the best sentence shown in a quoted answer's one line
+
+
+def make_headline(answer: Answer) -> str:
+    """The one-line answer, in the asker's language and script, never more than the verdict:
+    a conflict lists each value with who states it, agreement the agreed value and its sources,
+    a single source says so, a quoted answer gives its best sentence first, not found says so.
+    An English asker also reads each Chinese value in English ("23.58亿元 ≈ CNY 2.36 billion")."""
+    lang = language_of(answer.question)
+    words = HEADLINES[lang]
+    verdict = answer.verdict
+    reports = list(answer.check.values) if answer.check is not None else []
+
+    def who(sources: Sequence[str]) -> str:
+        names = list(dict.fromkeys(sources))
+        shown = words["names"].join(names[:3])
+        return words["more"].format(names=shown, n=len(names)) if len(names) > 3 else shown
+
+    def value(r: ValueReport) -> str:
+        english = f"{words['about']}{r.english}" if words["about"] and r.english else ""
+        return r.value + english
+
+    if verdict is Verdict.NOT_FOUND or (not reports and not answer.citations):
+        line = words["not_found"]
+    elif verdict is Verdict.CONFLICT and reports:
+        line = words["conflict"].format(items=words["join"].join(
+            words["item"].format(value=value(r), who=who([s.name for s in r.sources])) for r in reports))
+    elif verdict is Verdict.CONSISTENT and reports:
+        r = reports[0]
+        line = words["consistent"].format(n=len({s.doc_id for s in r.sources}), value=value(r),
+                                          who=who([s.name for s in r.sources]))
+    elif verdict is Verdict.SINGLE_SOURCE and reports:
+        r = reports[0]
+        line = words["single_source"].format(value=value(r), who=who([f"{s.name}, {s.when()}" for s in r.sources]))
+    else:
+        best = answer.citations[0]
+        quote = one_line(best.quote)
+        if len(quote) > MAX_HEADLINE_QUOTE:
+            quote = quote[:MAX_HEADLINE_QUOTE - 1].rstrip() + "…"
+        source = f"{source_name(best.source)}, {best.source.get('date') or 'undated'}"
+        line = words["quoted"].format(quote=quote, cite=best.n, who=source)
+    line = one_line(line)
+    if lang == "zh" and detect_script(answer.question) in ("Simplified", "Traditional"):
+        line = display_script(line, detect_script(answer.question))
+    return line
+
+
+# ----------------------------------------------------------------------------- Markdown
+
+
+def _md(text: object) -> str:
+    """Text from a document for a Markdown line or table cell: one line, pipes escaped."""
+    return one_line(text).replace("|", "\\|")
+
+
+def answer_markdown(data: dict[str, Any]) -> str:
+    """An answer (``Answer.to_dict()``, or what the chat keeps of it) as Markdown: the question,
+    the one-line answer, each value with who states it and when, what was not compared, and each
+    cited source with its date and quote. Used by the chat's "Copy as Markdown" and by
+    ``factcheck ask --markdown``."""
+    verdict = data.get("verdict", "not_found")
+    title = data.get("verdict_title") or Verdict(verdict).title
+    headline = _md(data.get("headline", ""))
+    lead = f"**{title}**{headline[len(title):]}" if headline.startswith(title) else f"**{title}.** {headline}"
+    out = [f"### {_md(data.get('question', ''))}", "", lead]
+    check = data.get("check") or {}
+    groups = check.get("groups", [])
+    if groups:
+        out += ["", "| Value | Source | Date | Cited |", "|---|---|---|---|"]
+        for g in groups:
+            shown = _md(g["value"]) + (f" ≈ {_md(g['english'])}" if g.get("english") else "")
+            marks = [m.replace("_", " ") for m in g.get("modifiers", [])]
+            shown += "".join(f" ({_md(m)})" for m in marks) + (" · latest report" if g.get("latest_report") else "")
+            for i, s in enumerate(g.get("sources", [])):
+                when = s.get("when") or when_text(s.get("date"), s.get("reported"))
+                out.append(f"| {shown if i == 0 else ''} | {_md(s.get('name') or s.get('doc_id', ''))} "
+                           f"| {_md(when)} | [{int(s['citation'])}] |")
+    names = {s["doc_id"]: s.get("name") or s["doc_id"] for g in groups for s in g.get("sources", [])}
+    for doc_id in check.get("self_contradicting", []):
+        out += ["", f"*{_md(names.get(doc_id, doc_id))} states more than one of these values: it contradicts itself.*"]
+    apart = check.get("apart", [])
+    if apart:
+        out += ["", "Not compared (another period, measure or one of a series):"]
+        for a in apart:
+            why = ", ".join(_md(x) for x in (a.get("reason"), a.get("period"), *a.get("modifiers", [])) if x)
+            src = a.get("source", {})
+            out.append(f"- {_md(a['value'])} ({why}) — {_md(src.get('name') or src.get('doc_id', ''))}, "
+                       f"{_md(src.get('when') or when_text(src.get('date'), src.get('reported')))} "
+                       f"[{int(src['citation'])}]")
+    citations = data.get("citations", [])
+    if citations:
+        out += ["", "Sources:", ""]
+        for c in citations:
+            src = c.get("source", {})
+            out.append(f"{int(c['n'])}. {_md(source_name(src))} — article {_md(src.get('date') or 'undated')} — "
+                       f"`{_md(src.get('doc_id') or c.get('doc_id', ''))}`")
+            out.append(f"   > {_md(c['quote'])}")
+    for note in data.get("notes", []):
+        out += ["", f"*note: {_md(note)}*"]
+    return "\n".join(out) + "\n"

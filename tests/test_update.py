@@ -572,14 +572,14 @@ def test_cli_add_and_remove(small_index, incoming, factcheck_exe):
     assert "5 documents" in line
     assert (corpus / "museum.txt").exists() and (corpus / "park.md").exists()
 
-    info = run(factcheck_exe, "info", "--index", str(directory))
+    info = run(factcheck_exe, "info", "--index", str(directory), "--json")
     assert info.returncode == 0 and json.loads(info.stdout)["up_to_date"] is True
 
     line = _one_line(run(factcheck_exe, "remove", "park", "harbor", "--index", str(directory)))
     assert line.startswith("Removed 2 document(s): park, harbor")
     assert "3 documents" in line
     assert not (corpus / "park.md").exists()
-    assert json.loads(run(factcheck_exe, "info", "--index", str(directory)).stdout)["up_to_date"] is True
+    assert json.loads(run(factcheck_exe, "info", "--index", str(directory), "--json").stdout)["up_to_date"] is True
 
     ask = run(factcheck_exe, "search", MUSEUM_Q, "--json", "-k", "1", "--no-rebuild", "--index", str(directory))
     assert ask.returncode == 0, ask.stderr

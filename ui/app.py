@@ -6,6 +6,7 @@ Presentation only: answers come from :class:`retriever.FactChecker`; HTML comes 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from pathlib import Path
@@ -17,7 +18,7 @@ from index.errors import FactCheckError
 from retriever.factchecker import MAX_QUESTION_CHARS
 
 from .guard import LOOPBACK_NAMES, Guard, host_name, is_loopback
-from .render import CSS, SCRIPTS, conversation_html, info_markdown, kept
+from .render import COPY_JS, CSS, HINT, SCRIPTS, conversation_html, info_markdown, kept
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -62,23 +63,34 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
     """
     gr = _gradio()
 
+    def answer(question: str, k: object) -> dict:
+        if isinstance(question, str) and len(question) > MAX_QUESTION_CHARS:  # refused before any work
+            raise FactCheckError(f"The question is too long: at most {MAX_QUESTION_CHARS} characters.")
+        k = _whole_k(k)
+        fc.refresh()  # `factcheck add` / `remove` are seen without a restart
+        return fc.ask(question, k=k).to_dict()
+
     def ask(question: str, k: int = 5) -> dict:
         """Answer a question from the articles; returns the JSON of Answer.to_dict()."""
         try:
-            if isinstance(question, str) and len(question) > MAX_QUESTION_CHARS:  # refused before any work
-                raise FactCheckError(f"The question is too long: at most {MAX_QUESTION_CHARS} characters.")
-            k = _whole_k(k)
-            fc.refresh()  # `factcheck add` / `remove` are seen without a restart
-            return fc.ask(question, k=k).to_dict()
+            return answer(question, k)
         except FactCheckError as exc:
             raise gr.Error(str(exc)) from None
 
     def on_ask(question: str, k: float, script: str, history: list[dict]):  # type: ignore[no-untyped-def]
-        history = (history + [kept(ask(question, k))])[-MAX_TURNS:]
+        history = list(history or [])
+        if not isinstance(question, str) or not question.strip():  # a gentle hint, not an error
+            return conversation_html(history, script, hint=HINT), history, ""
+        try:
+            turn = kept(answer(question, k))
+        except FactCheckError as exc:  # e.g. a question of symbols only: said in the page, not logged
+            log.info("question not answered: %s", exc)
+            return conversation_html(history, script, hint=str(exc)), history, question
+        history = (history + [turn])[-MAX_TURNS:]
         return conversation_html(history, script), history, ""
 
     def on_script(script: str, history: list[dict]) -> str:
-        return conversation_html(history, script)
+        return conversation_html(history or [], script)
 
     def loaded() -> str:
         fc.refresh()
@@ -86,25 +98,29 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
 
     with gr.Blocks(title="factcheck — do the sources agree?") as app:
         gr.Markdown("## factcheck — what do the sources say, and do they agree?\n"
-                    "Ask in Simplified Chinese, Traditional Chinese or English. Every answer quotes the "
-                    "articles and cites them; conflicting sources are shown side by side.")
+                    "Ask in Simplified Chinese, Traditional Chinese or English. Every answer starts with a "
+                    "one-line answer, quotes the articles and cites them; conflicting sources are shown side by side.")
         history = gr.State([], time_to_live=SESSION_TTL)
-        with gr.Row():
-            with gr.Column(scale=3):
-                with gr.Row():
-                    question = gr.Textbox(label="Question", placeholder="e.g. 2024年营收是多少？ / How many people died?",
-                                          max_lines=3, max_length=MAX_QUESTION_CHARS, scale=5, elem_id="fc-question")
-                    submit = gr.Button("Ask", variant="primary", scale=1, elem_id="fc-ask")
-                examples = read_examples(Path(fc.info()["corpus_dir"]))
-                if examples:  # the corpus' own (examples.json beside the articles)
-                    gr.Examples([[q] for q in examples], inputs=question, label="Examples")
-                conversation = gr.HTML(conversation_html([]), elem_id="fc-conversation")
-            with gr.Column(scale=1):
+        # Settings first and folded: on a phone they would otherwise end up below every answer.
+        with gr.Accordion("Settings: passages to read, script, index", open=False, elem_id="fc-settings"):
+            with gr.Row():
                 k = gr.Slider(1, 10, value=5, step=1, label="Passages to read (k)", elem_id="fc-k")
-                script = gr.Radio(list(SCRIPTS), value="Original", label="Show passages in",
-                                  elem_id="fc-script")
-                with gr.Accordion("Index", open=False):
-                    gr.Textbox(loaded, label="Loaded", interactive=False, lines=5, elem_id="fc-info")
+                script = gr.Radio(list(SCRIPTS), value="Original", label="Show passages in", elem_id="fc-script")
+            gr.Textbox(loaded, label="Index loaded", interactive=False, lines=4, elem_id="fc-info")
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(label="Question", placeholder="e.g. 2024年营收是多少？ / How many people died?",
+                                  max_lines=4, max_length=MAX_QUESTION_CHARS, scale=5, elem_id="fc-question")
+            submit = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="fc-ask")
+        examples = read_examples(Path(fc.info()["corpus_dir"]))
+        if examples:  # the corpus' own (examples.json beside the articles), shown whole and wrapped
+            with gr.Column(elem_id="fc-examples"):
+                gr.Markdown("Examples from this corpus", elem_classes=["fc-examples-label"])
+                with gr.Row():
+                    for example in examples:  # filled in the browser: no server round trip
+                        gr.Button(example, size="sm", variant="secondary", scale=0, min_width=0,
+                                  elem_classes=["fc-example"]).click(
+                            None, None, question, js=f"() => {json.dumps(example)}")
+        conversation = gr.HTML(conversation_html([]), elem_id="fc-conversation", js_on_load=COPY_JS)
         submit.click(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         question.submit(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         script.change(on_script, [script, history], [conversation], api_visibility="private")

@@ -48,7 +48,7 @@ _WORD_TABLES = {
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
                 "question_words": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
-                "framing": ("modifiers",)}
+                "framing": ("modifiers",), "scales": ("words",)}
 _DATE_KEYS = {"months": "month_map", "bc": "list", "decade": "list", "year_before": "list"}
 _PERIOD_KEYS = {"relative_year": "int_map", "part": "part_map", "as_of": "list", "update": "list", "baseline": "list"}
 _PARTS = re.compile(r"H[12]|Q[1-4]|M9")
@@ -186,6 +186,7 @@ class Lexicon:
     abbreviations: frozenset[str] = frozenset()
     final_abbreviations: frozenset[str] = frozenset()
     synonyms: tuple[tuple[str, ...], ...] = ()
+    scales: tuple[tuple[str, float], ...] = ()  # magnitudes a value is restated with, smallest first
     sources: tuple[str, ...] = field(default=())
 
     def hedge(self, word: str, table: Words) -> Hedge:
@@ -344,6 +345,13 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
     if unknown:
         raise _fail(" + ".join(sources), f"[framing] modifiers names {sorted(unknown)}, which no [modifiers] word means")
 
+    magnitudes = tables.get("magnitudes", {})
+    missing = [w for w in tables.get("scales.words", []) if w not in magnitudes]
+    if missing:
+        raise _fail(" + ".join(sources), f"[scales] words {missing} are not words of [magnitudes]")
+    scales = tuple(sorted(((w, magnitudes[w]) for w in dict.fromkeys(tables.get("scales.words", []))),
+                          key=lambda ws: ws[1]))
+
     return Lexicon(
         language=language,
         hedge_before=phrases("hedge_before"), hedge_after_number=phrases("hedge_after_number"),
@@ -368,7 +376,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         question_words=frozenset(tables.get("question_words.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),
-        synonyms=synonyms, sources=sources,
+        synonyms=synonyms, scales=scales, sources=sources,
     )
 
 
