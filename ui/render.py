@@ -369,4 +369,4 @@ def info_markdown(info: dict[str, Any]) -> str:
             f"Embedder: {emb.get('name')} ({emb.get('dim')}-d)\n"
             f"Corpus: {one_line(info.get('corpus_dir'))}\n"
             f"{counts.get('documents', 0)} documents · {counts.get('chunks', 0)} passages · "
-            f"{counts.get('claims', 0)} claims · built {info.get('created_at')}")
+            f"{counts.get('sentences', 0)} sentences · built {info.get('created_at')}")
