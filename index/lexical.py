@@ -18,6 +18,8 @@ import numpy as np
 from .text import _english_stopwords, content_tokens, lexical_key
 
 BM25_DIR = "bm25"
+#: bm25s wants a token in every chunk: an empty one gets this, which no question can produce
+EMPTY_CHUNK = "\x00"
 IDF_FILE = "idf.json"
 
 
@@ -83,13 +85,34 @@ class LexicalIndex:
         self.n_chunks = n_chunks
 
     @classmethod
+    def from_ids(cls, chunk_ids: Sequence[np.ndarray], vocabulary: dict[str, int]) -> "LexicalIndex":
+        """The index of chunks given as term ids of ``vocabulary`` (``term → id``), as a build
+        streams them: the ids of 1M chunks take a few hundred MB, their strings several GB."""
+        bm25s = _bm25s()
+
+        vocab = dict(vocabulary)
+        empty = vocab.setdefault(EMPTY_CHUNK, len(vocab))
+        model = bm25s.BM25()
+        model.index(([ids.tolist() if len(ids) else [empty] for ids in chunk_ids], vocab), show_progress=False)
+        n = len(chunk_ids)
+        df = np.zeros(len(vocab), dtype=np.int64)
+        for ids in chunk_ids:
+            if len(ids):
+                df[np.unique(ids)] += 1
+        terms = [""] * len(vocab)
+        for term, i in vocab.items():
+            terms[i] = term
+        idf = {terms[i]: math.log(1 + (n - d + 0.5) / (d + 0.5)) for i, d in enumerate(df.tolist()) if d}
+        return cls(model, idf, n)
+
+    @classmethod
     def build(cls, chunk_tokens: Sequence[Sequence[str]]) -> "LexicalIndex":
         bm25s = _bm25s()
 
         model = bm25s.BM25()
         # bm25s wants at least one token per document; an empty chunk gets a
         # placeholder that no query can produce.
-        model.index([list(t) or ["\x00"] for t in chunk_tokens], show_progress=False)
+        model.index([list(t) or [EMPTY_CHUNK] for t in chunk_tokens], show_progress=False)
         n = len(chunk_tokens)
         df = Counter(tok for tokens in chunk_tokens for tok in set(tokens))
         idf = {tok: math.log(1 + (n - d + 0.5) / (d + 0.5)) for tok, d in df.items()}

@@ -5,11 +5,16 @@ Layout of ``index_dir``::
     CURRENT            name of the generation readers use (replaced atomically)
     gen-<id>/          one complete index
         manifest.json  format, embedder, chunker, corpus hashes, counts, file checksums
-        documents.jsonl chunks.jsonl sentences.jsonl tokens.jsonl
+        documents.jsonl the documents' metadata; texts.bin their texts (UTF-8, memory-mapped)
+        chunks.npy sentence_spans.npy  chunks and sentences as int32 rows (:mod:`index.tables`)
+        tokens.jsonl   each chunk's lexical terms (an update rebuilds BM25 from them)
         dense.faiss    chunk vectors (inner product on unit vectors = cosine)
         sentences.npy  sentence vectors (float16, memory-mapped), for the sentences an answer quotes
+        centroid.npy   the chunks' mean direction (what the corpus is about)
         bm25/ idf.json the lexical index
 
+A build streams: documents are chunked, tokenized and embedded in batches, sentence vectors go
+to their file and chunk vectors into FAISS as they come, so memory holds one batch of vectors.
 A build writes a new generation beside the old one and then swaps ``CURRENT``
 with :func:`os.replace`, so a reader sees either the old index or the new
 one, never half of one, and a crash mid-build leaves the old index usable.
@@ -27,13 +32,13 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
 from .chunks import LATIN_SIZE_FACTOR, chunk_documents
 from .config import Settings, default_index_dir
-from .corpus import METADATA_FILE, Problem, corpus_files, hash_file, read_corpus
+from .corpus import METADATA_FILE, Document, Problem, corpus_files, hash_file, read_corpus
 from .embedders import Embedder, load_embedder
 from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError, IndexWriteError
 from .lexical import LexicalIndex
@@ -126,35 +131,24 @@ def build_index(
     return index, problems
 
 
+#: texts embedded at a time while building: memory holds one batch of vectors, never the corpus'
+EMBED_BATCH = 4096
+
+
 def _build(settings: Settings, directory: Path, embedder: Embedder | None, progress: bool,
            started: float) -> tuple[Index, list[Problem]]:
-    timings: dict[str, float] = {}
+    """Read, chunk, tokenize and embed the corpus in batches of documents, streaming sentence
+    vectors to their file and chunk vectors into FAISS; then write the rest and publish."""
+    timings = {"load": 0.0, "chunk": 0.0, "embed": 0.0, "index": 0.0}
     t = time.perf_counter()
     corpus = read_corpus(settings.corpus_dir)
     documents, problems = corpus.documents, corpus.problems
+    table = DocumentTable.of(documents)
     timings["load"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    chunks, sentences = chunk_documents(documents, settings.chunk_size, settings.chunk_overlap)
-    tokens = [lexical_terms(c.text) for c in chunks]
-    timings["chunk"] = time.perf_counter() - t
-
-    t = time.perf_counter()
     if embedder is None:
         embedder = load_embedder(settings.embedder, settings.threads)
     elif embedder.name != settings.embedder:
         raise ValueError(f"embedder {embedder.name!r} given for settings asking {settings.embedder!r}")
-    texts = [c.text for c in chunks] + [s.text for s in sentences]
-    with _progress_bar(len(texts), f"embedding with {embedder.name}", progress) as tick:
-        vectors = embedder.embed_passages(texts, progress=tick)
-    chunk_vectors, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks):].astype(np.float16)
-    timings["embed"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    dense = _dense_index(chunk_vectors, settings.threads)
-    lexical = LexicalIndex.build(tokens)
-    timings["index"] = time.perf_counter() - t
-
     manifest = {
         "format_version": FORMAT_VERSION,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -165,17 +159,74 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         # the files as they were read, not as they are now: a change during the build shows as stale
         "corpus": {"dir": str(Path(settings.corpus_dir).resolve()), "files": corpus.hashes},
         "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
-        "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
     }
-    t = time.perf_counter()
-    table = DocumentTable.of(documents)
-    index = Index(directory, manifest, table, ChunkTable.of(chunks, table), SentenceTable.of(sentences, table), dense,
-                  sentence_vectors, lexical, centroid_of(chunk_vectors))
-    generation, index.manifest = _write_generation(index, tokens, timings, started)
-    _publish(directory, generation)
-    timings["write"] = time.perf_counter() - t
+    with _staging(directory) as stage:
+        dense = _dense_index(np.zeros((0, embedder.dim), dtype=np.float32), settings.threads)
+        sentence_file = _RowWriter(stage / "sentences.npy", embedder.dim, np.float16)
+        vocabulary: dict[str, int] = {}
+        chunk_ids: list[np.ndarray] = []
+        chunk_rows: list[np.ndarray] = []
+        sentence_rows: list[np.ndarray] = []
+        total = np.zeros(embedder.dim, dtype=np.float64)
+        with _progress_bar(len(documents), f"indexing with {embedder.name}", progress, unit="document") as tick:
+            for batch in _batches(documents, settings):
+                t = time.perf_counter()
+                chunks, sentences = chunk_documents(batch, settings.chunk_size, settings.chunk_overlap,
+                                                    first_sentence_id=sentence_file.rows,
+                                                    first_chunk_id=dense.ntotal)
+                chunk_ids += [np.fromiter((vocabulary.setdefault(term, len(vocabulary))
+                                           for term in lexical_terms(c.text)), dtype=np.int32) for c in chunks]
+                chunk_rows.append(ChunkTable.of(chunks, table).rows)
+                sentence_rows.append(SentenceTable.of(sentences, table).rows)
+                timings["chunk"] += time.perf_counter() - t
+                t = time.perf_counter()
+                vectors = embedder.embed_passages([c.text for c in chunks] + [x.text for x in sentences])
+                timings["embed"] += time.perf_counter() - t
+                t = time.perf_counter()
+                dense.add(np.ascontiguousarray(vectors[:len(chunks)], dtype=np.float32))
+                total += vectors[:len(chunks)].sum(axis=0, dtype=np.float64)
+                sentence_file.append(vectors[len(chunks):])
+                timings["index"] += time.perf_counter() - t
+                if tick:
+                    tick(len(batch))
+        t = time.perf_counter()
+        lexical = LexicalIndex.from_ids(chunk_ids, vocabulary)
+        sentence_vectors = sentence_file.close()
+        timings["index"] += time.perf_counter() - t
+        rows_of = lambda parts, width: np.vstack(parts) if parts else np.zeros((0, width), np.int32)  # noqa: E731
+        chunks_table = ChunkTable(rows_of(chunk_rows, 5), table)
+        sentences_table = SentenceTable(rows_of(sentence_rows, 3), table)
+        manifest["counts"] = {"documents": len(documents), "chunks": len(chunks_table), "sentences": len(sentences_table)}
+        norm = float(np.linalg.norm(total))
+        centroid = (total / norm).astype(np.float32) if norm else None
+        index = Index(directory, manifest, table, chunks_table, sentences_table, dense, sentence_vectors, lexical,
+                      centroid)
+        t = time.perf_counter()
+        terms = [""] * len(vocabulary)
+        for term, n in vocabulary.items():
+            terms[n] = term
+        tokens = ([terms[n] for n in ids.tolist()] for ids in chunk_ids)  # written line by line
+        generation, index.manifest = _write_generation(index, tokens, timings, started, stage=stage)
+        _publish(directory, generation)
+        timings["write"] = time.perf_counter() - t
     log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
+    index.sentence_vectors = np.load(directory / generation / "sentences.npy", allow_pickle=False, mmap_mode="r")
     return index, problems
+
+
+def _batches(documents: list[Document], settings: Settings) -> Iterator[list[Document]]:
+    """Documents in groups of about :data:`EMBED_BATCH` texts (chunks and sentences), estimated
+    from their length so the chunker runs once."""
+    batch: list[Document] = []
+    weight = 0
+    for doc in documents:
+        batch.append(doc)
+        weight += 1 + len(doc.text) // 40  # ~a sentence per 40 characters, a chunk per ~4 sentences
+        if weight >= EMBED_BATCH:
+            yield batch
+            batch, weight = [], 0
+    if batch:
+        yield batch
 
 
 def centroid_of(vectors: np.ndarray) -> np.ndarray | None:
@@ -198,59 +249,107 @@ def _dense_index(vectors: np.ndarray, threads: int):  # type: ignore[no-untyped-
 
 
 @contextlib.contextmanager
-def _progress_bar(total: int, label: str, show: bool) -> Iterator[Any]:
+def _progress_bar(total: int, label: str, show: bool, unit: str = "text") -> Iterator[Any]:
     if not show:
         yield None
         return
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=label, unit="text", leave=False, dynamic_ncols=True) as bar:
+    with tqdm(total=total, desc=label, unit=unit, leave=False, dynamic_ncols=True) as bar:
         yield bar.update
 
 
-def _write_generation(index: Index, tokens: list[list[str]], timings: dict[str, float],
-                      started: float) -> tuple[str, dict[str, Any]]:
-    """Write ``index`` as a new generation folder of ``index.directory``; return its name and the
-    manifest written (with file checksums)."""
-    import faiss
-
-    directory = index.directory
+@contextlib.contextmanager
+def _staging(directory: Path) -> Iterator[Path]:
+    """A folder for a generation being written (``.tmp-gen-…``): renamed into place by
+    :func:`_write_generation`, removed if anything fails before."""
     directory.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
     tmp = directory / f".tmp-{name}"
     tmp.mkdir()
     try:
-        index.documents.write(tmp, _write_bytes)
-        write_rows(tmp / CHUNKS_FILE, index.chunks.rows, _write_bytes)
-        write_rows(tmp / SENTENCES_FILE, index.sentences.rows, _write_bytes)
-        _write_jsonl(tmp / "tokens.jsonl", tokens)  # so adding a document does not re-tokenize the rest
-        # Serialised in memory and written by us, so a full disk is an OSError naming ENOSPC
-        # (faiss reports write errors as RuntimeError, numpy without an errno).
-        _write_bytes(tmp / "dense.faiss", faiss.serialize_index(index.dense).tobytes())
+        yield tmp
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_generation(index: Index, tokens: Iterable[list[str]], timings: dict[str, float],
+                      started: float, stage: Path | None = None) -> tuple[str, dict[str, Any]]:
+    """Write ``index`` as a new generation folder of ``index.directory`` (into ``stage`` if a
+    build already streamed its sentence vectors there); return its name and the manifest written
+    (with file checksums)."""
+    if stage is None:
+        with _staging(index.directory) as tmp:
+            _RowWriter.write(tmp / "sentences.npy", index.sentence_vectors, np.float16)
+            return _write_generation(index, tokens, timings, started, stage=tmp)
+    import faiss
+
+    tmp = stage
+    name = tmp.name.removeprefix(".tmp-")
+    index.documents.write(tmp, _write_bytes)
+    write_rows(tmp / CHUNKS_FILE, index.chunks.rows, _write_bytes)
+    write_rows(tmp / SENTENCES_FILE, index.sentences.rows, _write_bytes)
+    _write_jsonl(tmp / "tokens.jsonl", tokens)  # so adding a document does not re-tokenize the rest
+    # Serialised in memory and written by us, so a full disk is an OSError naming ENOSPC
+    # (faiss reports write errors as RuntimeError, numpy without an errno).
+    _write_bytes(tmp / "dense.faiss", faiss.serialize_index(index.dense).tobytes())
+    if index.centroid is not None:
         buffer = io.BytesIO()
-        # float16 halves the largest file (4 sentences per chunk); cosines move by ~1e-3
-        np.save(buffer, np.asarray(index.sentence_vectors, dtype=np.float16), allow_pickle=False)
-        _write_bytes(tmp / "sentences.npy", buffer.getbuffer())
-        if index.centroid is not None:
-            buffer = io.BytesIO()
-            np.save(buffer, np.asarray(index.centroid, dtype=np.float32), allow_pickle=False)
-            _write_bytes(tmp / CENTROID_FILE, buffer.getbuffer())
-        index.lexical.save(tmp)
-        manifest = dict(index.manifest)
-        manifest["timings"] = {k: round(v, 3) for k, v in timings.items()}
-        manifest["build_seconds"] = round(time.perf_counter() - started, 3)
-        manifest["files"] = {
-            str(p.relative_to(tmp)): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
-        }
-        _write_bytes(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
-        for p in tmp.rglob("*"):
-            if p.is_file():
-                _fsync(p)
-        os.replace(tmp, directory / name)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        np.save(buffer, np.asarray(index.centroid, dtype=np.float32), allow_pickle=False)
+        _write_bytes(tmp / CENTROID_FILE, buffer.getbuffer())
+    index.lexical.save(tmp)
+    manifest = dict(index.manifest)
+    manifest["timings"] = {k: round(v, 3) for k, v in timings.items()}
+    manifest["build_seconds"] = round(time.perf_counter() - started, 3)
+    manifest["files"] = {
+        str(p.relative_to(tmp)): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
+    }
+    _write_bytes(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    for p in tmp.rglob("*"):
+        if p.is_file():
+            _fsync(p)
+    os.replace(tmp, index.directory / name)
     return name, manifest
+
+
+class _RowWriter:
+    """An ``.npy`` file of ``(rows, width)`` written batch by batch: a header sized for any row
+    count first, rows appended as they come, the real count written into the header at the end.
+    Every write is a plain file write, so a full disk is an ``OSError`` naming ENOSPC."""
+
+    HEADER = 128  # bytes: magic, version, length and the padded dict, as numpy's format 1.0 lays it out
+
+    def __init__(self, path: Path, width: int, dtype: Any) -> None:
+        self.path, self.width, self.dtype, self.rows = path, width, np.dtype(dtype), 0
+        _write_bytes(path, self._header(0))
+        self._handle = open(path, "r+b")
+        self._handle.seek(0, 2)
+
+    def _header(self, rows: int) -> bytes:
+        text = repr({"descr": self.dtype.str, "fortran_order": False, "shape": (rows, self.width)})
+        text = text.ljust(self.HEADER - 10 - 1) + "\n"
+        return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text.encode("latin-1")
+
+    def append(self, block: np.ndarray) -> None:
+        block = np.ascontiguousarray(block, dtype=self.dtype).reshape(-1, self.width)
+        self._handle.write(block.tobytes())
+        self.rows += len(block)
+
+    def close(self) -> np.ndarray:
+        """Write the row count into the header; the rows, memory-mapped."""
+        self._handle.seek(0)
+        self._handle.write(self._header(self.rows))
+        self._handle.close()
+        return np.load(self.path, allow_pickle=False, mmap_mode="r")
+
+    @classmethod
+    def write(cls, path: Path, rows: np.ndarray, dtype: Any, block: int = 65536) -> None:
+        """Write all of ``rows`` (an array or a memory map), ``block`` rows at a time."""
+        writer = cls(path, int(rows.shape[1]) if rows.ndim == 2 else 0, dtype)
+        for start in range(0, len(rows), block):
+            writer.append(rows[start:start + block])
+        writer.close()
 
 
 def _publish(directory: Path, generation: str) -> None:
