@@ -36,6 +36,9 @@ class Settings:
         chunk_size: target chunk length in characters (a few Chinese sentences).
         chunk_overlap: characters shared by neighbouring chunks.
         threads: BLAS/OpenMP threads for embedding and FAISS.
+        workers: processes that embed while a build chunks and tokenizes (1: embed in this
+            process). Used for a corpus of several batches, and only with an embedder loaded by
+            name.
         k: passages returned by default.
         lexical_weight: weight of BM25 in the fused score when every content
             word of the query is in the corpus vocabulary; it shrinks with the
@@ -53,6 +56,7 @@ class Settings:
     chunk_size: int = 220
     chunk_overlap: int = 60
     threads: int = 1
+    workers: int = 1
     k: int = 5
     lexical_weight: float = 0.75
     sentence_weight: float = 0.3

@@ -145,6 +145,7 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
     documents, problems = corpus.documents, corpus.problems
     table = DocumentTable.of(documents)
     timings["load"] = time.perf_counter() - t
+    given = embedder
     if embedder is None:
         embedder = load_embedder(settings.embedder, settings.threads)
     elif embedder.name != settings.embedder:
@@ -160,7 +161,10 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         "corpus": {"dir": str(Path(settings.corpus_dir).resolve()), "files": corpus.hashes},
         "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
     }
-    with _staging(directory) as stage:
+    batches = list(_batches(documents, settings))
+    workers = settings.workers if given is None and len(batches) > 1 else 1
+    with _staging(directory) as stage, _Embedding(embedder, workers, settings.threads) as embedding:
+        manifest["workers"] = workers
         dense = _dense_index(np.zeros((0, embedder.dim), dtype=np.float32), settings.threads)
         sentence_file = _RowWriter(stage / "sentences.npy", embedder.dim, np.float16)
         vocabulary: dict[str, int] = {}
@@ -168,27 +172,36 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         chunk_rows: list[np.ndarray] = []
         sentence_rows: list[np.ndarray] = []
         total = np.zeros(embedder.dim, dtype=np.float64)
+        first_sentence = first_chunk = 0
+
+        def store(n_chunks: int, n_docs: int, vectors: np.ndarray) -> None:
+            t = time.perf_counter()
+            dense.add(np.ascontiguousarray(vectors[:n_chunks], dtype=np.float32))
+            total[:] += vectors[:n_chunks].sum(axis=0, dtype=np.float64)
+            sentence_file.append(vectors[n_chunks:])
+            timings["index"] += time.perf_counter() - t
+            if tick:
+                tick(n_docs)
+
         with _progress_bar(len(documents), f"indexing with {embedder.name}", progress, unit="document") as tick:
-            for batch in _batches(documents, settings):
+            for batch in batches:
                 t = time.perf_counter()
                 chunks, sentences = chunk_documents(batch, settings.chunk_size, settings.chunk_overlap,
-                                                    first_sentence_id=sentence_file.rows,
-                                                    first_chunk_id=dense.ntotal)
+                                                    first_sentence_id=first_sentence, first_chunk_id=first_chunk)
+                first_sentence += len(sentences)
+                first_chunk += len(chunks)
                 chunk_ids += [np.fromiter((vocabulary.setdefault(term, len(vocabulary))
                                            for term in lexical_terms(c.text)), dtype=np.int32) for c in chunks]
                 chunk_rows.append(ChunkTable.of(chunks, table).rows)
                 sentence_rows.append(SentenceTable.of(sentences, table).rows)
                 timings["chunk"] += time.perf_counter() - t
-                t = time.perf_counter()
-                vectors = embedder.embed_passages([c.text for c in chunks] + [x.text for x in sentences])
-                timings["embed"] += time.perf_counter() - t
-                t = time.perf_counter()
-                dense.add(np.ascontiguousarray(vectors[:len(chunks)], dtype=np.float32))
-                total += vectors[:len(chunks)].sum(axis=0, dtype=np.float64)
-                sentence_file.append(vectors[len(chunks):])
-                timings["index"] += time.perf_counter() - t
-                if tick:
-                    tick(len(batch))
+                # embedded here, or by the workers while the next batch is chunked; stored in order
+                for done in embedding.submit([c.text for c in chunks] + [x.text for x in sentences],
+                                             (len(chunks), len(batch))):
+                    store(*done)
+            for done in embedding.drain():
+                store(*done)
+        timings["embed"] = embedding.seconds
         t = time.perf_counter()
         lexical = LexicalIndex.from_ids(chunk_ids, vocabulary)
         sentence_vectors = sentence_file.close()
@@ -212,6 +225,68 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
     log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
     index.sentence_vectors = np.load(directory / generation / "sentences.npy", allow_pickle=False, mmap_mode="r")
     return index, problems
+
+
+class _Embedding:
+    """Batches of texts embedded in order: in this process, or by ``workers`` processes (each
+    with its own copy of the model) while this one chunks and tokenizes the next batches. At most
+    two batches per worker are in flight, so memory stays bounded."""
+
+    def __init__(self, embedder: Embedder, workers: int, threads: int) -> None:
+        self.embedder, self.workers, self.threads = embedder, max(1, workers), threads
+        self.seconds = 0.0
+        self._pending: list[tuple[Any, tuple[int, int]]] = []
+        self._pool: Any = None
+
+    def __enter__(self) -> "_Embedding":
+        if self.workers > 1:
+            import concurrent.futures
+            import multiprocessing
+
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_start, initargs=(self.embedder.name, self.threads))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, texts: list[str], tag: tuple[int, int]) -> Iterator[tuple[int, int, np.ndarray]]:
+        """Embed ``texts``; yield ``(*tag, vectors)`` of the batches finished, oldest first."""
+        if self._pool is None:
+            t = time.perf_counter()
+            vectors = self.embedder.embed_passages(texts)
+            self.seconds += time.perf_counter() - t
+            yield (*tag, vectors)
+            return
+        self._pending.append((self._pool.submit(_worker_embed, texts), tag))
+        while len(self._pending) > 2 * self.workers or (self._pending and self._pending[0][0].done()):
+            yield self._next()
+
+    def drain(self) -> Iterator[tuple[int, int, np.ndarray]]:
+        while self._pending:
+            yield self._next()
+
+    def _next(self) -> tuple[int, int, np.ndarray]:
+        future, tag = self._pending.pop(0)
+        t = time.perf_counter()
+        vectors = future.result()
+        self.seconds += time.perf_counter() - t  # time waited for the workers
+        return (*tag, vectors)
+
+
+_worker_embedder: Embedder | None = None
+
+
+def _worker_start(name: str, threads: int) -> None:
+    global _worker_embedder
+    _worker_embedder = load_embedder(name, threads)
+
+
+def _worker_embed(texts: list[str]) -> np.ndarray:
+    assert _worker_embedder is not None
+    return _worker_embedder.embed_passages(texts)
 
 
 def _batches(documents: list[Document], settings: Settings) -> Iterator[list[Document]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import textwrap
 import time
@@ -42,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=int, default=None, metavar="CHARS", help="target chunk length in characters (default 220)")
     p.add_argument("--chunk-overlap", type=int, default=None, metavar="CHARS", help="characters shared by neighbouring chunks (default 60)")
     p.add_argument("--threads", type=int, default=None, help="BLAS/OpenMP threads for embedding (default 1)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes that embed while the corpus is chunked (default: this machine's cores; "
+                        "a corpus of under ~8,000 texts is embedded in one process)")
 
     for name, helptext in (("ask", "answer a question with cited sentences"), ("search", "show the best passages for a question")):
         p = sub.add_parser(name, help=helptext)
@@ -131,8 +135,12 @@ def _index(args: argparse.Namespace) -> int:
 
     if args.chunk_size is not None and args.chunk_size < 20:
         raise FactCheckError("--chunk-size must be at least 20 characters")
+    if args.workers is not None and not 1 <= args.workers <= 64:
+        raise FactCheckError("--workers must be between 1 and 64")
+    workers = args.workers or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
     settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index, embedder=args.embedder,
-                                chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap, threads=args.threads)
+                                chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap, threads=args.threads,
+                                workers=workers)
     if not 0 <= settings.chunk_overlap < settings.chunk_size:
         raise FactCheckError("--chunk-overlap must be at least 0 and smaller than --chunk-size")
     from index.embedders import check_name

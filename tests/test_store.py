@@ -111,6 +111,26 @@ def test_load_index_round_trips(seeds_index_dir, seeds_index, use_embedder):
             assert a == b, (question, mode)
 
 
+def test_a_build_streamed_in_batches_and_embedded_by_worker_processes_is_the_same_index(tmp_path, seeds_index,
+                                                                                      monkeypatch):
+    # Small batches make the seeds a corpus of many batches; two spawned workers embed them while
+    # this process chunks. Everything read back must equal the one-process build of the session.
+    monkeypatch.setattr(store_module, "EMBED_BATCH", 64)
+    settings = Settings(index_dir=tmp_path / "index", workers=2)
+    built, _ = build_index(settings, progress=False)
+    assert built.manifest["workers"] == 2
+    loaded = load_index(tmp_path / "index")
+    for index in (built, loaded):
+        np.testing.assert_array_equal(np.asarray(index.chunks.rows), np.asarray(seeds_index.chunks.rows))
+        np.testing.assert_array_equal(np.asarray(index.sentences.rows), np.asarray(seeds_index.sentences.rows))
+        assert index.lexical.idf.terms() == pytest.approx(seeds_index.lexical.idf.terms())
+        n = index.dense.ntotal
+        np.testing.assert_allclose(index.dense.reconstruct_n(0, n), seeds_index.dense.reconstruct_n(0, n), atol=1e-5)
+        np.testing.assert_allclose(np.asarray(index.sentence_vectors, np.float32),
+                                   np.asarray(seeds_index.sentence_vectors, np.float32), atol=2e-3)
+        np.testing.assert_allclose(index.centroid, seeds_index.centroid, atol=1e-5)
+
+
 def test_lexical_index_round_trips(tmp_path):
     tokens = [["智谱", "收入"], ["亏损", "智谱"], []]
     lexical = LexicalIndex.build(tokens)
