@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence, overload
@@ -45,6 +46,7 @@ class DocumentTable(Mapping[str, Document]):
         self.ids: list[str] = [str(m["doc_id"]) for m in metas]
         self._position = {doc_id: i for i, doc_id in enumerate(self.ids)}
         self._decoded: OrderedDict[int, str] = OrderedDict()
+        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, documents: Iterable[Document]) -> "DocumentTable":
@@ -92,16 +94,19 @@ class DocumentTable(Mapping[str, Document]):
         return self._position[doc_id]
 
     def text_at(self, i: int) -> str:
-        """The text of the ``i``-th document (decoded once, then remembered for a while)."""
-        found = self._decoded.get(i)
-        if found is None:
-            start, end = (int(x) for x in self._spans[i])
-            found = bytes(self._texts[start:end]).decode("utf-8", "surrogatepass")
+        """The text of the ``i``-th document (decoded once, then remembered for a while; safe to
+        call from the chat's concurrent requests)."""
+        with self._lock:
+            found = self._decoded.get(i)
+            if found is not None:
+                self._decoded.move_to_end(i)
+                return found
+        start, end = (int(x) for x in self._spans[i])
+        found = bytes(self._texts[start:end]).decode("utf-8", "surrogatepass")
+        with self._lock:
             self._decoded[i] = found
-            if len(self._decoded) > TEXT_CACHE:
+            while len(self._decoded) > TEXT_CACHE:
                 self._decoded.popitem(last=False)
-        else:
-            self._decoded.move_to_end(i)
         return found
 
     def meta(self, doc_id: str) -> dict[str, Any]:
