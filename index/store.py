@@ -161,7 +161,7 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         "corpus": {"dir": str(Path(settings.corpus_dir).resolve()), "files": corpus.hashes},
         "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
     }
-    batches = list(_batches(documents, settings))
+    batches = list(_batches(documents))
     workers = settings.workers if given is None and len(batches) > 1 else 1
     with _staging(directory) as stage, _Embedding(embedder, workers, settings.threads) as embedding:
         manifest["workers"] = workers
@@ -206,9 +206,8 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         lexical = LexicalIndex.from_ids(chunk_ids, vocabulary)
         sentence_vectors = sentence_file.close()
         timings["index"] += time.perf_counter() - t
-        rows_of = lambda parts, width: np.vstack(parts) if parts else np.zeros((0, width), np.int32)  # noqa: E731
-        chunks_table = ChunkTable(rows_of(chunk_rows, 5), table)
-        sentences_table = SentenceTable(rows_of(sentence_rows, 3), table)
+        chunks_table = ChunkTable(_stacked(chunk_rows, 5), table)
+        sentences_table = SentenceTable(_stacked(sentence_rows, 3), table)
         manifest["counts"] = {"documents": len(documents), "chunks": len(chunks_table), "sentences": len(sentences_table)}
         norm = float(np.linalg.norm(total))
         centroid = (total / norm).astype(np.float32) if norm else None
@@ -289,7 +288,12 @@ def _worker_embed(texts: list[str]) -> np.ndarray:
     return _worker_embedder.embed_passages(texts)
 
 
-def _batches(documents: list[Document], settings: Settings) -> Iterator[list[Document]]:
+def _stacked(parts: list[np.ndarray], width: int) -> np.ndarray:
+    """The rows of every batch, as one array."""
+    return np.vstack(parts) if parts else np.zeros((0, width), np.int32)
+
+
+def _batches(documents: list[Document]) -> Iterator[list[Document]]:
     """Documents in groups of about :data:`EMBED_BATCH` texts (chunks and sentences), estimated
     from their length so the chunker runs once."""
     batch: list[Document] = []
