@@ -189,7 +189,7 @@ def _english_stemmer():  # type: ignore[no-untyped-def]
 
 def lexical_key(token: str) -> str:
     """How the lexical index keys a token: an English word by its Snowball stem ("earthquakes",
-    "earthquake" → "earthquak"), anything else (a Chinese word, "4.5", "glm-4") as it is."""
+    "earthquake" → "earthquak"), anything else (a Chinese word, "4.5", "x-ray") as it is."""
     if token[:1].isascii() and token[:1].isalpha():
         return _stem(token)
     return token

@@ -6,11 +6,11 @@ span, scores, sentences, source)::
 
     >>> from retriever import FactChecker
     >>> from retriever.adapters.langchain import FactCheckRetriever
-    >>> retriever = FactCheckRetriever(checker=FactChecker.load(), k=3)
-    >>> doc = retriever.invoke("智谱的估值是多少？")[0]
+    >>> retriever = FactCheckRetriever(checker=FactChecker.load(index_dir="~/articles-index"), k=3)
+    >>> doc = retriever.invoke("How many people died in the flood?")[0]
     >>> doc.metadata["doc_id"], doc.metadata["span"]
-    ('003_841e72b438b65ddd', [4491, 4695])
-    >>> retriever.check("智谱的估值是多少？")["verdict"]
+    ('river-herald-0712', [1204, 1388])
+    >>> retriever.check("How many people died in the flood?")["verdict"]
     'conflict'
 """
 
