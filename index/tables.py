@@ -18,12 +18,14 @@ import mmap
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence, overload
+from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeVar, overload
 
 import numpy as np
 
 from .chunks import Chunk, Sentence
 from .corpus import Document
+
+T = TypeVar("T")
 
 DOCUMENTS_FILE = "documents.jsonl"
 TEXTS_FILE = "texts.bin"
@@ -32,8 +34,6 @@ SENTENCES_FILE = "sentence_spans.npy"
 #: decoded document texts kept for the next question (an answer reads a few documents)
 TEXT_CACHE = 256
 
-# chunks.npy columns
-_DOC, _START, _END, _FIRST, _COUNT = range(5)
 
 
 class DocumentTable(Mapping[str, Document]):
@@ -148,12 +148,38 @@ def _map(path: Path) -> bytes | mmap.mmap:
         return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
 
-class ChunkTable(Sequence[Chunk]):
-    """Chunks as rows of ``(document, start, end, first sentence, sentence count)``."""
+class _RowTable(Sequence[T]):
+    """Items stored as int32 rows whose first column is the document's position; an item is made
+    from its row when asked for (:meth:`_item`)."""
 
     def __init__(self, rows: np.ndarray, documents: DocumentTable) -> None:
         self.rows = rows
         self.documents = documents
+
+    def __len__(self) -> int:
+        return int(self.rows.shape[0])
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        return self._item(i, [int(x) for x in self.rows[i]])
+
+    def __iter__(self) -> Iterator[T]:
+        return (self[i] for i in range(len(self)))
+
+    def _item(self, i: int, row: list[int]) -> T:
+        raise NotImplementedError
+
+
+class ChunkTable(_RowTable[Chunk]):
+    """Chunks as rows of ``(document, start, end, first sentence, sentence count)``."""
 
     @classmethod
     def of(cls, chunks: Sequence[Chunk], documents: DocumentTable) -> "ChunkTable":
@@ -165,45 +191,21 @@ class ChunkTable(Sequence[Chunk]):
             rows[i] = (documents.index_of(c.doc_id), c.start, c.end, ids[0] if ids else 0, len(ids))
         return cls(rows, documents)
 
-    def __len__(self) -> int:
-        return int(self.rows.shape[0])
-
-    @overload
-    def __getitem__(self, i: int) -> Chunk: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Chunk]: ...
-    def __getitem__(self, i):  # type: ignore[no-untyped-def]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        d, start, end, first, count = (int(x) for x in self.rows[i])
+    def _item(self, i: int, row: list[int]) -> Chunk:
+        d, start, end, first, count = row
         return Chunk(i, self.documents.ids[d], start, end, self.documents.text_at(d)[start:end],
                      tuple(range(first, first + count)))
 
-    def __iter__(self) -> Iterator[Chunk]:
-        return (self[i] for i in range(len(self)))
-
     def of_document(self, doc_id: str) -> np.ndarray:
         """The ids of one document's chunks (stored together, in order)."""
-        column = self.rows[:, _DOC]
+        column = self.rows[:, 0]
         d = self.documents.index_of(doc_id)
         lo, hi = np.searchsorted(column, d, "left"), np.searchsorted(column, d, "right")
         return np.arange(lo, hi, dtype=np.int64)
 
-    def doc_ids(self) -> list[str]:
-        """The document of every chunk, in order."""
-        ids = self.documents.ids
-        return [ids[d] for d in self.rows[:, _DOC].tolist()]
 
-
-class SentenceTable(Sequence[Sentence]):
+class SentenceTable(_RowTable[Sentence]):
     """Sentences as rows of ``(document, start, end)``."""
-
-    def __init__(self, rows: np.ndarray, documents: DocumentTable) -> None:
-        self.rows = rows
-        self.documents = documents
 
     @classmethod
     def of(cls, sentences: Sequence[Sentence], documents: DocumentTable) -> "SentenceTable":
@@ -212,27 +214,9 @@ class SentenceTable(Sequence[Sentence]):
             rows[i] = (documents.index_of(s.doc_id), s.start, s.end)
         return cls(rows, documents)
 
-    def __len__(self) -> int:
-        return int(self.rows.shape[0])
-
-    @overload
-    def __getitem__(self, i: int) -> Sentence: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Sentence]: ...
-    def __getitem__(self, i):  # type: ignore[no-untyped-def]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        d, start, end = (int(x) for x in self.rows[i])
+    def _item(self, i: int, row: list[int]) -> Sentence:
+        d, start, end = row
         return Sentence(i, self.documents.ids[d], start, end, self.documents.text_at(d)[start:end])
-
-    def __iter__(self) -> Iterator[Sentence]:
-        return (self[i] for i in range(len(self)))
-
-    def doc_index(self, i: int) -> int:
-        return int(self.rows[i, 0])
 
 
 def write_rows(path: Path, rows: np.ndarray, write_bytes) -> None:  # type: ignore[no-untyped-def]

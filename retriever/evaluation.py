@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from index.config import PROJECT_ROOT
 from index.text import normalise
@@ -47,20 +47,21 @@ class GoldQuestion:
         return self.verdict != "not_found"
 
 
-def load_gold(path: Path = GOLD_PATH) -> list[GoldQuestion]:
-    """Read the gold set (JSON lines)."""
-    rows = []
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON-lines file, blank lines skipped."""
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            if not line.strip():
-                continue
-            r = json.loads(line)
-            rows.append(GoldQuestion(
-                id=r["id"], lang=r["lang"], question=r["question"], doc_ids=tuple(r.get("doc_ids", ())),
-                answers=tuple(r.get("answers", ())), verdict=r["verdict"], quantity=r.get("quantity", ""),
-                claims=tuple(r.get("claims", ())), note=r.get("note", ""),
-            ))
-    return rows
+            if line.strip():
+                yield json.loads(line)
+
+
+def load_gold(path: Path = GOLD_PATH) -> list[GoldQuestion]:
+    """Read the gold set (JSON lines)."""
+    return [GoldQuestion(
+        id=r["id"], lang=r["lang"], question=r["question"], doc_ids=tuple(r.get("doc_ids", ())),
+        answers=tuple(r.get("answers", ())), verdict=r["verdict"], quantity=r.get("quantity", ""),
+        claims=tuple(r.get("claims", ())), note=r.get("note", ""),
+    ) for r in _jsonl(path)]
 
 
 @dataclass
@@ -167,15 +168,11 @@ class VerdictCase:
 def load_topics(path: Path = TOPICS_DIR / "questions.jsonl") -> list[VerdictCase]:
     """The multi-topic set: 45 short articles on 18 events in three languages, 130 questions."""
     cases = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            r = json.loads(line)
-            accept = (r["expected"], "quoted") if r["condition"] == "non_numeric" else (r["expected"],)
-            cases.append(VerdictCase(r["id"], r["lang"], r["question"], r["expected"], r["condition"], accept,
-                                     tuple((v["doc_id"], v["value"]) for v in r.get("values", ())),
-                                     bool(r.get("cross_lingual"))))
+    for r in _jsonl(path):
+        accept = (r["expected"], "quoted") if r["condition"] == "non_numeric" else (r["expected"],)
+        cases.append(VerdictCase(r["id"], r["lang"], r["question"], r["expected"], r["condition"], accept,
+                                 tuple((v["doc_id"], v["value"]) for v in r.get("values", ())),
+                                 bool(r.get("cross_lingual"))))
     return cases
 
 
@@ -294,15 +291,11 @@ def load_pair_questions(directory: Path = TOPICS_DIR) -> list[PairQuestion]:
     (``crosslingual.jsonl``: asked in another language or script than the articles)."""
     out = []
     for name in ("questions.jsonl", "crosslingual.jsonl"):
-        with open(directory / name, encoding="utf-8") as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                r = json.loads(line)
-                gold = r.get("gold") or r.get("values") or []
-                if gold:
-                    out.append(PairQuestion(r["id"], r["lang"], r["question"],
-                                            tuple((g["doc_id"], g["quote"]) for g in gold)))
+        for r in _jsonl(directory / name):
+            gold = r.get("gold") or r.get("values") or []
+            if gold:
+                out.append(PairQuestion(r["id"], r["lang"], r["question"],
+                                        tuple((g["doc_id"], g["quote"]) for g in gold)))
     return out
 
 
