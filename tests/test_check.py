@@ -108,6 +108,9 @@ def archive(tmp_path_factory, use_embedder, corpus_writer):
     ("澄江纺织2024年营收是多少？", "number", {"count", "number", "money", "percent", "measure", "multiple"}, "", "2024"),
     ("澄江紡織今年上半年營收多少？", "number", {"count", "number", "money", "percent", "measure", "multiple"}, "", "2025H1"),
     ("大桥全长多少公里？", "number", {"measure"}, "length", ""),
+    # a noun after 多少 may name the kind of figure: money, a share ([asked_nouns])
+    ("这场火灾造成了多少直接经济损失？", "number", {"money"}, "", ""),
+    ("該基金上市前持有公司多少股權？", "number", {"percent"}, "", ""),
     ("智谱是哪一年成立的？", "date", {"date"}, "", ""),
     ("工程花了多长时间？", "duration", {"duration"}, "", ""),
     ("How many people died in the quake?", "count", {"count", "number"}, "person", ""),

@@ -34,6 +34,9 @@ DIMENSIONS = frozenset({"length", "area", "volume", "mass", "speed", "temperatur
 ASK_KINDS = frozenset({"date", "count", "money", "percent", "measure", "duration", "multiple", "number",
                        "who", "where", "which", "what", "why", "how", "code"})
 
+#: What a noun after 多少/几 says is asked (``[asked_nouns]``): "多少资金" asks money.
+NOUN_KINDS = frozenset({"money", "percent", "count", "measure", "duration"})
+
 #: How precisely a question asks for a date (``[question_grains]``).
 ASK_GRAINS = frozenset({"year", "month", "day"})
 
@@ -43,7 +46,7 @@ _WORD_TABLES = {
     "magnitudes": "number", "currency_prefix": "code", "currency_suffix": "code",
     "percent_prefix": "percent", "percent_suffix": "percent", "multiplier": "code",
     "units": "unit", "unit_before": "unit", "durations": "number", "counters": "code", "modifiers": "code",
-    "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain",
+    "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain", "asked_nouns": "noun_kind",
 }
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
                 "question_words": ("words",),
@@ -182,6 +185,7 @@ class Lexicon:
     baseline: Words  # "较2023年": a date after these is compared with, not a figure's period
     question_kinds: Words
     question_grains: Words  # "哪一年", "what year": a date asked to the year, month or day
+    asked_nouns: Words  # "多少资金": a noun after the asking word that names the kind of figure
     question_words: frozenset[str]
     abbreviations: frozenset[str] = frozenset()
     final_abbreviations: frozenset[str] = frozenset()
@@ -232,6 +236,9 @@ def _check_value(source: str, table: str, word: str, value: object, what: str) -
     elif what == "grain":
         if value not in ASK_GRAINS:
             raise _fail(source, f"{where}: expected one of {sorted(ASK_GRAINS)}, got {value!r}")
+    elif what == "noun_kind":
+        if value not in NOUN_KINDS:
+            raise _fail(source, f"{where}: expected one of {sorted(NOUN_KINDS)}, got {value!r}")
     elif what == "kinds":
         if not isinstance(value, list) or not value or any(k not in ASK_KINDS for k in value):
             raise _fail(source, f"{where}: expected a list of kinds from {sorted(ASK_KINDS)}, got {value!r}")
@@ -372,7 +379,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         as_of=Words(tables.get("periods.as_of", []), any_case=True),
         update=Words(tables.get("periods.update", []), any_case=True),
         baseline=Words(tables.get("periods.baseline", []), any_case=True), question_kinds=phrases("question_kinds"),
-        question_grains=phrases("question_grains"),
+        question_grains=phrases("question_grains"), asked_nouns=phrases("asked_nouns"),
         question_words=frozenset(tables.get("question_words.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),

@@ -33,6 +33,7 @@ NUMERIC_ASKS = {
 #: "what was the revenue", "这家公司的估值是？": any figure may answer; alignment decides
 ANY_FIGURE = NUMERIC_ASKS["number"]
 _ASK_AFTER = re.compile(r"(?:多少|几)\s*")
+_CLAUSE_END = re.compile(r"[的，,。？?！!；;：:、（(]")
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z'-]*)(?:\s+([a-z][a-z'-]*))?(?:\s+([a-z][a-z'-]*))?", re.I)
 
 
@@ -154,6 +155,11 @@ def _asked_unit(low: str, lang: str) -> tuple[str, str]:
     if lang == "zh":
         for m in _ASK_AFTER.finditer(low):
             pos = m.end()
+            # "多少资金", "多少直接经济损失": a noun of the figure's kind within the next few words
+            named = lex.asked_nouns.pattern.search(_CLAUSE_END.split(low[pos:pos + 8])[0]) \
+                if lex.asked_nouns.pattern else None
+            if named:
+                return str(lex.asked_nouns.get(lex.asked_nouns.canonical(named.group(0)))), ""
             for table, kind in ((lex.units, "measure"), (lex.durations, "duration"), (lex.currency_suffix, "money"),
                                 (lex.percent_suffix, "percent"), (lex.multiplier, "multiple"), (lex.counters, "count")):
                 found = table.match(low, pos)
