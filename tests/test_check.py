@@ -129,6 +129,16 @@ def test_questions_are_read_for_the_kind_of_value_they_ask(question, asks, kinds
     assert (read.period.label if read.period else "") == period
 
 
+def test_a_count_of_one_thing_does_not_answer_a_question_counting_another():
+    from index.values import parse_values
+    from retriever.check.align import unit_fits
+
+    people = read_question("这次事故造成多少人受伤？", "2025-12-31")
+    shares, persons, things = (parse_values(t)[0] for t in ("187.1万股", "23人", "3个"))
+    assert not unit_fits(people, shares)
+    assert unit_fits(people, persons) and unit_fits(people, things)  # 个 counts anything
+
+
 def test_english_words_a_chinese_archive_never_uses_are_found_by_their_chinese_words():
     # the corpus vocabulary of a Chinese archive: many Chinese words, no English ones
     idf = {w: 3.0 for w in ("估值", "算力", "亏损", "融资", "公司", "平台", "开发者", "研发", "上市")}

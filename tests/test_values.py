@@ -54,6 +54,13 @@ def test_invisible_characters_inside_a_number_are_skipped_and_spans_stay_exact()
     assert [text[v.start:v.end] for v in values] == ["3\u200b5亿元", "1\u200d2%"]
 
 
+def test_a_template_bracket_around_a_figure_is_skipped_and_spans_stay_exact():
+    text = "计划发行【3741.95】万股H股,其中公开发售【１８７.1】万股;见【附注】,文献[3]"
+    values = parse_values(text)
+    assert [(v.number, v.unit) for v in values] == [(3741.95e4, "share"), (187.1e4, "share")]
+    assert [text[v.start:v.end] for v in values] == ["3741.95】万股", "１８７.1】万股"]
+
+
 def test_both_scripts_and_full_width_read_alike():
     a, b, c = (parse_values(t)[0] for t in ("23.58亿元", "23.58億元", "２３．５８億元"))
     assert a.number == b.number == c.number == pytest.approx(23.58e8)

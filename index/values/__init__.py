@@ -25,15 +25,20 @@ log = logging.getLogger(__name__)
 __all__ = ["Grain", "Hedge", "LexiconError", "Value", "ValueKind", "extend_lexicon", "interval", "language_of",
            "lexicon", "parse_values", "reset_lexicons", "strip_invisible", "year_span"]
 
-# Zero-width and bidi control characters: removed before parsing so "3\u200b5亿元" reads as 35亿元.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+# Removed before parsing, as not part of a figure: zero-width and bidi control characters
+# ("3\u200b5亿元" reads as 35亿元), and the brackets a prospectus template leaves around a figure
+# ("发行【3741.95】万股" reads as 3741.95万股).
+_IGNORED = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+                      "|【(?=[0-9０-９][0-9０-９.,．，]*】)|(?<=[0-9０-９])】")
 
 
 def strip_invisible(text: str) -> tuple[str, list[int] | None]:
-    """``text`` without invisible characters, and where each kept character was (None: none removed)."""
-    if not _INVISIBLE.search(text):
+    """``text`` without the characters that are no part of a figure (see ``_IGNORED``), and where
+    each kept character was (None: none removed)."""
+    dropped = {m.start() for m in _IGNORED.finditer(text)}
+    if not dropped:
         return text, None
-    kept = [i for i, c in enumerate(text) if not _INVISIBLE.match(c)]
+    kept = [i for i in range(len(text)) if i not in dropped]
     return "".join(text[i] for i in kept), kept
 
 

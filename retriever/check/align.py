@@ -133,9 +133,6 @@ class Alignment:
         return sorted({c.doc_id for c in self.chosen})
 
 
-_STOCK_UNITS = ("person", "organisation", "item")
-
-
 def unit_fits(question: Question, value: Value) -> bool:
     """The value's unit is compatible with the unit the question names (if it names one)."""
     asked = question.unit
@@ -148,8 +145,23 @@ def unit_fits(question: Question, value: Value) -> bool:
     if value.kind is ValueKind.MONEY:
         return asked in ("CNY", "HKD", "USD", "EUR", "GBP", "JPY", "TWD") or not asked.isupper()
     if value.kind is ValueKind.COUNT:
+        if known_counter(asked) and known_counter(value.unit) and "item" not in (asked, value.unit):
+            return False  # "how many shares" is not answered by a count of people (个 counts anything)
         return asked not in ("length", "area", "volume", "mass", "speed", "day", "%", "x")
     return False
+
+
+#: What the lexicons' counters count (their codes, ``[counters]``): two counts of different ones
+#: are counts of different things.
+COUNTER_CLASSES = frozenset({
+    "person", "visit", "household", "organisation", "institution", "structure", "building", "room", "vehicle",
+    "aircraft", "ship", "machine", "animal", "event", "occurrence", "edition", "vote", "seat", "medal", "share", "age",
+    "floor", "point", "goal", "round", "degree", "product", "kind", "volume", "article", "item"})
+
+
+def known_counter(unit: str) -> bool:
+    """``unit`` is one of :data:`COUNTER_CLASSES` (not a counted noun written out: "开发者")."""
+    return unit in COUNTER_CLASSES
 
 
 def _states_year(value: Value) -> bool:

@@ -14,7 +14,7 @@ from typing import Sequence
 from index.text import normalise
 from index.values import ValueKind
 
-from .align import Alignment, Candidate
+from .align import Alignment, Candidate, known_counter
 from .question import Question
 from .verdict import Verdict
 
@@ -30,7 +30,7 @@ def comparable(a: Candidate, b: Candidate) -> bool:
     counts = (ValueKind.COUNT, ValueKind.NUMBER)
     if va.kind in counts and vb.kind in counts:
         return va.kind is ValueKind.NUMBER or vb.kind is ValueKind.NUMBER or va.unit == vb.unit or not (
-            _known_counter(va.unit) and _known_counter(vb.unit))
+            known_counter(va.unit) and known_counter(vb.unit))
     if {va.kind, vb.kind} == _RATIOS:
         return "pp" not in (va.unit, vb.unit)  # 12.3倍 is 1230%
     if va.kind is not vb.kind:
@@ -49,16 +49,6 @@ def same_value(a: Candidate, b: Candidate) -> bool:
 
 def _as_percent(v) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     return (v.low * 100, v.high * 100) if v.kind is ValueKind.MULTIPLE else (v.low, v.high)
-
-
-def _known_counter(unit: str) -> bool:
-    return unit.isascii() and unit.isalpha() and unit.islower() and unit in _CLASSES
-
-
-_CLASSES = {"person", "visit", "household", "organisation", "institution", "structure", "building", "room",
-            "vehicle", "aircraft", "ship", "machine", "animal", "event", "occurrence", "edition", "vote", "seat",
-            "medal", "share", "age", "floor", "point", "goal", "round", "degree", "product", "kind", "volume",
-            "article", "item"}
 
 
 @dataclass
