@@ -111,6 +111,7 @@ def archive(tmp_path_factory, use_embedder, corpus_writer):
     # a noun after 多少 may name the kind of figure: money, a share ([asked_nouns])
     ("这场火灾造成了多少直接经济损失？", "number", {"money"}, "", ""),
     ("該基金上市前持有公司多少股權？", "number", {"percent"}, "", ""),
+    ("这个市场的规模有多大？", "measure", {"measure", "count", "number", "money"}, "", ""),  # money too
     ("智谱是哪一年成立的？", "date", {"date"}, "", ""),
     ("工程花了多长时间？", "duration", {"duration"}, "", ""),
     ("How many people died in the quake?", "count", {"count", "number"}, "person", ""),
