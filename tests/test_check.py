@@ -64,6 +64,10 @@ ARCHIVE = {
     "dam-b.txt": "松嶺水電站\n\n松嶺水電站總投資3\u200b5億元，2023年開工。",
     "port-a.txt": "云港码头扩建\n\n云港码头扩建工程投资80亿元，明年完工。",
     "port-b.txt": "云港码头\n\n云港码头扩建工程投资9\u200b0亿元，明年完工。",
+    # the same figure in other words, well behind the first on the question's words
+    "ferry-a.txt": "海港渡轮新航线开通\n\n海港渡轮新航线今日正式开通，首航共搭载乘客1280人，票价每人45元。"
+                   "港务局表示，航线每日往返六班。",
+    "ferry-b.txt": "新航线首日\n\n据港务部门统计，海港渡轮开通当天，码头运送的乘客共1280名。码头另有市民在岸边观看。",
 }
 SOURCES = {
     "quake-a": {"publisher": "北岭日报", "date": "2025-03-12", "script": "Simplified"},
@@ -89,6 +93,8 @@ SOURCES = {
     "dam-b": {"publisher": "東港時報", "date": "2023-05-03"},
     "port-a": {"publisher": "江城晚报", "date": "2024-05-02"},
     "port-b": {"publisher": "财经观察", "date": "2024-05-03"},
+    "ferry-a": {"publisher": "江城晚报", "date": "2024-07-01"},
+    "ferry-b": {"publisher": "东港时报", "date": "2024-07-02"},
 }
 
 
@@ -198,6 +204,13 @@ def test_a_zero_width_space_inside_a_figure_changes_nothing(archive):
     for c in apart.citations:  # the citation still quotes the text as written
         doc = archive.index.documents[c.doc_id]
         assert doc.text[c.start:c.end] == c.quote
+
+
+def test_a_source_stating_the_same_figure_in_its_own_words_corroborates_it(archive):
+    answer = archive.ask("海港渡轮首航搭载了多少乘客？")
+    assert answer.verdict is Verdict.CONSISTENT
+    [group] = answer.check.values
+    assert sorted(s.doc_id for s in group.sources) == ["ferry-a", "ferry-b"]
 
 
 def test_rounding_behind_a_hedge_is_agreement(archive):

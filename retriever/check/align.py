@@ -54,6 +54,9 @@ class AlignPolicy:
             Jaccard, closer words weigh more, synonyms as one word) and whose document holds at
             least ``same_subject`` of the question words the best one's holds: a source on the same
             subject that words the fact its own way.
+        same_value_margin, same_value_context: a source whose best candidate is the leading value
+            itself joins when it scores within ``same_value_margin`` and shares that much context
+            with the leader: the same figure, worded another way, corroborates it.
         self_context: a source contradicts itself when another of its sentences, within ``margin``,
             gives another value whose words overlap this much with those of its best one.
         same_event: a source whose value differs from the best one's is compared only when the two
@@ -79,6 +82,8 @@ class AlignPolicy:
     margin: float = 0.1
     wide_margin: float = 0.5
     same_context: float = 0.12
+    same_value_margin: float = 0.9
+    same_value_context: float = 0.03
     self_context: float = 0.5
     min_same_context: float = 0.08
     same_subject: float = 0.6
@@ -413,6 +418,8 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
         if best is not leader:
             alike = 1.0 if _same_place(best, leader) else weighted_overlap(context(best), around_leader)
             close = best.score >= top - policy.margin and alike >= policy.min_same_context
+            if not close and _corroborates(best, leader, alike, top, policy):
+                close, ranked = True, [best]
             if not close:
                 # a source that words the fact its own way: its value said of what the leader's is
                 # said of, on the same subject, not far behind on the question
@@ -443,6 +450,17 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
                   and weighted_overlap(context(c), context(best)) >= policy.self_context]
         chosen.extend([best] + others[:1])
     return chosen, ambiguous
+
+
+def _corroborates(best: Candidate, leader: Candidate, alike: float, top: float, policy: AlignPolicy) -> bool:
+    """A source's best answer is the leading value itself (the same figure, or the same date as
+    written, not one year-inferred), however it words the fact: it corroborates the leader."""
+    a, b = best.value, leader.value
+    if a.kind is not b.kind or a.unit != b.unit or not a.overlaps(b):
+        return False
+    if a.kind is ValueKind.DATE and (a.label != b.label or a.year_inferred):
+        return False  # "1952" holds "May 27" of any sentence
+    return best.score >= top - policy.same_value_margin and alike >= policy.same_value_context
 
 
 def _same_place(a: Candidate, b: Candidate) -> bool:
