@@ -118,7 +118,7 @@ def sentence_claims(doc_id: str, sentence_id: int, start: int, text: str, articl
     # a date compared with ("较2023年增长20%") is not a figure's period
     own_dates = [d for d in dates if not lex.baseline.ending_at(folded, d.start, 8)]
     periods = _periods(clauses, figures, own_dates, runs, _RESPECTIVELY.search(folded) is not None)
-    if before and figures and not dates:
+    if before and figures and not own_dates:  # "较上年" compares, it names no period
         named = {d.label: d for d in parse_values(before, article_date)
                  if d.kind is ValueKind.DATE and (d.grain is not Grain.DAY or d.as_of)}
         if len(named) == 1:

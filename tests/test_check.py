@@ -117,6 +117,8 @@ def archive(tmp_path_factory, use_embedder, corpus_writer):
     # a noun after 多少 may name the kind of figure: money, a share ([asked_nouns])
     ("这场火灾造成了多少直接经济损失？", "number", {"money"}, "", ""),
     ("該基金上市前持有公司多少股權？", "number", {"percent"}, "", ""),
+    ("该公司2024年的毛利率是多少？", "percent", {"percent"}, "", "2024"),  # a rate named by its noun
+    ("What was the gross margin in 2024?", "percent", {"percent"}, "", "2024"),
     ("这个市场的规模有多大？", "measure", {"measure", "count", "number", "money"}, "", ""),  # money too
     ("智谱是哪一年成立的？", "date", {"date"}, "", ""),
     ("工程花了多长时间？", "duration", {"duration"}, "", ""),
@@ -312,11 +314,25 @@ def test_ordinals_are_read_from_words_and_numerals(text, lang, places):
     ("2005年農業總產值與前年相比成長了9%。", {"9%": "2005"}),
     ("Revenue in 2024 rose 20% compared with 2023.", {"20%": "2024"}),
     ("2023年与2024年营收分别为1亿元、2亿元。", {"1亿元": "2023", "2亿元": "2024"}),
+    ("Revenue was $3.4 billion for 2024, up 18% from 2023.", {"$3.4 billion": "2024", "18%": "2024"}),
 ])
 def test_a_year_compared_with_is_not_the_figures_period(sentence, periods):
     found = {c.text: c.period_label for c in sentence_claims("d", 0, 0, sentence, "2025-06-01")
              if c.value.kind.value != "date"}
     assert found == periods
+
+
+def test_a_sentence_that_only_compares_with_a_year_takes_the_period_of_the_sentence_before():
+    claims = sentence_claims("d", 1, 40, "公司毛利率为18%，较上年提升2.4个百分点。", "2025-03-01",
+                             before="公司2024年全年销量31万辆。")
+    assert {c.text: c.period_label for c in claims if c.value.kind.value != "date"} == \
+        {"18%": "2024", "2.4个百分点": "2024"}
+
+
+def test_a_question_asking_how_much_something_grew_admits_a_change():
+    read = read_question("By what percentage did the company's revenue grow in 2024?", "2025-03-01")
+    assert "change" in read.modifiers and {k.value for k in read.kinds} == {"percent"}
+    assert "change" not in read_question("What was the company's revenue in 2024?", "2025-03-01").modifiers
 
 
 def test_a_source_that_contradicts_itself_is_shown_as_such(archive):

@@ -103,6 +103,8 @@ def read_question(text: str, today: str | None, idf: dict[str, float] | None = N
     elif dates and len(dates) >= 1 and ValueKind.DATE in kinds:
         period = None  # "哪一年..." names no period of its own; a date in it is context
     modifiers = _modifiers(low, lex)
+    if lex.change_words.pattern is not None and lex.change_words.pattern.search(low):
+        modifiers |= {"change"}  # "by how much did revenue grow": a change may answer
     numbers = tuple(v.number for v in values if v.kind is not ValueKind.DATE)
     terms = Terms.of_question(text, lex, idf or {}, skip=[(v.start, v.end) for v in values])
     relative = period is not None and bool(_RELATIVE.search(period.text)) and not re.search(r"\d{4}", period.text)
