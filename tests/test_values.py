@@ -61,6 +61,26 @@ def test_a_template_bracket_around_a_figure_is_skipped_and_spans_stay_exact():
     assert [text[v.start:v.end] for v in values] == ["3741.95】万股", "１８７.1】万股"]
 
 
+@pytest.mark.parametrize("text, written, minutes", [
+    ("成绩为2小时08分17秒", "2小时08分17秒", 128.28),
+    ("比賽打了3小時47分鐘", "3小時47分鐘", 226.97),
+    ("finished in 2 hours 8 minutes 17 seconds", "2 hours 8 minutes 17 seconds", 128.28),
+    ("工期1年零3个月", "1年零3个月", (365.25 + 3 * 30.4375) * 1440),
+])
+def test_the_parts_of_one_span_of_time_are_one_duration(text, written, minutes):
+    [v] = parse_values(text)
+    assert (v.kind, v.text) == (ValueKind.DURATION, written)
+    assert v.number * 1440 == pytest.approx(minutes, rel=1e-3)
+
+
+def test_a_joined_duration_is_as_precise_as_its_last_part_and_hedged_as_its_first():
+    exact, about = parse_values("2小时08分17秒")[0], parse_values("约为2小时08分")[0]
+    assert exact.overlaps(about) and about.hedge is Hedge.ABOUT
+    assert not exact.overlaps(parse_values("2小时10分")[0])
+    # parts out of order or apart are separate values: "8分钟跑了2小时", "3小时，得了8分"
+    assert len(parse_values("他8分钟跑了2小时")) == 2 and len(parse_values("3小时，比赛得了8分")) == 2
+
+
 def test_both_scripts_and_full_width_read_alike():
     a, b, c = (parse_values(t)[0] for t in ("23.58亿元", "23.58億元", "２３．５８億元"))
     assert a.number == b.number == c.number == pytest.approx(23.58e8)

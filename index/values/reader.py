@@ -102,7 +102,7 @@ class Reader:
                 values.append(value)
                 last_end = value.end
         values.sort(key=lambda v: (v.start, v.end))
-        return _share_list_units(text, _without_overlaps(values))
+        return _share_list_units(text, _joined_durations(text, _without_overlaps(values)))
 
     def _value(self, text: str, core: Core) -> Value | None:
         lex = self.lex
@@ -305,6 +305,48 @@ def _share_list_units(text: str, values: list[Value]) -> list[Value]:
         if not _LIST_GAP.match(text[v.end:w.start]) or w.start - v.end > 6:
             continue
         out[i] = Value(v.start, v.end, v.text, w.kind, w.unit, v.number, v.low, v.high, v.hedge)
+    return out
+
+
+# between the parts of one span of time: "2小时08分17秒", "3 hours, 47 minutes", "1年零3个月"
+_PART_GAP = re.compile(r"\s*(?:,|and|又|零)?\s*", re.I)
+_LEADING = re.compile(r"\d+(?:\.\d+)?")
+_HOUR = 1 / 24
+# "08分" after hours is minutes (alone, 分 is a point or a cent)
+_MINUTES_AFTER_HOURS = re.compile(r"\d{1,2}\s*分$")
+
+
+def _unit_of(v: Value) -> float | None:
+    """The length in days of the unit a duration was written in (8 minutes → one minute)."""
+    m = _LEADING.search(v.text)
+    if not m or not float(m.group(0)):
+        return None
+    return v.number / float(m.group(0))
+
+
+def _joined_durations(text: str, values: list[Value]) -> list[Value]:
+    """The parts of one span of time as one duration ("2小时08分17秒", "2 hours 8 minutes"): each
+    part in a smaller unit than the one before, nothing but a space, comma, "and" or 零 between.
+    The whole is as precise as its last part and hedged as its first ("约为2小时08分")."""
+    out: list[Value] = []
+    last_unit = 0.0
+    for v in values:
+        prev = out[-1] if out else None
+        part = v
+        if prev is not None and prev.kind is ValueKind.DURATION and last_unit \
+                and _PART_GAP.fullmatch(text[prev.end:v.start]):
+            if v.kind is ValueKind.COUNT and abs(last_unit - _HOUR) < 1e-6 and _MINUTES_AFTER_HOURS.search(v.text):
+                part = Value(v.start, v.end, v.text, ValueKind.DURATION, "day", v.number / 1440, 0.0, 0.0, v.hedge)
+            unit = _unit_of(part) if part.kind is ValueKind.DURATION and not part.hedge else None
+            if unit is not None and unit < last_unit * 0.99:
+                total = prev.number + part.number
+                low, high = interval(total, unit, prev.hedge)
+                out[-1] = Value(prev.start, part.end, text[prev.start:part.end], ValueKind.DURATION, "day", total,
+                                low, high, prev.hedge)
+                last_unit = unit
+                continue
+        out.append(v)
+        last_unit = (_unit_of(v) or 0.0) if v.kind is ValueKind.DURATION else 0.0
     return out
 
 
