@@ -130,10 +130,38 @@ class Translation:
         return tuple(dict.fromkeys(t for group in self.groups for t in group))
 
 
+def _lexicon_groups() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The lexicon's ``[synonyms]`` groups that hold both languages, by their English words (as the
+    bridge keys them) and by their Chinese words: a curated translation ("gross margin" = 毛利率)
+    that the dictionary's many senses ("margin" = 保证金) must not outweigh."""
+    from index.values import lexicon
+
+    lex = lexicon("en")
+    known = _groups.get(id(lex))
+    if known is not None:
+        return known
+    by_english: dict[str, tuple[str, ...]] = {}
+    by_chinese: dict[str, tuple[str, ...]] = {}
+    for group in lex.synonyms:
+        if any(has_cjk(w) for w in group) and not all(has_cjk(w) for w in group):
+            for w in group:
+                if has_cjk(w):
+                    by_chinese.setdefault(w, group)
+                else:
+                    by_english.setdefault(gloss_key(w), group)
+    _groups.clear()
+    _groups[id(lex)] = (by_english, by_chinese)
+    return by_english, by_chinese
+
+
+_groups: dict[int, tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]] = {}
+
+
 def translate(tokens: Sequence[str], vocabulary: Mapping[str, float]) -> Translation:
     """The corpus' words, in its other language, for a question's tokens: English words (and
     two-word phrases) to the Chinese words whose glosses they are, Chinese words to the English
-    glosses the corpus uses. Nothing unless the corpus holds the other language."""
+    glosses the corpus uses. A word of a two-language ``[synonyms]`` group of the lexicon takes the
+    group's words instead. Nothing unless the corpus holds the other language."""
     from index.lexical import query_terms
     from index.text import content_tokens
 
@@ -145,6 +173,20 @@ def translate(tokens: Sequence[str], vocabulary: Mapping[str, float]) -> Transla
     if not (to_zh or to_en):
         return Translation()
     bridge = bridge_for(vocabulary)
+    by_english, by_chinese = _lexicon_groups()
+
+    def to_chinese(phrase: str) -> tuple[str, ...]:
+        group = by_english.get(gloss_key(phrase))
+        if group is not None:
+            return tuple(w for w in group if has_cjk(w) and w in vocabulary)
+        return bridge.chinese_for(phrase)
+
+    def to_english(word: str) -> list[str]:
+        group = by_chinese.get(word)
+        if group is not None:
+            return [k for w in group if not has_cjk(w) for k in gloss_key(w).split() if k in vocabulary]
+        return [stem for gloss in bridge.english_for(word) for stem in gloss.split()]
+
     found: list[tuple[str, ...]] = []
     gained = 0  # words the corpus lacks as written that it holds translated
 
@@ -158,16 +200,16 @@ def translate(tokens: Sequence[str], vocabulary: Mapping[str, float]) -> Transla
         i = 0
         while i < len(english):
             pair = f"{english[i]} {english[i + 1]}" if i + 1 < len(english) else ""
-            hit = bridge.chinese_for(pair) if pair else ()
+            hit = to_chinese(pair) if pair else ()
             if hit:
                 carried(english[i:i + 2], hit)
                 i += 2
                 continue
-            carried(english[i:i + 1], bridge.chinese_for(english[i]))
+            carried(english[i:i + 1], to_chinese(english[i]))
             i += 1
     if to_en:
         for word in chinese:
-            carried([word], [stem for gloss in bridge.english_for(word) for stem in gloss.split()])
+            carried([word], to_english(word))
     return Translation(tuple(found), gained / len(words))
 
 

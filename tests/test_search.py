@@ -90,6 +90,16 @@ def test_the_bridge_finds_the_chinese_passage_for_an_english_word(fc):
     assert "营收" in best or "收入" in best or "營收" in best
 
 
+def test_a_two_language_synonym_group_of_the_lexicon_outweighs_the_dictionarys_senses(fc):
+    # CC-CEDICT glosses 保证金 as "margin"; the lexicon's [synonyms] says "gross margin" is 毛利率
+    from retriever.bridge import translate
+
+    idf = fc.index.lexical.idf
+    assert "毛利率" in idf and "保证金" in idf
+    groups = translate(["gross", "margin", "rate"], idf).groups
+    assert groups[0] == ("毛利率",) and not any("保证金" in g for g in groups)
+
+
 @pytest.mark.parametrize(
     "english, chinese",
     [("What was Zhipu's revenue in 2024?", "智谱2024年的收入是多少？"),
