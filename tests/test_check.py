@@ -146,6 +146,8 @@ def test_a_count_of_one_thing_does_not_answer_a_question_counting_another():
     shares, persons, things = (parse_values(t)[0] for t in ("187.1万股", "23人", "3个"))
     assert not unit_fits(people, shares)
     assert unit_fits(people, persons) and unit_fits(people, things)  # 个 counts anything
+    times = read_question("How many times oversubscribed was the share offering?", "2025-12-31")
+    assert not unit_fits(times, shares) and unit_fits(times, parse_values("910倍")[0])
 
 
 def test_english_words_a_chinese_archive_never_uses_are_found_by_their_chinese_words():

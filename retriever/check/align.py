@@ -21,7 +21,7 @@ from index.claims import Claim
 from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind, language_of, lexicon
 
-from .question import Question, ordinals_in
+from .question import OCCURRENCES, Question, ordinals_in
 from .terms import context_words, has_content, weighted_overlap
 
 if TYPE_CHECKING:
@@ -147,6 +147,8 @@ def unit_fits(question: Question, value: Value) -> bool:
         return True  # a bare number may count anything
     if value.unit == asked:
         return True
+    if asked == OCCURRENCES and value.kind in (ValueKind.MULTIPLE, ValueKind.PERCENT):
+        return True  # "how many times oversubscribed": 910倍
     if value.kind is ValueKind.MONEY:
         return asked in ("CNY", "HKD", "USD", "EUR", "GBP", "JPY", "TWD") or not asked.isupper()
     if value.kind is ValueKind.COUNT:

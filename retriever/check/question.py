@@ -32,6 +32,8 @@ NUMERIC_ASKS = {
 }
 #: "what was the revenue", "这家公司的估值是？": any figure may answer; alignment decides
 ANY_FIGURE = NUMERIC_ASKS["number"]
+#: the unit of "how many times": occurrences, or a multiple
+OCCURRENCES = "occurrence"
 _ASK_AFTER = re.compile(r"(?:多少|几)\s*")
 _CLAUSE_END = re.compile(r"[的，,。？?！!；;：:、（(]")
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z'-]*)(?:\s+([a-z][a-z'-]*))?(?:\s+([a-z][a-z'-]*))?", re.I)
@@ -201,6 +203,9 @@ def _asked_unit(low: str, lang: str) -> tuple[str, str]:
         counted = lex.counters.get(word)
         if counted:
             return "count", str(counted)
+        if lex.multiplier.get(word):
+            # "how many times oversubscribed": a multiple, or a count of occurrences, not of things
+            return "", OCCURRENCES
         from index.values.en import singular
 
         return "count", singular(word)
