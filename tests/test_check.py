@@ -337,6 +337,29 @@ def test_a_question_asking_how_much_something_grew_admits_a_change():
     assert "change" not in read_question("What was the company's revenue in 2024?", "2025-03-01").modifiers
 
 
+@pytest.mark.parametrize("text, part, whole", [
+    ("2024年海外收入占服装业务收入的比例是多少？", "2024年海外收入", "服装业务收入的比例是多少"),
+    ("上半年，服装业务收入3亿元，占比", "服装业务收入3亿元", ""),  # the part is in the clause before
+    ("来自海外市场的收入占比已升至", "来自海外市场的收入", ""),
+])
+def test_a_share_is_read_as_its_part_and_its_whole(text, part, whole):
+    from retriever.check.shares import Share, share_in
+
+    assert share_in(text, lexicon("zh")) == Share(part, whole)
+
+
+def test_a_share_of_another_part_or_of_the_whole_does_not_answer_a_share_question():
+    from retriever.check.shares import share_in, swapped
+
+    zh = lexicon("zh")
+    asked = share_in("海外收入占服装业务收入的比例是多少？", zh)
+    assert swapped(asked, share_in("服装业务收入占比", zh), lambda w: True)  # the whole's own share
+    assert swapped(asked, share_in("海外收入占公司总收入", zh), lambda w: True) is False  # not told apart
+    assert not swapped(asked, share_in("来自海外市场的收入占比", zh), lambda w: True)
+    whole = share_in("服装业务占公司总收入的比重是多少？", zh)
+    assert swapped(whole, share_in("海外收入占服装总收入", zh), lambda w: True)
+
+
 def test_a_source_that_contradicts_itself_is_shown_as_such(archive):
     answer = archive.ask("How many workers does the Orland rivet plant employ?")
     assert answer.verdict is Verdict.CONFLICT, answer.text

@@ -51,7 +51,7 @@ _WORD_TABLES = {
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
                 "question_words": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
-                "framing": ("modifiers",), "scales": ("words",)}
+                "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total")}
 _DATE_KEYS = {"months": "month_map", "bc": "list", "decade": "list", "year_before": "list"}
 _PERIOD_KEYS = {"relative_year": "int_map", "part": "part_map", "as_of": "list", "update": "list", "baseline": "list"}
 _PARTS = re.compile(r"H[12]|Q[1-4]|M9")
@@ -186,6 +186,8 @@ class Lexicon:
     question_kinds: Words
     question_grains: Words  # "哪一年", "what year": a date asked to the year, month or day
     asked_nouns: Words  # "多少资金": a noun after the asking word that names the kind of figure
+    share_between: Words  # "A占B": a share of A in B
+    share_of_total: Words  # "A占比": a share of A in the whole
     question_words: frozenset[str]
     abbreviations: frozenset[str] = frozenset()
     final_abbreviations: frozenset[str] = frozenset()
@@ -380,6 +382,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         update=Words(tables.get("periods.update", []), any_case=True),
         baseline=Words(tables.get("periods.baseline", []), any_case=True), question_kinds=phrases("question_kinds"),
         question_grains=phrases("question_grains"), asked_nouns=phrases("asked_nouns"),
+        share_between=Words(tables.get("shares.between", [])), share_of_total=Words(tables.get("shares.of_total", [])),
         question_words=frozenset(tables.get("question_words.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),

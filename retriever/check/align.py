@@ -22,6 +22,7 @@ from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind, language_of, lexicon
 
 from .question import OCCURRENCES, Question, ordinals_in
+from .shares import MIN_IDF, share_in, swapped
 from .terms import context_words, has_content, weighted_overlap
 
 if TYPE_CHECKING:
@@ -233,6 +234,14 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     if terms:
         docs = list(dict.fromkeys(s.passage.doc_id for s in sentences))[:policy.focus_documents]
         focus = terms.focus([document_text(d) for d in docs])
+    # "东南亚收入占本地化部署收入的比例": a share of what in what
+    asked_share = share_in(fold(question.text).lower(), lexicon(question.language)) \
+        if ValueKind.PERCENT in question.kinds else None
+    asked_words = lexicon(question.language).question_words
+
+    def informative(word: str) -> bool:
+        return word not in asked_words and idf.get(word, MIN_IDF) >= MIN_IDF
+
     for s in sentences:
         fitting = [c for c in claims_of(s) if c.value.kind in question.kinds and unit_fits(question, c.value)
                    and (question.grain != "year" or _states_year(c.value))
@@ -259,6 +268,10 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             reason = _apart(question, claim)
             if reason is None and places and not places & question.ordinals:
                 reason = Apart.OTHER_ONE
+            if reason is None and asked_share is not None and v.kind is ValueKind.PERCENT:
+                stated = share_in(folded[:v.start - claim.sentence[0]], lexicon(language_of(s.text)))
+                if stated is not None and swapped(asked_share, stated, informative):
+                    reason = Apart.OTHER_MEASURE  # the share of another part, or of the whole
             period = policy.period_weight if question.period is not None and claim.period is not None and not reason else 0.0
             candidate = Candidate(claim, s, base + policy.local_weight * local + unit + period, cover, reason,
                                   doc_cover[doc], local)

@@ -1,0 +1,66 @@
+"""Which is the part and which the whole of a share ("东南亚收入占本地化总收入的11.1%").
+
+A question asking the share of A in B is not answered by a figure giving the share of B (or of
+something in A's place) in the whole: "本地化部署收入占比84.8%" does not answer "东南亚收入占本地化
+部署收入的比例". The words that mark a share are data (``[shares]`` in the lexicon).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from index.text import content_tokens, has_cjk, words
+
+# where a clause ends: a share's part starts after the last of these before its share word
+_CLAUSE = re.compile(r"[，,；;：:。！？!?、（(）)]")
+# informative words: a word found in most of the corpus (the subject's name) tells no part from a whole
+MIN_IDF = 1.0
+
+
+@dataclass(frozen=True)
+class Share:
+    """The part and the whole a share is of (``whole`` is empty for "of the total": 占比)."""
+
+    part: str
+    whole: str
+
+
+def share_in(text: str, lex) -> Share | None:  # type: ignore[no-untyped-def]
+    """The last share ``text`` names (folded text ending where its figure stands, or a question)."""
+    if lex.share_between.pattern is None and lex.share_of_total.pattern is None:
+        return None
+    marks = []
+    for table, total in ((lex.share_between, False), (lex.share_of_total, True)):
+        if table.pattern is not None:
+            marks += [(m.start(), m.end(), total) for m in table.pattern.finditer(text)]
+    if not marks:
+        return None
+    start, end, total = max(marks)  # the last; of two at one place, the longer (占比 over 占)
+    before = text[:start]
+    cut = [m.end() for m in _CLAUSE.finditer(before)]
+    part = before[cut[-1]:] if cut else before
+    if not _content(part) and len(cut) >= 1:
+        # "本地化部署收入1.62亿元，占比84.8%": the part is named in the clause before
+        earlier = before[:cut[-1] - 1]
+        cut = [m.end() for m in _CLAUSE.finditer(earlier)]
+        part = earlier[cut[-1]:] if cut else earlier
+    whole = "" if total else _CLAUSE.split(text[end:])[0]
+    return Share(part, whole)
+
+
+def _content(text: str) -> list[str]:
+    """Words that can name a part or a whole: not one Chinese character (的, 占), not a number."""
+    return [w for w in content_tokens(words(text)) if (has_cjk(w) and len(w) > 1) or (not has_cjk(w) and w.isalpha())]
+
+
+def swapped(asked: Share, stated: Share, informative: Callable[[str], bool]) -> bool:
+    """The figure's share is of something else than the question's: a word the question names in
+    its part stands only in the figure's whole, or a word of the question's whole only in the
+    figure's part."""
+    part = {w for w in _content(asked.part) if informative(w)}
+    whole = {w for w in _content(asked.whole) if informative(w)}
+    if any(w in stated.whole and w not in stated.part for w in part - whole):
+        return True
+    return any(w in stated.part and w not in stated.whole for w in whole - part)
