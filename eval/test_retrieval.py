@@ -15,9 +15,9 @@ COLUMNS = ["n", "R@1", "R@5", "MRR@10", "hit@5"]
 # en 0.889 (0.852 before English stems and the dictionary bridge), all 0.963; R@1 all 0.876,
 # en 0.796 (0.685 before); MRR@10 all 0.930.
 MIN_HIT5_ALL = 0.93
-MIN_HIT5 = {"zh-Hans": 0.97, "zh-Hant": 0.97, "en": 0.85}
+MIN_HIT5 = {"zh-Hans": 0.97, "zh-Hant": 0.97, "en": 0.90}
 MIN_R1_ALL = 0.84
-MIN_R1 = {"en": 0.77}
+MIN_R1 = {"en": 0.79}
 MIN_MRR_ALL = 0.90
 
 

@@ -60,24 +60,25 @@ def test_citations_hold_their_values(seeds, topics):
 
 
 def test_topics_conflicts_and_false_alarms(topics):
-    # measured: conflict P 0.76, R 0.46; false alarms 0.07; agree-on-conflict 0.05; both values 0.74;
-    # accuracy 0.62 (floors leave room for the noise of one or two items)
-    assert topics["all"]["conflict_R"] >= 0.40
-    assert topics["all"]["conflict_P"] >= 0.65
-    assert topics["all"]["false_alarm"] <= 0.10
+    # measured: conflict P 0.83, R 0.49; false alarms 0.045; agree-on-conflict 0.05; both values 0.75;
+    # accuracy 0.67 (floors leave room for the noise of one or two items)
+    assert topics["all"]["conflict_R"] >= 0.42
+    assert topics["all"]["conflict_P"] >= 0.75
+    assert topics["all"]["false_alarm"] <= 0.08
     assert topics["all"]["agree_on_conflict"] <= 0.08
     assert topics["all"]["both_values"] >= 0.65
-    assert topics["all"]["accuracy"] >= 0.56
+    assert topics["all"]["accuracy"] >= 0.62
 
 
 def test_seeds_conflicts_and_false_alarms(seeds):
-    # measured: conflict P 0.63, R 0.48; false alarms 0.04; agree-on-conflict 0.05 (targets: P/R >= 0.9,
-    # no false alarm: not met, see README)
-    assert seeds["all"]["conflict_R"] >= 0.42
-    assert seeds["all"]["conflict_P"] >= 0.50
-    assert seeds["all"]["false_alarm"] <= 0.07
-    assert seeds["all"]["agree_on_conflict"] <= 0.08
-    assert seeds["all"]["both_values"] >= 0.85
+    # measured: conflict P 0.81, R 0.62; false alarms 0.02; agree-on-conflict 0; accuracy 0.59
+    # (targets: P/R >= 0.9, no false alarm: not met, see README)
+    assert seeds["all"]["conflict_R"] >= 0.55
+    assert seeds["all"]["conflict_P"] >= 0.72
+    assert seeds["all"]["false_alarm"] <= 0.04
+    assert seeds["all"]["agree_on_conflict"] <= 0.05
+    assert seeds["all"]["both_values"] >= 0.80
+    assert seeds["all"]["accuracy"] >= 0.54
 
 
 def test_conflict_answers_show_each_value_with_its_sources(fc, gold):
