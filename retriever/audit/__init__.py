@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 from .facts import AuditPolicy
-from .report import AuditCounts, AuditFact, AuditReport, AuditSource, AuditValue, FactStatus, audit_markdown
-from .scan import audit_index
+from .report import (AuditCounts, AuditFact, AuditReport, AuditSource, AuditValue, FactStatus, audit_markdown,
+                     audit_text)
+from .scan import AuditError, audit_index
 
-__all__ = ["AuditCounts", "AuditFact", "AuditPolicy", "AuditReport", "AuditSource", "AuditValue", "FactStatus",
-           "audit_index", "audit_markdown"]
+__all__ = ["AuditCounts", "AuditError", "AuditFact", "AuditPolicy", "AuditReport", "AuditSource", "AuditValue", "FactStatus",
+           "audit_index", "audit_markdown", "audit_text"]

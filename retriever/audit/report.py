@@ -197,6 +197,50 @@ def audit_markdown(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def audit_text(data: dict[str, Any], width: int = 78, limit: int | None = None) -> str:
+    """An audit (``AuditReport.to_dict()``) for a terminal: a summary line, then each disagreement
+    (strongest first) with each value, who states it and when, the quoted sentence and where it
+    is; then the corroborated facts, one line each. Wrapped at spaces or between CJK characters."""
+    from ..terminal import wrap
+
+    counts = data.get("counts", {})
+    dis, agree = data.get("disagreements", []), data.get("corroborated", [])
+    lines = wrap(f"Audit of {counts.get('documents', 0)} documents: {counts.get('statements', 0)} values read, "
+                 f"{data.get('facts_compared', 0)} facts stated by two or more sources compared: "
+                 f"{len(dis)} disagreements, {len(agree)} corroborated "
+                 f"({float(counts.get('seconds', 0.0)):.1f} s).", width)
+    shown_dis = dis if limit is None else dis[:limit]
+    if shown_dis:
+        lines += ["", "DISAGREEMENTS (strongest first)"]
+    for n, fact in enumerate(shown_dis, 1):
+        lines += [""] + wrap(f"{n}. {fact_heading(fact)}  [{int(fact.get('sources', 0))} sources, "
+                             f"strength {float(fact.get('strength', 0.0)):.2f}]", width, "", "   ")
+        for v in fact.get("values", []):
+            shown = one_line(v["value"]) + (f" ≈ {one_line(v['english'])}" if v.get("english") else "")
+            shown += " · latest report" if v.get("latest_report") else ""
+            lines += wrap(f"• {shown}", width, "   ", "     ")
+            for s in v.get("sources", []):
+                span = s.get("span", [0, 0])
+                lines += wrap(f"{one_line(s.get('name') or s.get('doc_id', ''))} · {one_line(s.get('when', ''))} · "
+                              f"{one_line(s.get('doc_id', ''))} chars {int(span[0])}-{int(span[1])}",
+                              width, "     - ", "       ")
+                lines += wrap(f"“{one_line(s.get('quote', ''))}”", width, "       ", "       ")
+        lines += wrap(f"ask: {one_line(fact.get('command', ''))}", width, "   ", "     ")
+    if limit is not None and len(dis) > limit:
+        lines += ["", f"… and {len(dis) - limit} more disagreements (--limit, or --json for all)"]
+    shown_agree = agree if limit is None else agree[:limit]
+    if shown_agree:
+        lines += ["", "CORROBORATED (two or more sources agree)"]
+    for fact in shown_agree:
+        v = fact.get("values", [{}])[0]
+        names = list(dict.fromkeys(one_line(s.get("name") or s.get("doc_id", "")) for s in v.get("sources", [])))
+        lines += wrap(f"✓ {fact_heading(fact)}: {one_line(v.get('value', ''))} — {', '.join(names)}",
+                      width, "  ", "    ")
+    if limit is not None and len(agree) > limit:
+        lines += [f"  … and {len(agree) - limit} more"]
+    return "\n".join(lines)
+
+
 __all__ = ["AuditCounts", "AuditFact", "AuditReport", "AuditSource", "AuditValue", "FactStatus", "audit_markdown",
-           "fact_heading"]
+           "audit_text", "fact_heading"]
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
+from index.errors import FactCheckError
 from index.values import ValueKind, language_of
 
 from ..answer import in_english, source_name
@@ -25,6 +26,10 @@ from .statements import Statement, read_statements
 
 if TYPE_CHECKING:
     from index.store import Index
+
+
+class AuditError(FactCheckError, ValueError):
+    """The audit was asked for with a bad setting (``min_sources`` below 2)."""
 
 #: chunks whose vectors are read at once to find each document's direction
 _VECTOR_BATCH = 8192
@@ -40,7 +45,7 @@ def audit_index(index: "Index", min_sources: int = 2, policy: AuditPolicy = Audi
     ``progress`` shows progress bars on stderr (reading values, then comparing pairs).
     """
     if isinstance(min_sources, bool) or not isinstance(min_sources, int) or min_sources < 2:
-        raise ValueError(f"min_sources must be a whole number of at least 2, not {min_sources!r}")
+        raise AuditError(f"min_sources must be a whole number of at least 2, not {str(min_sources)[:20]!r}")
     started = time.perf_counter()
     with _bar(len(index.documents), "reading values", "doc", progress) as step:
         statements = list(read_statements(index, progress=step))
@@ -139,7 +144,8 @@ def _as_percent(number: float, kind: ValueKind) -> float:
     return number * 100 if kind is ValueKind.MULTIPLE else number
 
 
-_ASK = {"zh": {"date": "何时", "value": "多少", "end": "？"}, "en": {"date": "when", "value": "how much", "end": "?"}}
+_ASK = {"zh": {"date": "何时", "duration": "多久", "value": "多少", "end": "？"},
+        "en": {"date": "when", "duration": "how long", "value": "how much", "end": "?"}}
 _CLAUSE_EDGE = re.compile(r"^[\s,，、;；:：]+|[\s,，、;；:：。.!?！？]+$")
 
 
@@ -154,7 +160,7 @@ def _describe(index: "Index", s: Statement) -> tuple[str, str]:
     lang = language_of(s.text)
     words = _ASK[lang]
     label = _CLAUSE_EDGE.sub("", f"{before}…{after}")
-    asked = words["date"] if claim.value.kind is ValueKind.DATE else words["value"]
+    asked = words.get(claim.value.kind.value, words["value"])
     question = _CLAUSE_EDGE.sub("", f"{before}{asked}{after}")
     period = claim.period
     if period is not None and not (lo <= period.start and period.end <= hi):
