@@ -12,6 +12,7 @@ Precision counts the disagreements that separate a gold conflict among all disag
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -85,6 +86,13 @@ def _same_number(a: float | None, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
+def _holds(gold: GoldValue, written: str) -> bool:
+    """The source's value is the gold value as written (numbers equal), or writes it within it
+    ("October 23, 2004" for a gold "2004")."""
+    text = gold.text.strip()
+    return bool(text) and re.search(rf"(?<![\d.]){re.escape(text)}(?![\d.])", written) is not None
+
+
 def _doc_matches(gold: str, doc_id: str) -> bool:
     return doc_id == gold or doc_id.startswith(gold + "_")
 
@@ -92,7 +100,8 @@ def _doc_matches(gold: str, doc_id: str) -> bool:
 def _places(row: dict[str, Any], value: GoldValue) -> set[int]:
     """Which of a disagreement's values hold ``value`` (by document and number)."""
     return {i for i, v in enumerate(row.get("values", [])) for s in v.get("sources", [])
-            if _doc_matches(value.doc_id, s["doc_id"]) and _same_number(value.number, float(s["number"]))}
+            if _doc_matches(value.doc_id, s["doc_id"])
+            and (_same_number(value.number, float(s["number"])) or _holds(value, str(s.get("value", ""))))}
 
 
 def separates(row: dict[str, Any], a: GoldValue, b: GoldValue) -> bool:

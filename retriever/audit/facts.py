@@ -14,8 +14,7 @@ names none may stand with one that does), within ``max_ratio`` of each other —
 alike: the words around their values (as the alignment's ``same_context``) and their sentences'
 vectors, or one sentence printed by both with the values at the same place. Links are merged,
 strongest first, into facts whose every two sources link (complete linkage), one statement per
-source. Then each source on the fact's subject that has no statement in it answers with its best
-one, when that one is clearly its best (as ``ask`` lets each source answer with its best value).
+source.
 """
 
 from __future__ import annotations
@@ -46,9 +45,6 @@ class AuditPolicy:
             the rest is their sentences' cosine.
         link: statements at least this alike link ...
         loose: ... and every two sources of a fact are at least this alike.
-        fill: a source with no statement in a fact answers with its best one if it is this alike
-            to the fact's statements (on average) ...
-        fill_margin: ... and this much more alike than its next best (of another value).
         same_sentence: skeletons this alike are one sentence printed twice (the alignment's).
         max_ratio: values further apart than this factor are not taken for one fact (a share of
             84.5% and one of 0.5% speak of different things).
@@ -61,8 +57,6 @@ class AuditPolicy:
     words_weight: float = 0.5
     link: float = 0.36
     loose: float = 0.25
-    fill: float = 0.3
-    fill_margin: float = 0.05
     same_sentence: float = 0.85
     max_ratio: float = 4.0
     exact_documents: int = 5000
@@ -206,7 +200,6 @@ def find_facts(statements: Sequence[Statement], directions: np.ndarray, sentence
         progress(len(near) % 256)
     stats.links = len(edges)
     clusters = _merge(statements, edges, likeness, policy)
-    _fill(statements, clusters, near, by_doc, likeness, policy)
     return facts_of(statements, clusters, likeness), stats
 
 
@@ -232,40 +225,6 @@ def _merge(statements: Sequence[Statement], edges: dict[tuple[int, int], float],
             home[j] = ca
         del clusters[cb]
     return [members for members in clusters.values() if len(members) >= 2]
-
-
-def _fill(statements: Sequence[Statement], clusters: list[list[int]], near: list[tuple[int, int]],
-          by_doc: dict[int, dict[tuple[str, frozenset[str]], list[int]]], likeness: Likeness,
-          policy: AuditPolicy) -> None:
-    """Each source on a fact's subject that has no statement in it answers with its clearest
-    candidate: alike to the fact's statements on average, clearly more than its other values."""
-    taken = {i for members in clusters for i in members}
-    around: dict[int, set[int]] = {}
-    for a, b in near:
-        around.setdefault(a, set()).add(b)
-        around.setdefault(b, set()).add(a)
-    for members in clusters:
-        first = statements[members[0]]
-        key = (first.family, first.claim.modifiers)
-        docs = {statements[i].doc for i in members}
-        others = set.intersection(*(around.get(d, set()) for d in docs)) - docs
-        for d in sorted(others):
-            scored = []
-            for j in by_doc[d].get(key, ()):
-                if j in taken:
-                    continue
-                alikes = [likeness(i, j) for i in members]
-                if any(a is None for a in alikes):
-                    continue
-                scored.append((float(np.mean(alikes)), j))  # type: ignore[arg-type]
-            if not scored:
-                continue
-            scored.sort(reverse=True)
-            best, j = scored[0]
-            rival = next((s for s, k in scored[1:] if not statements[k].value.overlaps(statements[j].value)), 0.0)
-            if best >= policy.fill and best - rival >= policy.fill_margin:
-                members.append(j)
-                taken.add(j)
 
 
 def facts_of(statements: Sequence[Statement], clusters: list[list[int]], likeness: Likeness) -> list[Fact]:
