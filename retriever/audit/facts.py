@@ -5,8 +5,8 @@ quadratic; instead statements are blocked twice. By *subject*: a document is com
 its nearest documents (:func:`neighbours`: the most alike by their mean passage vectors, at least
 ``same_event`` alike — two reports of one event). By *measure*: within two such documents, only
 statements of one unit family (``money:CNY``, ``count``, ``ratio``...) and the same measure
-modifiers are compared. The work grows with the number of documents times their (bounded)
-neighbours times the statements of a family in each.
+modifiers are compared, each with the few of the other document whose sentences are closest in
+meaning. The work grows with the number of statements times the (bounded) neighbours and partners.
 
 Two statements *link* (:func:`link`) when the alignment's rules would compare them — comparable
 units (:func:`retriever.check.comparable`), the same measure, the same period (a statement that
@@ -39,6 +39,8 @@ class AuditPolicy:
 
     Args:
         neighbours: documents each document is compared with (its most alike).
+        partners: within a block, each statement is scored against this many of the other
+            document's statements, those whose sentences are closest to its own.
         same_event: documents at least this alike (cosine of their mean passage vectors) may speak
             of the same event (the alignment's ``same_event``).
         words_weight: how much the words around the values count in two statements' likeness;
@@ -53,6 +55,7 @@ class AuditPolicy:
     """
 
     neighbours: int = 24
+    partners: int = 4
     same_event: float = 0.6
     words_weight: float = 0.5
     link: float = 0.36
@@ -188,12 +191,11 @@ def find_facts(statements: Sequence[Statement], directions: np.ndarray, sentence
         left, right = by_doc[da], by_doc[db]
         for key in left.keys() & right.keys():
             stats.blocks += 1
-            for i in left[key]:
-                for j in right[key]:
-                    stats.pairs += 1
-                    alike = likeness(i, j)
-                    if alike is not None and alike >= policy.link:
-                        edges[(i, j) if i < j else (j, i)] = alike
+            for i, j in _closest(left[key], right[key], statements, sentence_vectors, policy.partners):
+                stats.pairs += 1
+                alike = likeness(i, j)
+                if alike is not None and alike >= policy.link:
+                    edges[(i, j) if i < j else (j, i)] = alike
         if progress is not None and n % 256 == 0:
             progress(256)
     if progress is not None:
@@ -201,6 +203,23 @@ def find_facts(statements: Sequence[Statement], directions: np.ndarray, sentence
     stats.links = len(edges)
     clusters = _merge(statements, edges, likeness, policy)
     return facts_of(statements, clusters, likeness), stats
+
+
+def _closest(left: list[int], right: list[int], statements: Sequence[Statement], vectors: np.ndarray,
+             partners: int) -> list[tuple[int, int]]:
+    """The pairs of a block worth scoring: each statement with the ``partners`` statements of the
+    other document whose sentences are closest to its own (all pairs when the block is small), so
+    that two long articles cost in proportion to their statements, not to their product."""
+    if len(left) <= partners or len(right) <= partners:
+        return [(i, j) for i in left for j in right]
+    a = vectors[[statements[i].claim.sentence_id for i in left]]
+    b = vectors[[statements[j].claim.sentence_id for j in right]]
+    sims = a @ b.T
+    rows = np.argpartition(-sims, partners - 1, axis=1)[:, :partners]
+    cols = np.argpartition(-sims, partners - 1, axis=0)[:partners, :]
+    pairs = {(left[x], right[int(y)]) for x in range(len(left)) for y in rows[x]}
+    pairs |= {(left[int(x)], right[y]) for y in range(len(right)) for x in cols[:, y]}
+    return sorted(pairs)
 
 
 def _merge(statements: Sequence[Statement], edges: dict[tuple[int, int], float], likeness: Likeness,

@@ -121,11 +121,14 @@ class AuditCounts:
     pairs: int  # pairs of statements compared
     facts: int  # facts stated by two or more sources (all compared)
     seconds: float
+    reading_seconds: float = 0.0  # of which reading every value
+    comparing_seconds: float = 0.0  # of which finding the facts (neighbours, blocks, links, clusters)
 
     def to_dict(self) -> dict[str, Any]:
         return {"documents": self.documents, "statements": self.statements,
                 "document_pairs": self.document_pairs, "blocks": self.blocks, "pairs": self.pairs, "facts_compared": self.facts,
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3), "reading_seconds": round(self.reading_seconds, 3),
+                "comparing_seconds": round(self.comparing_seconds, 3)}
 
 
 @dataclass(frozen=True)

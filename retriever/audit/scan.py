@@ -49,9 +49,11 @@ def audit_index(index: "Index", min_sources: int = 2, policy: AuditPolicy = Audi
     started = time.perf_counter()
     with _bar(len(index.documents), "reading values", "doc", progress) as step:
         statements = list(read_statements(index, progress=step))
+    read = time.perf_counter()
     directions = document_directions(index)
     with _bar(None, "comparing", "doc pair", progress) as step:
         facts, stats = find_facts(statements, directions, index.sentence_vectors, policy, progress=step)
+    compared = time.perf_counter()
     disagreements, corroborated = [], []
     for fact in facts:
         audited = _audit_fact(index, fact)
@@ -64,7 +66,7 @@ def audit_index(index: "Index", min_sources: int = 2, policy: AuditPolicy = Audi
     disagreements.sort(key=lambda f: (-f.strength, f.label))
     corroborated.sort(key=lambda f: (-f.sources, -f.likeness, f.label))
     counts = AuditCounts(len(index.documents), len(statements), stats.documents, stats.blocks, stats.pairs, len(facts),
-                         time.perf_counter() - started)
+                         time.perf_counter() - started, read - started, compared - read)
     return AuditReport(tuple(disagreements), tuple(corroborated), counts, min_sources, str(index.directory))
 
 
