@@ -144,3 +144,19 @@ def test_factcheck_audit_help_and_missing_index(factcheck_exe, tmp_path):
     assert help_.returncode == 0 and "--min-sources" in help_.stdout and "--markdown" in help_.stdout
     missing = _run(factcheck_exe, "audit", "--index", str(tmp_path / "none"), "--no-rebuild")
     assert missing.returncode == 2 and missing.stderr.startswith("factcheck: error:") and "Traceback" not in missing.stderr
+
+
+def test_document_neighbours_from_the_graph_match_the_exact_ones():
+    import numpy as np
+
+    from retriever.audit.facts import neighbours
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(40, 64))
+    docs = np.repeat(centres, 5, axis=0) + 0.3 * rng.normal(size=(200, 64))  # 40 events, 5 reports each
+    docs /= np.linalg.norm(docs, axis=1, keepdims=True)
+    exact = set(neighbours(docs, 6, 0.6, exact_up_to=10_000))
+    graph = set(neighbours(docs, 6, 0.6, exact_up_to=0))
+    assert exact and all(a // 5 == b // 5 for a, b in exact)  # only reports of one event are that alike
+    assert len(exact & graph) >= 0.95 * len(exact) and all(a // 5 == b // 5 for a, b in graph)
+    assert all(a < b for a, b in graph)
