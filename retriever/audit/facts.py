@@ -47,20 +47,24 @@ class AuditPolicy:
             the rest is their sentences' cosine.
         link: statements at least this alike link ...
         loose: ... and every two sources of a fact are at least this alike.
-        same_sentence: skeletons this alike are one sentence printed twice (the alignment's).
+        same_sentence: skeletons this alike are one sentence printed twice (the alignment's) ...
+        same_meaning: ... looked for only when their sentences' vectors are this alike (a sentence
+            with a figure changed stays close to its original; the comparison of skeletons is the
+            costly step).
         max_ratio: values further apart than this factor are not taken for one fact (a share of
             84.5% and one of 0.5% speak of different things).
         exact_documents: up to this many documents, neighbours are found exactly; above, with an
             HNSW graph (near-linear).
     """
 
-    neighbours: int = 24
+    neighbours: int = 12
     partners: int = 4
     same_event: float = 0.6
     words_weight: float = 0.5
     link: float = 0.36
     loose: float = 0.25
     same_sentence: float = 0.85
+    same_meaning: float = 0.7
     max_ratio: float = 4.0
     exact_documents: int = 5000
 
@@ -162,13 +166,13 @@ class Likeness:
         a, b = self.statements[i], self.statements[j]
         found: float | None = None
         if self.fits(a, b):
-            if a.place == b.place and skeleton_ratio(a.skeleton, b.skeleton) >= self.policy.same_sentence:
+            meaning = float(self.vectors[a.claim.sentence_id] @ self.vectors[b.claim.sentence_id])
+            if (a.place == b.place and meaning >= self.policy.same_meaning
+                    and skeleton_ratio(a.skeleton, b.skeleton) >= self.policy.same_sentence):
                 found = 1.0
             else:
-                words = weighted_overlap(a.context, b.context)
-                meaning = float(self.vectors[a.claim.sentence_id] @ self.vectors[b.claim.sentence_id])
                 w = self.policy.words_weight
-                found = w * words + (1 - w) * max(0.0, meaning)
+                found = w * weighted_overlap(a.context, b.context) + (1 - w) * max(0.0, meaning)
         self._cache[key] = found
         return found
 
