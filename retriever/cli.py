@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
               factcheck ask "How many people died in the flood?" --json
               factcheck index --corpus ~/articles --index ~/articles-index
               factcheck ask "..." --index ~/articles-index
+              factcheck audit --index ~/articles-index        # what do the sources disagree on?
 
             The default index is {default_index_dir()} (set FACTCHECK_INDEX_DIR to move it);
             it is built from {SEEDS_DIR} the first time it is needed."""),
@@ -81,6 +82,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=Path, default=None, metavar="DIR")
     p.add_argument("--json", action="store_true", help="print JSON instead of a summary")
 
+    p = sub.add_parser("audit", help="list every fact the sources disagree on (and agree on), without a question",
+                       description="Scan the whole index for values that different sources state for the same fact "
+                                   "(same subject, measure and period) and list the disagreements, strongest first, "
+                                   "each value with its publishers, dates and quoted sentences; then the facts two or "
+                                   "more sources agree on. Rounding, hedges, other periods and other measures are not "
+                                   "disagreements (the same rules as ask).")
+    p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON (AuditReport.to_dict()) instead of text")
+    output.add_argument("--markdown", action="store_true", help="print the audit as Markdown")
+    p.add_argument("--min-sources", type=int, default=2, metavar="N",
+                   help="list corroborated facts stated by at least N sources (default 2)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="show at most N disagreements and N corroborated facts in text (default: all)")
+    p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
+
     p = sub.add_parser("mcp", help="serve search and ask as MCP tools over stdio (pip install -e '.[mcp]')")
     p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
     p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
@@ -116,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ui(args)
         if args.command == "mcp":
             return _mcp(args)
+        if args.command == "audit":
+            return _audit(args)
         if args.command in ("add", "remove"):
             return _update(args)
         return _ask(args)
@@ -203,6 +222,27 @@ def _mcp(args: argparse.Namespace) -> int:
     print(f"Serving {fc.index.directory} ({fc.status}: {counts['documents']} documents, {counts['chunks']} passages) "
           f"as MCP tools on stdio.", file=sys.stderr)
     serve(fc)
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from retriever.audit import audit_text
+    from retriever.factchecker import FactChecker
+
+    if args.min_sources < 2:
+        raise FactCheckError("--min-sources must be at least 2 (a fact is compared only when two sources state it)")
+    if args.limit is not None and args.limit < 1:
+        raise FactCheckError("--limit must be at least 1")
+    fc = FactChecker.load(index_dir=args.index, rebuild=not args.no_rebuild, progress=True)
+    if fc.status.startswith(("built", "rebuilt")):
+        print(f"(index {fc.status})", file=sys.stderr)
+    report = fc.audit(min_sources=args.min_sources, progress=sys.stderr.isatty())
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    elif args.markdown:
+        print(report.to_markdown(), end="")
+    else:
+        print(audit_text(report.to_dict(), WIDTH, args.limit))
     return 0
 
 

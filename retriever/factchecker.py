@@ -7,7 +7,7 @@ import logging
 import threading
 import unicodedata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from .answer import (
 from .archive import Archive
 from .check import Apart, align, compare, read_question
 from .search import HybridSearcher, Mode, Passage
+
+if TYPE_CHECKING:
+    from .audit import AuditReport
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +201,15 @@ class FactChecker:
             answer = compose_answer(self.index, query, passages, self.policy, scored=top, why=why)
         answer.question_read = read
         return answer
+
+    def audit(self, min_sources: int = 2, progress: bool = False) -> "AuditReport":
+        """Every fact the sources disagree on, without a question: values that different sources
+        state for the same fact (same subject, measure and period), compared as :meth:`ask`
+        compares them, strongest disagreement first; and the facts ``min_sources`` or more sources
+        agree on. ``progress`` shows progress bars on stderr. See :mod:`retriever.audit`."""
+        from .audit import audit_index
+
+        return audit_index(self._pinned().index, min_sources=min_sources, progress=progress)
 
     def _k(self, k: object) -> int:
         """``k`` checked: a whole number of passages from 1 to :data:`MAX_K` (None: the default)."""

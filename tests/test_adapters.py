@@ -151,8 +151,8 @@ def test_mcp_tools_return_what_the_library_returns(fc, factcheck_exe, cli_index_
         }
 
     got = run_session(factcheck_exe, cli_index_dir, talk)
-    assert set(got["tools"]) == {"search", "ask"}
-    for tool in got["tools"].values():
+    assert set(got["tools"]) == {"search", "ask", "audit"}
+    for tool in (got["tools"]["search"], got["tools"]["ask"]):
         assert tool.input_schema["required"] == ["question"]
         assert tool.input_schema["properties"]["k"]["default"] == 5
 
@@ -252,3 +252,20 @@ def test_ask_imports_neither_framework(cli_index_dir):
     loaded = json.loads(result.stdout.splitlines()[-1])
     assert "retriever" in loaded and "faiss" in loaded  # it really answered
     assert not {"langchain_core", "langchain", "mcp"} & set(loaded)
+
+
+def _without_timing(data: dict[str, Any]) -> dict[str, Any]:
+    """The audit without what differs between two runs on two copies of one index."""
+    return {**data, "index_dir": "", "counts": {k: v for k, v in data["counts"].items() if not k.endswith("seconds")}}
+
+
+def test_mcp_audit_returns_the_library_audit(fc, factcheck_exe, cli_index_dir):
+    async def talk(session: ClientSession) -> list[Any]:
+        return [await session.call_tool("audit", {}), await session.call_tool("audit", {"min_sources": 1})]
+
+    audit, bad = run_session(factcheck_exe, cli_index_dir, talk)
+    assert not audit.is_error
+    expected = fc.audit().to_dict()
+    assert expected["disagreements"]
+    assert _without_timing(audit.structured_content) == _without_timing(expected)
+    assert bad.is_error and "min_sources must be a whole number of at least 2" in bad.content[0].text

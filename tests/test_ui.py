@@ -839,3 +839,69 @@ def test_the_conflict_chart_escapes_labels_and_needs_two_dated_values():
     assert svg.count("<circle") == 2
     undated = [groups[0], {"value": "2亿元", "number": 2.0, "sources": [{"doc_id": "b", "name": "b"}]}]
     assert conflict_chart(undated) == "" and conflict_chart(groups[:1]) == ""
+
+
+# ----------------------------------------------------------------------------- the Audit tab
+
+
+def run_audit(page, url: str):  # type: ignore[no-untyped-def]
+    """Open the Audit tab, run the audit and wait for its summary."""
+    page.goto(url)
+    page.get_by_role("tab", name="Audit").click()
+    page.locator("#fc-audit-run").click()
+    page.locator("#fc-audit-summary").wait_for(timeout=120_000)
+    settled(page)
+    return page.locator("#fc-audit")
+
+
+def test_the_audit_tab_lists_the_seeds_disagreements_with_quotes(page, server):
+    audit = run_audit(page, server)
+    facts = audit.locator('.fc-fact[data-status="disagree"]')
+    assert facts.count() >= 3
+    loss = audit.locator('.fc-fact[data-status="disagree"]', has_text="17.52")
+    assert loss.count() == 1 and "23.58" in loss.inner_text()
+    assert loss.locator(".fc-value").count() == 2
+    marks = [m.inner_text() for m in loss.locator("mark.fc-valuemark").all()]
+    assert any("17.52" in m for m in marks) and any("23.58" in m for m in marks)
+    assert "NetEase Hao" in loss.inner_text() and "2026-01-08" in loss.inner_text()
+    assert "factcheck ask" in loss.locator(".fc-audit-command").inner_text()
+    assert "Sources agree" in audit.inner_text() and audit.locator(".fc-agree-list li").count() >= 3
+
+
+def test_ask_about_it_asks_the_facts_question_in_the_chat(page, server):
+    audit = run_audit(page, server)
+    fact = audit.locator('.fc-fact[data-status="disagree"]', has_text="17.52")
+    question = fact.locator(".fc-audit-ask").get_attribute("data-question")
+    fact.locator(".fc-audit-ask").click()
+    turn = page.locator(".fc-turn").first
+    turn.wait_for(timeout=60_000)
+    settled(page)
+    assert question and question in turn.locator(".fc-question").inner_text()
+
+
+AUDIT_FILES = {
+    "wire-a.txt": "<b>青河公司</b>2024年营收为8.6亿元<script>window.__pwned = 1</script>，同比增长35%。\n"
+                  "公司员工总数为1200人。\n",
+    "wire-b.txt": "<b>青河公司</b>2024年营收为6.1亿元<script>window.__pwned = 1</script>，同比增长35%。\n"
+                  "公司员工总数为1200人。\n",
+}
+
+
+def test_the_audit_shows_document_markup_as_text(page, tmp_path, use_embedder):
+    app, url, _ = _small_chat(tmp_path, use_embedder, AUDIT_FILES,
+                              {"wire-a": {"publisher": "<i>Daily</i>\u202e", "date": "2025-03-01"},
+                               "wire-b": {"publisher": "Evening Post", "date": "2025-03-02"}})
+    try:
+        audit = run_audit(page, url)
+        fact = audit.locator('.fc-fact[data-status="disagree"]')
+        assert fact.count() == 1
+        text = fact.inner_text()
+        assert "8.6亿元" in text and "6.1亿元" in text
+        assert "<script>window.__pwned = 1</script>" in text and "<b>青河公司</b>" in text
+        assert "<i>Daily</i>" in text and "\u202e" not in text
+        assert page.evaluate("window.__pwned") is None
+        assert audit.locator("script, b, i").count() == 0
+        agreed = audit.locator(".fc-agree-list").inner_text()
+        assert "35%" in agreed and "1200人" in agreed
+    finally:
+        app.close()

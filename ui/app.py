@@ -17,6 +17,7 @@ from index.corpus import read_examples
 from index.errors import FactCheckError
 from retriever.factchecker import MAX_QUESTION_CHARS
 
+from .audit_html import AUDIT_CSS, AUDIT_INTRO, AUDIT_JS, audit_html
 from .guard import LOOPBACK_NAMES, Guard, host_name, is_loopback
 from .render import COPY_JS, CSS, HINT, SCRIPTS, conversation_html, info_markdown, kept
 
@@ -92,6 +93,21 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
     def on_script(script: str, history: list[dict]) -> str:
         return conversation_html(history or [], script)
 
+    audits: dict[tuple[int, int], dict] = {}  # the last audit of the loaded index (all users see the same)
+
+    def on_audit(min_sources: float, script: str) -> str:
+        try:
+            wanted = int(min_sources)
+            fc.refresh()
+            key = (id(fc.index), wanted)
+            if key not in audits:
+                audits.clear()
+                audits[key] = fc.audit(min_sources=wanted).to_dict()
+            return audit_html(audits[key], script)
+        except (FactCheckError, TypeError, ValueError) as exc:
+            log.info("audit not run: %s", exc)
+            return audit_html(None, note=str(exc))
+
     def loaded() -> str:
         fc.refresh()
         return info_markdown(fc.info())
@@ -107,23 +123,34 @@ def build_app(fc: "FactChecker") -> "gr.Blocks":
                 k = gr.Slider(1, 10, value=5, step=1, label="Passages to read (k)", elem_id="fc-k")
                 script = gr.Radio(list(SCRIPTS), value="Original", label="Show passages in", elem_id="fc-script")
             gr.Textbox(loaded, label="Index loaded", interactive=False, lines=4, elem_id="fc-info")
-        with gr.Row(equal_height=True):
-            question = gr.Textbox(label="Question", placeholder="e.g. 2024年营收是多少？ / How many people died?",
-                                  max_lines=4, max_length=MAX_QUESTION_CHARS, scale=5, elem_id="fc-question")
-            submit = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="fc-ask")
-        examples = read_examples(Path(fc.info()["corpus_dir"]))
-        if examples:  # the corpus' own (examples.json beside the articles), shown whole and wrapped
-            with gr.Column(elem_id="fc-examples"):
-                gr.Markdown("Examples from this corpus", elem_classes=["fc-examples-label"])
-                with gr.Row():
-                    for example in examples:  # filled in the browser: no server round trip
-                        gr.Button(example, size="sm", variant="secondary", scale=0, min_width=0,
-                                  elem_classes=["fc-example"]).click(
-                            None, None, question, js=f"() => {json.dumps(example)}")
-        conversation = gr.HTML(conversation_html([]), elem_id="fc-conversation", js_on_load=COPY_JS)
+        with gr.Tabs(elem_id="fc-tabs"):
+            with gr.Tab("Ask", id="ask", elem_id="fc-tab-ask"):
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(label="Question", placeholder="e.g. 2024年营收是多少？ / How many people died?",
+                                          max_lines=4, max_length=MAX_QUESTION_CHARS, scale=5, elem_id="fc-question")
+                    submit = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="fc-ask")
+                examples = read_examples(Path(fc.info()["corpus_dir"]))
+                if examples:  # the corpus' own (examples.json beside the articles), shown whole and wrapped
+                    with gr.Column(elem_id="fc-examples"):
+                        gr.Markdown("Examples from this corpus", elem_classes=["fc-examples-label"])
+                        with gr.Row():
+                            for example in examples:  # filled in the browser: no server round trip
+                                gr.Button(example, size="sm", variant="secondary", scale=0, min_width=0,
+                                          elem_classes=["fc-example"]).click(
+                                    None, None, question, js=f"() => {json.dumps(example)}")
+                conversation = gr.HTML(conversation_html([]), elem_id="fc-conversation", js_on_load=COPY_JS)
+            with gr.Tab("Audit", id="audit", elem_id="fc-tab-audit"):
+                # computed when asked for (a large archive takes a while), then kept for this index
+                gr.Markdown(AUDIT_INTRO)
+                with gr.Row(equal_height=True):
+                    min_sources = gr.Slider(2, 5, value=2, step=1, label="Agreement: listed when at least this many "
+                                            "sources state it", scale=3, elem_id="fc-audit-min")
+                    run = gr.Button("Run audit", variant="primary", scale=1, min_width=100, elem_id="fc-audit-run")
+                report = gr.HTML(audit_html(None), elem_id="fc-audit", js_on_load=AUDIT_JS)
         submit.click(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         question.submit(on_ask, [question, k, script, history], [conversation, history, question], api_visibility="private")
         script.change(on_script, [script, history], [conversation], api_visibility="private")
+        run.click(on_audit, [min_sources, script], [report], api_visibility="private")
         gr.api(ask, api_name="ask")
     return app
 
@@ -147,7 +174,7 @@ def launch(fc: "FactChecker", host: str = "127.0.0.1", port: int | None = None, 
     app = build_app(fc)
     app.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     app.launch(server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=True,
-               show_error=True, css=CSS, quiet=True, ssr_mode=False, max_file_size="1mb",
+               show_error=True, css=CSS + AUDIT_CSS, quiet=True, ssr_mode=False, max_file_size="1mb",
                state_session_capacity=max_sessions,
                app_kwargs={"middleware": [Middleware(Guard, hosts=hosts)]})
     if hosts is not None and app.share_url:  # the tunnel forwards requests for the share link's name

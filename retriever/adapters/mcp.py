@@ -1,8 +1,8 @@
 """MCP: the library as Model Context Protocol tools over stdio (``pip install -e '.[mcp]'``).
 
-``factcheck mcp --index DIR`` loads the index once and serves two tools: ``search`` returns
-:meth:`Passage.to_dict` for each passage and ``ask`` returns :meth:`Answer.to_dict`, the same
-JSON ``factcheck search/ask --json`` prints. A bad question comes back as a tool error with the
+``factcheck mcp --index DIR`` loads the index once and serves three tools: ``search`` returns
+:meth:`Passage.to_dict` for each passage, ``ask`` returns :meth:`Answer.to_dict` and ``audit``
+returns :meth:`AuditReport.to_dict`, the same JSON ``factcheck search/ask/audit --json`` prints. A bad question comes back as a tool error with the
 library's message. Stdout carries the protocol; logs go to stderr.
 """
 
@@ -32,7 +32,8 @@ INSTRUCTIONS = (
     "Fact-check against a local archive of news articles. `ask` answers a question with sentences quoted "
     "verbatim from the articles, each cited (document id, character span), compares the figures or dates "
     "the sources give, and says whether they conflict, agree, come from a single source, are only quoted, "
-    "or are not found. `search` returns the best passages only."
+    "or are not found. `search` returns the best passages only. `audit` needs no question: it lists every "
+    "fact the sources disagree on, with citations."
 )
 
 
@@ -57,6 +58,17 @@ def build_server(checker: FactChecker) -> MCPServer:
                              "each source states (check), and citations with doc_id, character span and quote.")
     def ask(question: str, k: int = 5) -> dict[str, Any]:
         return run(checker.ask, question, k).to_dict()
+
+    @server.tool(description="Audit the whole archive without a question: every fact (same subject, measure and "
+                             "period) that two or more sources state with values that disagree, strongest first, each "
+                             "value with its sources (publisher, date, quoted sentence, doc_id and character span) and "
+                             "a question to ask about it; then the facts at least min_sources sources agree on.")
+    def audit(min_sources: int = 2) -> dict[str, Any]:
+        checker.refresh()
+        try:
+            return checker.audit(min_sources=min_sources).to_dict()
+        except FactCheckError as exc:
+            raise ToolError(one_line(exc)) from exc
 
     return server
 

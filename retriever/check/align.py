@@ -311,6 +311,13 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes)
 
 
+def claim_view(text: str, claims: Sequence[Claim], claim: Claim) -> tuple[str, int, int]:
+    """The part of its sentence ``text`` that speaks of ``claim`` (see :func:`value_view`), the
+    sentence's other values blanked, as the alignment compares two sources' contexts; and the
+    value's span in it."""
+    return _view(text, claims, claim, by_dates=False)
+
+
 def _view(text: str, claims: Sequence[Claim], claim: Claim, by_dates: bool) -> tuple[str, int, int]:
     """:func:`value_view` of ``claim`` in its sentence ``text`` (or a same-length folding of it),
     with the sentence's other values blanked: their digits and date words ("2024年", "上半年") say
@@ -561,8 +568,18 @@ def _skeleton(text: str, claims: list[Claim]) -> str:
     return re.sub(r"\s+", "", fold("".join(out)).lower())
 
 
+def skeleton(text: str, claims: list[Claim]) -> str:
+    """A sentence with each of its values masked, folded and without spaces: two outlets printing
+    the same sentence with other figures have the same skeleton."""
+    return _skeleton(text, claims)
+
+
 def _skeleton_ratio(text_a: str, claims_a: list[Claim], text_b: str, claims_b: list[Claim]) -> float:
-    a, b = _skeleton(text_a, claims_a), _skeleton(text_b, claims_b)
+    return skeleton_ratio(_skeleton(text_a, claims_a), _skeleton(text_b, claims_b))
+
+
+def skeleton_ratio(a: str, b: str) -> float:
+    """How alike two skeletons are (1.0 for the same; 0.0 when plainly unlike)."""
     if a == b:
         return 1.0
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)

@@ -341,13 +341,15 @@ def _is_hedge(token: str, lex) -> bool:  # type: ignore[no-untyped-def]
     return token in lex.hedge_before or token in lex.hedge_after_number or token in lex.hedge_after_unit
 
 
-def context_words(text: str, start: int, end: int, lex, idf: dict[str, float], reach: float  # type: ignore[no-untyped-def]
-                  ) -> dict[str, float]:
+def context_words(text: str, start: int, end: int, lex, idf: dict[str, float], reach: float,  # type: ignore[no-untyped-def]
+                  default: float | None = None) -> dict[str, float]:
     """The content words around the value at ``[start, end)`` of ``text``, each as a key that
     synonyms and English word forms share ("罹难" and "死亡" give one key; "deaths" and "died" too),
-    weighted by IDF and by closeness to the value (half at ``reach`` characters)."""
+    weighted by IDF and by closeness to the value (half at ``reach`` characters). ``default`` is
+    the weight of a word ``idf`` lacks (the largest IDF when not given: pass it when calling often)."""
     groups = _synonyms(lex)
-    default = max(idf.values(), default=3.0) if idf else 3.0
+    if default is None:
+        default = max(idf.values(), default=3.0) if idf else 3.0
     out: dict[str, float] = {}
     for piece, offset, before in ((text[:start], 0, True), (text[end:], end, False)):
         folded = normalise_keep(piece)

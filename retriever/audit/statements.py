@@ -1,0 +1,113 @@
+"""Every value an archive states, read in one streaming pass over its sentences.
+
+A :class:`Statement` is one claim (:class:`index.claims.Claim`: a value with its period and
+measure) with what is needed to find the same fact in another source without a question: the
+words around the value (:func:`retriever.check.terms.context_words`, as the alignment compares
+two sources' contexts), the sentence with its values masked (two outlets printing one sentence),
+and the family of units it can be compared within.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from index.claims import Claim, sentence_claims
+from index.values import ValueKind, language_of, lexicon
+
+from ..check.align import AlignPolicy, claim_view, skeleton
+from ..check.terms import context_words
+
+if TYPE_CHECKING:
+    from index.store import Index
+    from index.values import Value
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One value one source states, and what it is said of.
+
+    ``doc`` is the document's position in the index; ``context`` the words around the value
+    (key → weight); ``skeleton`` its sentence with every value masked and ``place`` which of the
+    sentence's values it is; ``family`` the units it can be compared with (``money:CNY``,
+    ``count``, ``ratio``, ``date``...). ``score`` is 1 (every source's statement counts alike when
+    values are grouped, see :func:`retriever.check.group_values`).
+    """
+
+    claim: Claim
+    doc: int
+    text: str
+    context: dict[str, float]
+    skeleton: str
+    place: int
+    family: str
+    score: float = 1.0
+
+    @property
+    def value(self) -> "Value":
+        return self.claim.value
+
+    @property
+    def doc_id(self) -> str:
+        return self.claim.doc_id
+
+
+def family(value: "Value") -> str:
+    """The units a value can be compared within (the blocks of the audit; :func:`comparable` decides)."""
+    kind = value.kind
+    if kind in (ValueKind.COUNT, ValueKind.NUMBER):
+        return "count"
+    if kind in (ValueKind.PERCENT, ValueKind.MULTIPLE):
+        return "pp" if value.unit == "pp" else "ratio"
+    if kind in (ValueKind.MONEY, ValueKind.MEASURE):
+        return f"{kind.value}:{value.unit}"
+    return kind.value  # duration, date
+
+
+def _fact_claims(claims: list[Claim]) -> list[Claim]:
+    """The claims that state a fact: every figure, and the dates that are not a figure's period
+    (in "2024年营收3.1亿元", 2024 says when the figure holds, not what happened in 2024)."""
+    periods = {(c.period.start, c.period.end) for c in claims if c.period is not None}
+    return [c for c in claims if c.value.kind is not ValueKind.DATE
+            or ((c.value.start, c.value.end) not in periods and not c.value.as_of)]
+
+
+def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
+                    progress: Callable[[int], None] | None = None) -> Iterator[Statement]:
+    """Every statement of every document, document by document (one pass over the sentences).
+
+    ``progress`` is called with the number of documents done since its last call.
+    """
+    rows = index.sentences.rows
+    documents = index.documents
+    idf = index.lexical.idf
+    default = max(idf.values(), default=3.0) if len(idf) else 3.0
+    ids = documents.ids
+    n = int(rows.shape[0])
+    i = 0
+    while i < n:
+        d = int(rows[i, 0])
+        j = i
+        while j < n and int(rows[j, 0]) == d:
+            j += 1
+        text = documents.text_at(d)
+        date = documents.metas()[d].get("date")
+        previous = ""
+        for sid in range(i, j):
+            start, end = int(rows[sid, 1]), int(rows[sid, 2])
+            sentence = text[start:end]
+            claims = sentence_claims(ids[d], sid, start, sentence, date, previous)
+            previous = sentence
+            if not claims:
+                continue
+            lang = language_of(sentence)
+            lex = lexicon(lang)
+            reach = policy.reach_cjk if lang == "zh" else policy.reach_latin
+            masked = skeleton(sentence, claims)
+            for claim in _fact_claims(claims):
+                view, v0, v1 = claim_view(sentence, claims, claim)
+                yield Statement(claim, d, sentence, context_words(view, v0, v1, lex, idf, reach, default), masked,
+                                claims.index(claim), family(claim.value))
+        if progress is not None:
+            progress(1)
+        i = j

@@ -1,0 +1,162 @@
+"""The audit on small archives written for it: what is a disagreement and what is not, the
+typed result, the library's errors and the ``factcheck audit`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from index import Settings, build_index
+from retriever import FactChecker
+from retriever.audit import AuditError, AuditReport, FactStatus
+
+# Two outlets on one (invented) company: one sentence printed with a figure changed, one printed
+# unchanged, one restated with a hedge, another period and another measure.
+WIRE_A = ("青河公司2024年营收为8.6亿元，同比增长35%。\n"
+          "公司在全国设有门店420家，员工总数约为3100人。\n"
+          "2023年，青河公司营收为6.4亿元。\n"
+          "青河公司2024年经调整净亏损为1.2亿元。\n")
+WIRE_B = ("青河公司2024年营收为5.9亿元，同比增长35%。\n"
+          "公司在全国设有门店420家，员工总数为3124人。\n"
+          "2022年，青河公司营收为4.1亿元。\n"
+          "青河公司2024年净亏损为2.3亿元。\n")
+SOURCES = {"wire-a": {"publisher": "Morning Wire", "date": "2025-03-01"},
+           "wire-b": {"publisher": "Evening Post", "date": "2025-03-05"}}
+
+
+@pytest.fixture(scope="module")
+def wire_index(tmp_path_factory, use_embedder, corpus_writer) -> Path:
+    corpus = corpus_writer(tmp_path_factory.mktemp("wire") / "corpus", {"wire-a.txt": WIRE_A, "wire-b.txt": WIRE_B},
+                           SOURCES)
+    settings = Settings(corpus_dir=corpus, index_dir=corpus.parent / "index")
+    build_index(settings, embedder=use_embedder, progress=False)
+    return Path(settings.index_dir)
+
+
+@pytest.fixture(scope="module")
+def wire(wire_index) -> AuditReport:
+    return FactChecker.load(index_dir=wire_index, rebuild=False).audit()
+
+
+def _values(fact) -> set[str]:  # type: ignore[no-untyped-def]
+    return {v.value for v in fact.values}
+
+
+def test_a_figure_changed_in_one_outlet_is_a_disagreement(wire):
+    revenue = [f for f in wire.disagreements if "8.6亿元" in _values(f)]
+    assert len(revenue) == 1
+    fact = revenue[0]
+    assert fact.status is FactStatus.DISAGREE and _values(fact) == {"8.6亿元", "5.9亿元"}
+    assert fact.period == "2024" and fact.gap > 0.3 and 0 < fact.strength <= 1
+    names = {s.name for v in fact.values for s in v.sources}
+    assert names == {"Morning Wire", "Evening Post"}
+    latest = [v for v in fact.values if v.latest]
+    assert [v.value for v in latest] == ["5.9亿元"]  # the later report, marked (not called right)
+    assert "多少" in fact.question and fact.command.startswith('factcheck ask "')
+
+
+def test_roundings_hedges_other_periods_and_measures_are_not_disagreements(wire):
+    listed = set().union(*(_values(f) for f in wire.disagreements))
+    assert not listed & {"约为3100人", "3124人", "6.4亿元", "4.1亿元", "1.2亿元", "2.3亿元", "420家", "35%"}
+    assert len(wire.disagreements) == 1
+
+
+def test_facts_both_outlets_state_alike_are_corroborated(wire):
+    agreed = {v.value for f in wire.corroborated for v in f.values}
+    assert {"35%", "420家"} <= agreed
+    staff = [f for f in wire.corroborated if any(s.value == "3124人" for v in f.values for s in v.sources)]
+    assert len(staff) == 1 and staff[0].status is FactStatus.AGREE and staff[0].sources == 2  # 约3100 and 3124
+    assert wire.compared >= len(wire.disagreements) + len(wire.corroborated)
+
+
+def test_the_report_is_json_and_markdown_with_exact_citations(wire, wire_index):
+    fc = FactChecker.load(index_dir=wire_index, rebuild=False)
+    data = json.loads(json.dumps(wire.to_dict(), ensure_ascii=False))
+    assert data["counts"]["documents"] == 2 and data["counts"]["statements"] >= 10
+    for fact in data["disagreements"] + data["corroborated"]:
+        for v in fact["values"]:
+            for s in v["sources"]:
+                text = fc.index.documents[s["doc_id"]].text
+                assert text[s["span"][0]:s["span"][1]] == s["quote"]
+                assert text[s["value_span"][0]:s["value_span"][1]] == s["value"]
+    md = wire.to_markdown()
+    assert "**1 disagreements**" in md and "8.6亿元" in md and "Evening Post" in md and "factcheck ask" in md
+
+
+def test_min_sources_filters_the_corroborated_list_and_is_checked(wire_index):
+    fc = FactChecker.load(index_dir=wire_index, rebuild=False)
+    assert fc.audit(min_sources=3).corroborated == ()  # two outlets only
+    for bad in (1, 0, True, 2.5, "2"):
+        with pytest.raises(AuditError, match="min_sources must be a whole number of at least 2"):
+            fc.audit(min_sources=bad)  # type: ignore[arg-type]
+
+
+def test_an_archive_with_one_document_has_nothing_to_compare(tmp_path, use_embedder, corpus_writer):
+    corpus = corpus_writer(tmp_path / "corpus", {"only.txt": WIRE_A})
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, embedder=use_embedder, progress=False)
+    report = FactChecker.load(index_dir=settings.index_dir, rebuild=False).audit()
+    assert report.disagreements == () and report.corroborated == () and report.compared == 0
+
+
+# ----------------------------------------------------------------------------- factcheck audit
+
+
+def _run(exe: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=dict(os.environ), timeout=300)
+
+
+def test_factcheck_audit_prints_the_disagreements_with_citations(factcheck_exe, cli_index_dir, seed_ids):
+    result = _run(factcheck_exe, "audit", "--index", str(cli_index_dir), "--no-rebuild")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Audit of 5 documents:") and "DISAGREEMENTS" in out and "CORROBORATED" in out
+    assert "17.52亿元" in out and "23.58" in out and seed_ids["001"] in out and "chars " in out
+    assert 'ask: factcheck ask "' in out
+    assert max(len(line) for line in out.splitlines()) <= 90  # wrapped (wide characters count two columns)
+
+
+def test_factcheck_audit_json_and_markdown(factcheck_exe, cli_index_dir, fc):
+    result = _run(factcheck_exe, "audit", "--index", str(cli_index_dir), "--json", "--no-rebuild")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    expected = fc.audit().to_dict()
+    assert [f["label"] for f in data["disagreements"]] == [f["label"] for f in expected["disagreements"]]
+    md = _run(factcheck_exe, "audit", "--index", str(cli_index_dir), "--markdown", "--no-rebuild")
+    assert md.returncode == 0 and md.stdout.startswith("## Audit: what the sources disagree on")
+
+
+@pytest.mark.parametrize("args, message", [(("--min-sources", "1"), "--min-sources must be at least 2"),
+                                           (("--limit", "0"), "--limit must be at least 1")])
+def test_factcheck_audit_bad_options_are_clean_errors(factcheck_exe, cli_index_dir, args, message):
+    result = _run(factcheck_exe, "audit", "--index", str(cli_index_dir), "--no-rebuild", *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"factcheck: error: {message} (a fact is compared only when two sources state it)" \
+        or message in result.stderr
+
+
+def test_factcheck_audit_help_and_missing_index(factcheck_exe, tmp_path):
+    help_ = _run(factcheck_exe, "audit", "--help")
+    assert help_.returncode == 0 and "--min-sources" in help_.stdout and "--markdown" in help_.stdout
+    missing = _run(factcheck_exe, "audit", "--index", str(tmp_path / "none"), "--no-rebuild")
+    assert missing.returncode == 2 and missing.stderr.startswith("factcheck: error:") and "Traceback" not in missing.stderr
+
+
+def test_document_neighbours_from_the_graph_match_the_exact_ones():
+    import numpy as np
+
+    from retriever.audit.facts import neighbours
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(40, 64))
+    docs = np.repeat(centres, 5, axis=0) + 0.3 * rng.normal(size=(200, 64))  # 40 events, 5 reports each
+    docs /= np.linalg.norm(docs, axis=1, keepdims=True)
+    exact = set(neighbours(docs, 6, 0.6, exact_up_to=10_000))
+    graph = set(neighbours(docs, 6, 0.6, exact_up_to=0))
+    assert exact and all(a // 5 == b // 5 for a, b in exact)  # only reports of one event are that alike
+    assert len(exact & graph) >= 0.95 * len(exact) and all(a // 5 == b // 5 for a, b in graph)
+    assert all(a < b for a, b in graph)
