@@ -98,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="show at most N disagreements and N corroborated facts in text (default: all)")
     p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
 
-    p = sub.add_parser("mcp", help="serve search and ask as MCP tools over stdio (pip install -e '.[mcp]')")
+    p = sub.add_parser("mcp", help="serve search, ask and audit as MCP tools over stdio (pip install -e '.[mcp]')")
     p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
     p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
     return parser
