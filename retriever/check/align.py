@@ -159,17 +159,17 @@ def unit_fits(question: Question, value: Value) -> bool:
     return False
 
 
-#: What the lexicons' counters count (their codes, ``[counters]``): two counts of different ones
-#: are counts of different things.
-COUNTER_CLASSES = frozenset({
-    "person", "visit", "household", "organisation", "institution", "structure", "building", "room", "vehicle",
-    "aircraft", "ship", "machine", "animal", "event", "occurrence", "edition", "vote", "seat", "medal", "share", "age",
-    "floor", "point", "goal", "round", "degree", "product", "kind", "volume", "article", "item"})
-
-
 def known_counter(unit: str) -> bool:
-    """``unit`` is one of :data:`COUNTER_CLASSES` (not a counted noun written out: "开发者")."""
-    return unit in COUNTER_CLASSES
+    """``unit`` is what a ``[counters]`` word of a lexicon counts (``person``, ``share``), not a
+    counted noun written out ("开发者"): two counts of different ones count different things."""
+    zh, en = lexicon("zh"), lexicon("en")
+    key = (id(zh), id(en))
+    if _counters[0] != key:  # a lexicon extended since: read its counters again
+        _counters[:] = [key, frozenset(str(code) for lex in (zh, en) for code in lex.counters.table.values())]
+    return unit in _counters[1]
+
+
+_counters: list = [None, frozenset()]
 
 
 def _states_year(value: Value) -> bool:
