@@ -79,10 +79,12 @@ class LexicalIndex:
         idf: ``{token: idf}`` over chunks, for every token in the corpus.
     """
 
-    def __init__(self, model, idf: dict[str, float], n_chunks: int) -> None:  # type: ignore[no-untyped-def]
-        self._model = model
+    def __init__(self, model, idf: dict[str, float], n_chunks: int,  # type: ignore[no-untyped-def]
+                 term_ids: dict[str, int] | None = None) -> None:
+        self._model = model  # None: the vocabulary only (the weights live elsewhere, e.g. in Milvus)
         self.idf = Vocabulary(idf)
         self.n_chunks = n_chunks
+        self._term_ids = term_ids
 
     @classmethod
     def from_ids(cls, chunk_ids: Sequence[np.ndarray], vocabulary: dict[str, int]) -> "LexicalIndex":
@@ -124,11 +126,35 @@ class LexicalIndex:
 
     def term_scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every chunk for lexical terms as stored (stems, Chinese words)."""
+        if self._model is None:
+            raise ValueError("this lexical index holds its vocabulary only; its weights are stored elsewhere")
         idf = self.idf.terms()
         known = [t for t in terms if t in idf]
         if not known:
             return np.zeros(self.n_chunks, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)
+
+    def term_ids(self) -> dict[str, int]:
+        """Each stored term's column in :meth:`chunk_weights` (and in a backend's sparse vectors)."""
+        if self._term_ids is None:
+            self._term_ids = {str(t): int(i) for t, i in self._model.vocab_dict.items()}
+        return self._term_ids
+
+    def chunk_weights(self):  # type: ignore[no-untyped-def]
+        """The BM25 weight of each term in each chunk, as a ``chunks × terms`` SciPy CSR matrix:
+        a chunk's score for a question is the sum of its weights for the question's terms (each
+        term counted as often as the question has it), exactly as :meth:`term_scores` adds them."""
+        from scipy.sparse import csc_matrix
+
+        if self._model is None:
+            raise ValueError("this lexical index holds its vocabulary only")
+        scores = self._model.scores
+        shape = (int(scores["num_docs"]), len(scores["indptr"]) - 1)
+        return csc_matrix((scores["data"], scores["indices"], scores["indptr"]), shape=shape).tocsr()
+
+    def vocabulary_only(self) -> "LexicalIndex":
+        """This index without its BM25 weights (kept elsewhere): IDF, coverage and term ids."""
+        return LexicalIndex(None, self.idf.terms(), self.n_chunks, self.term_ids())
 
     def coverage(self, query_tokens: Sequence[str]) -> float:
         """Share of the query's content words that the corpus contains (0..1)."""
@@ -139,18 +165,31 @@ class LexicalIndex:
         return sum(1 for w in words if w in self.idf) / len(words)
 
     def save(self, directory: Path) -> list[Path]:
-        """Write the index into ``directory``; return the files written."""
-        target = directory / BM25_DIR
-        self._model.save(str(target), show_progress=False)
+        """Write the index into ``directory`` (the vocabulary alone, with each term's id, when
+        the weights live elsewhere); return the files written."""
+        data: dict[str, object] = {"n_chunks": self.n_chunks, "idf": self.idf.terms()}
+        written = []
+        if self._model is None:
+            data["term_ids"] = self.term_ids()
+        else:
+            target = directory / BM25_DIR
+            self._model.save(str(target), show_progress=False)
+            written = sorted(p for p in target.iterdir() if p.is_file())
         idf_path = directory / IDF_FILE
-        idf_path.write_text(json.dumps({"n_chunks": self.n_chunks, "idf": self.idf.terms()}, ensure_ascii=False),
-                            encoding="utf-8")
-        return sorted(p for p in target.iterdir() if p.is_file()) + [idf_path]
+        idf_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return written + [idf_path]
 
     @classmethod
-    def load(cls, directory: Path) -> "LexicalIndex":
+    def load(cls, directory: Path, vocabulary_only: bool = False) -> "LexicalIndex":
+        """Read what :meth:`save` wrote (``vocabulary_only``: an index whose weights live elsewhere)."""
+        data = json.loads((directory / IDF_FILE).read_text(encoding="utf-8"))
+        idf = {str(k): float(v) for k, v in data["idf"].items()}
+        if vocabulary_only:
+            ids = data["term_ids"]
+            if not isinstance(ids, dict):
+                raise ValueError(f"{IDF_FILE}: term_ids is not a mapping")
+            return cls(None, idf, int(data["n_chunks"]), {str(k): int(v) for k, v in ids.items()})
         bm25s = _bm25s()
 
         model = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, load_corpus=False)
-        data = json.loads((directory / IDF_FILE).read_text(encoding="utf-8"))
-        return cls(model, {str(k): float(v) for k, v in data["idf"].items()}, int(data["n_chunks"]))
+        return cls(model, idf, int(data["n_chunks"]))
