@@ -67,9 +67,10 @@ def _pymilvus():  # type: ignore[no-untyped-def]
         ) from exc
     # it logs every failed request with a traceback at ERROR; ours are raised with a message instead.
     # Milvus Lite's in-process gRPC server logs a traceback for each call it does not implement
-    # (creating a collection makes one), harmless.
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
-    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    # (creating a collection makes one), harmless; Milvus Lite logs a traceback when its database is
+    # locked, which the error raised here explains.
+    for name in ("pymilvus", "milvus_lite", "grpc._server"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     return pymilvus
 
 
