@@ -52,6 +52,15 @@ class Settings:
         candidates: how many candidates each side contributes before fusion.
         bridge_weight: weight of a question's words carried into the corpus' other language
             (English ↔ Chinese, by dictionary) on the lexical side, against 1 for its own words.
+        dense_index: how chunk vectors are searched: ``flat`` (exact), ``hnsw`` (approximate,
+            FAISS ``IndexHNSWFlat`` or Milvus ``HNSW``), or ``auto``: HNSW for a corpus of
+            ``hnsw_from`` chunks or more (estimated from its length before the build), flat below.
+            The choice is recorded in the manifest. ``bench/ann.py`` measured the default: see the
+            README's scale table.
+        hnsw_from: chunks from which ``auto`` picks HNSW.
+        hnsw_m: HNSW links per vector.
+        hnsw_ef_construction: HNSW candidate list while building.
+        hnsw_ef_search: HNSW candidate list while searching (at least the search depth).
         backend: where a build puts the vectors and BM25 weights: ``local`` (FAISS + bm25s files in
             the index folder) or ``milvus`` (:mod:`index.milvus`; later commands read it from the
             index's manifest).
@@ -72,6 +81,11 @@ class Settings:
     sentence_weight: float = 0.3
     candidates: int = 50
     bridge_weight: float = 0.5
+    dense_index: str = "auto"
+    hnsw_from: int = 250_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 40
+    hnsw_ef_search: int = 1024
     backend: str = "local"
     milvus_uri: str | None = None
     milvus_token: str | None = field(default_factory=lambda: os.environ.get(MILVUS_TOKEN_ENV) or None,

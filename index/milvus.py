@@ -159,11 +159,11 @@ class MilvusWriter:
         names: from :func:`collection_names`.
         dim: the embedder's dimension.
         doc_ids: the documents' ids by position (rows name documents by position).
-        dense_index: ``flat`` or ``hnsw`` (:func:`index.store.dense_index_kind`).
+        layout: the manifest's ``dense_index`` (:func:`index.store.dense_layout`): flat or HNSW.
     """
 
-    def __init__(self, client: Any, names: dict[str, str], dim: int, doc_ids: list[str], dense_index: str,
-                 hnsw_m: int = 32, hnsw_ef_construction: int = 200) -> None:
+    def __init__(self, client: Any, names: dict[str, str], dim: int, doc_ids: list[str],
+                 layout: dict[str, Any]) -> None:
         self.client, self.names, self.dim, self.doc_ids = client, names, dim, doc_ids
         self.chunks = self.sentences = 0
         DataType = _pymilvus().DataType
@@ -178,9 +178,9 @@ class MilvusWriter:
             schema.add_field("end", DataType.INT32)
             schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
             params = client.prepare_index_params()
-            if kind == "chunks" and dense_index == "hnsw":
+            if kind == "chunks" and layout.get("kind") == "hnsw":
                 params.add_index("vector", index_type="HNSW", metric_type="IP",
-                                 params={"M": hnsw_m, "efConstruction": hnsw_ef_construction})
+                                 params={"M": int(layout["M"]), "efConstruction": int(layout["ef_construction"])})
             else:  # sentences are only read by id; FLAT is the cheapest index that lets them load
                 params.add_index("vector", index_type="FLAT", metric_type="IP")
             _call(f"create collection {names[kind]}", client.create_collection, names[kind], schema=schema,
@@ -311,8 +311,9 @@ class MilvusVectors:
             if (want is not None and rows != want) or (kind == "lexical" and rows > int(counts.get("chunks", 0))):
                 raise IndexCorruptError(f"Milvus collection {name} holds {rows} rows, the index {want}: its data "
                                         f"was changed outside factcheck. {hint}")
+        layout = manifest.get("dense_index") or {}
         return cls(client, names, term_ids, int(counts["chunks"]), int(counts["sentences"]),
-                   int(backend.get("hnsw_ef", 0)))
+                   int(layout.get("ef_search", 0)) if layout.get("kind") == "hnsw" else 0)
 
     # -- the protocol
     def dense_top(self, vector: np.ndarray, depth: int) -> np.ndarray:

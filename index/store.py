@@ -175,11 +175,12 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         "corpus": {"dir": str(Path(settings.corpus_dir).resolve()), "files": corpus.hashes},
         "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
         "backend": backend_record(settings),
+        "dense_index": dense_layout(settings, estimate_chunks(documents, settings)),
     }
     batches = list(_batches(documents))
     workers = settings.workers if given is None and len(batches) > 1 else 1
     with _staging(directory) as stage, _Embedding(embedder, workers, settings.threads) as embedding, \
-            dropped_on_failure(open_writer(manifest["backend"], stage, embedder.dim, table.ids, settings)) as writer:
+            dropped_on_failure(open_writer(manifest, stage, embedder.dim, table.ids, settings)) as writer:
         manifest["workers"] = workers
         vocabulary: dict[str, int] = {}
         chunk_ids: list[np.ndarray] = []
@@ -332,14 +333,38 @@ def centroid_of(vectors: np.ndarray) -> np.ndarray | None:
     return (mean / norm).astype(np.float32) if norm else None
 
 
-def _dense_index(vectors: np.ndarray, threads: int):  # type: ignore[no-untyped-def]
+def _dense_index(dim: int, threads: int, layout: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """An empty FAISS index of the ``layout`` :func:`dense_layout` chose (inner product)."""
     import faiss
 
     faiss.omp_set_num_threads(max(1, threads))
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    if layout.get("kind") != "hnsw":
+        return faiss.IndexFlatIP(dim)
+    dense = faiss.IndexHNSWFlat(dim, int(layout["M"]), faiss.METRIC_INNER_PRODUCT)
+    dense.hnsw.efConstruction = int(layout["ef_construction"])
+    dense.hnsw.efSearch = int(layout["ef_search"])
     return dense
+
+
+def dense_layout(settings: Settings, chunks: int) -> dict[str, Any]:
+    """How chunk vectors are searched, as the manifest records it: exact, or HNSW for a corpus of
+    ``settings.hnsw_from`` chunks or more when ``settings.dense_index`` is ``auto``."""
+    kind = settings.dense_index
+    if kind not in ("auto", "flat", "hnsw"):
+        raise FactCheckError(f"Unknown dense index {kind!r}: use auto, flat or hnsw.")
+    if kind == "auto":
+        kind = "hnsw" if chunks >= settings.hnsw_from else "flat"
+    if kind == "flat":
+        return {"kind": "flat"}
+    return {"kind": "hnsw", "M": settings.hnsw_m, "ef_construction": settings.hnsw_ef_construction,
+            "ef_search": max(settings.hnsw_ef_search, settings.candidates)}
+
+
+def estimate_chunks(documents: list[Document], settings: Settings) -> int:
+    """About how many chunks a corpus makes, from its length, before chunking it (the dense index
+    is filled while the corpus streams through, so its kind is picked first)."""
+    step = max(1, settings.chunk_size - settings.chunk_overlap)
+    return sum(1 + len(doc.text) // step for doc in documents)
 
 
 @contextlib.contextmanager
@@ -447,8 +472,8 @@ class Stored(NamedTuple):
 class _LocalWriter:
     """Chunk vectors into FAISS and sentence vectors into ``sentences.npy``, batch by batch."""
 
-    def __init__(self, stage: Path, dim: int, threads: int) -> None:
-        self.dense = _dense_index(np.zeros((0, dim), dtype=np.float32), threads)
+    def __init__(self, stage: Path, dim: int, threads: int, layout: dict[str, Any]) -> None:
+        self.dense = _dense_index(dim, threads, layout)
         self.sentences = _RowWriter(stage / "sentences.npy", dim, np.float16)
 
     def add(self, chunk_rows: np.ndarray, chunk_vectors: np.ndarray, sentence_rows: np.ndarray,
@@ -466,12 +491,13 @@ class _LocalWriter:
 class _MilvusWriter:
     """Vectors into a generation's Milvus collections; the vocabulary stays in the index folder."""
 
-    def __init__(self, record: dict[str, Any], stage: Path, dim: int, doc_ids: list[str], settings: Settings) -> None:
+    def __init__(self, record: dict[str, Any], stage: Path, dim: int, doc_ids: list[str], settings: Settings,
+                 layout: dict[str, Any]) -> None:
         from .milvus import MilvusWriter, collection_names, connect
 
         generation = stage.name.removeprefix(".tmp-")
         self._writer = MilvusWriter(connect(record["uri"], settings.milvus_token),
-                                    collection_names(stage.parent, generation), dim, doc_ids, "flat")
+                                    collection_names(stage.parent, generation), dim, doc_ids, layout)
         record["collections"] = self._writer.names
 
     def add(self, chunk_rows: np.ndarray, chunk_vectors: np.ndarray, sentence_rows: np.ndarray,
@@ -510,13 +536,15 @@ def backend_record(settings: Settings) -> dict[str, Any]:
     return {"kind": "milvus", "uri": normalise_uri(settings.milvus_uri)}
 
 
-def open_writer(record: dict[str, Any], stage: Path, dim: int, doc_ids: list[str],
+def open_writer(manifest: dict[str, Any], stage: Path, dim: int, doc_ids: list[str],
                 settings: Settings) -> "_LocalWriter | _MilvusWriter":
-    """A writer for the vectors of the generation staged in ``stage``; ``record`` is the manifest's
-    ``backend`` entry (the Milvus writer adds its collection names to it)."""
+    """A writer for the vectors of the generation staged in ``stage``, where the manifest's
+    ``backend`` says and as its ``dense_index`` says (the Milvus writer adds its collection names
+    to the backend entry)."""
+    record, layout = manifest["backend"], manifest.get("dense_index") or {"kind": "flat"}
     if record["kind"] == "milvus":
-        return _MilvusWriter(record, stage, dim, doc_ids, settings)
-    return _LocalWriter(stage, dim, settings.threads)
+        return _MilvusWriter(record, stage, dim, doc_ids, settings, layout)
+    return _LocalWriter(stage, dim, settings.threads, layout)
 
 
 def _drop_unused_collections(directory: Path, manifest: dict[str, Any], settings: Settings | None = None) -> None:
@@ -756,6 +784,9 @@ def _load_generation(directory: Path, name: str | None, verify: bool) -> Index:
             dense = sentence_vectors = None
         else:
             dense = faiss.read_index(str(gen / "dense.faiss"))
+            layout = manifest.get("dense_index") or {}
+            if layout.get("kind") == "hnsw" and hasattr(dense, "hnsw"):
+                dense.hnsw.efSearch = int(layout.get("ef_search", dense.hnsw.efSearch))
             sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"Index at {directory} cannot be read ({type(exc).__name__}: {exc}). {hint}") from None

@@ -32,6 +32,7 @@ from .store import (
     _read_jsonl,
     _staging,
     _write_generation,
+    dense_layout,
     dropped_on_failure,
     open_writer,
     centroid_of,
@@ -229,10 +230,12 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
         "counts": {"documents": len(documents), "chunks": len(chunk_rows), "sentences": len(sentence_rows)},
         "updated": {"added": [d.doc_id for d in new_docs], "embedded": report.embedded},
     })
+    # the dense index is picked again by the new size, as a build would
+    manifest["dense_index"] = dense_layout(Settings(), len(chunk_rows))
     manifest["backend"] = {k: v for k, v in (index.manifest.get("backend") or {"kind": "local"}).items()
                            if k != "collections"}
     with _staging(directory) as stage, \
-            dropped_on_failure(open_writer(manifest["backend"], stage, index.dim, documents.ids, Settings())) as writer:
+            dropped_on_failure(open_writer(manifest, stage, index.dim, documents.ids, Settings())) as writer:
         writer.add(chunk_rows, chunk_vectors, sentence_rows, sentence_vectors)
         stored = writer.finish(LexicalIndex.build(tokens), len(sentence_rows))
         updated = Index(directory, manifest, documents, ChunkTable(chunk_rows, documents),
