@@ -230,8 +230,8 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
         "counts": {"documents": len(documents), "chunks": len(chunk_rows), "sentences": len(sentence_rows)},
         "updated": {"added": [d.doc_id for d in new_docs], "embedded": report.embedded},
     })
-    # the dense index is picked again by the new size, as a build would
-    manifest["dense_index"] = dense_layout(Settings(), len(chunk_rows))
+    # the dense index keeps the kind its build picked for the corpus' size (a rebuild picks again)
+    manifest["dense_index"] = index.manifest.get("dense_index") or dense_layout(Settings(dense_index="flat"), 0)
     manifest["backend"] = {k: v for k, v in (index.manifest.get("backend") or {"kind": "local"}).items()
                            if k != "collections"}
     with _staging(directory) as stage, \
