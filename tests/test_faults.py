@@ -53,7 +53,7 @@ from index import (
 from index import store as store_module
 from index import update as update_module
 from index.config import PROJECT_ROOT
-from index.corpus import read_examples
+from index.corpus import MAX_METADATA_BYTES, read_examples
 from retriever import FactChecker
 
 SMALL_IDS = {"library", "harbor", "bridge"}
@@ -1182,7 +1182,7 @@ def test_i_special_files_in_the_corpus(small, tmp_path, kind):
             (corpus / "sources.json").mkdir()
         elif kind == "sources.json is huge":
             with open(corpus / "sources.json", "wb") as handle:
-                handle.write(b'{"library": {"title": "' + b"x" * (6 * 2**20) + b'"}}')
+                handle.write(b'{"library": {"title": "' + b"x" * (MAX_METADATA_BYTES + 2**20) + b'"}}')
         elif kind == "sources.json links to /dev/zero":
             (corpus / "sources.json").symlink_to("/dev/zero")
         elif kind == "examples.json is a fifo":
