@@ -232,7 +232,7 @@ def main() -> None:
     if args.worker == "rate":
         return C.emit(embed_rate())
     me = Path(__file__).resolve()
-    results_path = C.RESULTS_DIR / "backends.json"
+    results_path = WORK / "results.json"  # the raw figures (the report writes results/backends.json)
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     for size in args.sizes.split(","):
         for variant in args.variants.split(","):
