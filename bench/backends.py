@@ -220,6 +220,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1k,10k,100k")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--query-only", action="store_true",
+                        help="time the queries again on the indexes built by an earlier run (keeps its build figures)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--size", help=argparse.SUPPRESS)
     parser.add_argument("--variant", help=argparse.SUPPRESS)
@@ -238,7 +240,9 @@ def main() -> None:
         for variant in args.variants.split(","):
             key = f"{size}/{variant}"
             print(f"{key}: build …", flush=True)
-            if size == "1m" and variant == "local-flat":
+            if args.query_only and key in results:
+                build = results[key]["build"]
+            elif size == "1m" and variant == "local-flat":
                 flat_from_hnsw(size)
                 build = {"derived": True}
             else:

@@ -47,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="processes that embed while the corpus is chunked (default: this machine's cores; "
                         "a corpus of under ~8,000 texts is embedded in one process)")
     p.add_argument("--backend", choices=("local", "milvus"), default=None,
-                   help="where the vectors and BM25 weights live: local files (default) or Milvus; every "
-                        "later command reads it from the index, so the same --index DIR works")
+                   help="where the vectors and BM25 weights live: local files (default; a rebuild keeps the "
+                        "index's) or Milvus (pip install -e '.[milvus]'); every later command reads it from "
+                        "the index, so the same --index DIR works")
     p.add_argument("--milvus-uri", default=None, metavar="URI",
                    help="with --backend milvus: a Milvus Lite database path ending in .db (embedded, one "
                         "process at a time), or http://host:19530 for a Milvus server or cluster")
