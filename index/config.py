@@ -84,8 +84,8 @@ class Settings:
     dense_index: str = "auto"
     hnsw_from: int = 250_000
     hnsw_m: int = 32
-    hnsw_ef_construction: int = 40
-    hnsw_ef_search: int = 1024
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 4096
     backend: str = "local"
     milvus_uri: str | None = None
     milvus_token: str | None = field(default_factory=lambda: os.environ.get(MILVUS_TOKEN_ENV) or None,
