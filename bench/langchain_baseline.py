@@ -276,7 +276,7 @@ def main() -> None:
             t0 = perf(); f = fold(q); t1 = perf()
             vec = embedder.embed_queries([f])[0]; t2 = perf()
             tokens = tokenize(q); fc.index.lexical.coverage(tokens); t3 = perf()
-            ids = s._dense_top(vec, 50); t4 = perf()
+            ids = fc.index.vectors.dense_top(vec, 50); t4 = perf()
             lex = fc.index.lexical.scores(tokens); np.argsort(-lex, kind="stable")[:50]; t5 = perf()
             pool = np.unique(np.concatenate([ids, np.argsort(-lex, kind="stable")[:50]]))
             t5b = perf(); s._dense_scores(vec, pool); t6 = perf()

@@ -11,6 +11,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 
 
+#: the environment variable a Milvus token is read from (it is never written to disk)
+MILVUS_TOKEN_ENV = "FACTCHECK_MILVUS_TOKEN"
+
+
 def cache_dir() -> Path:
     """Where derived, rebuildable files live: ``$FACTCHECK_CACHE``, else ``~/.cache/factcheck``."""
     env = os.environ.get("FACTCHECK_CACHE")
@@ -48,6 +52,21 @@ class Settings:
         candidates: how many candidates each side contributes before fusion.
         bridge_weight: weight of a question's words carried into the corpus' other language
             (English ↔ Chinese, by dictionary) on the lexical side, against 1 for its own words.
+        dense_index: how chunk vectors are searched: ``flat`` (exact), ``hnsw`` (approximate,
+            FAISS ``IndexHNSWFlat`` or Milvus ``HNSW``), or ``auto``: HNSW for a corpus of
+            ``hnsw_from`` chunks or more (estimated from its length before the build), flat below.
+            The choice is recorded in the manifest. ``bench/ann.py`` measured the default: see the
+            README's scale table.
+        hnsw_from: chunks from which ``auto`` picks HNSW.
+        hnsw_m: HNSW links per vector.
+        hnsw_ef_construction: HNSW candidate list while building.
+        hnsw_ef_search: HNSW candidate list while searching (at least the search depth).
+        backend: where a build puts the vectors and BM25 weights: ``local`` (FAISS + bm25s files in
+            the index folder) or ``milvus`` (:mod:`index.milvus`; later commands read it from the
+            index's manifest).
+        milvus_uri: a Milvus Lite path ending in ``.db``, or ``http://host:19530``.
+        milvus_token: the Milvus token (``user:password`` or an API key); never written to disk.
+            Default: ``$FACTCHECK_MILVUS_TOKEN``.
     """
 
     corpus_dir: Path = SEEDS_DIR
@@ -62,6 +81,15 @@ class Settings:
     sentence_weight: float = 0.3
     candidates: int = 50
     bridge_weight: float = 0.5
+    dense_index: str = "auto"
+    hnsw_from: int = 250_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 200
+    hnsw_ef_search: int = 4096
+    backend: str = "local"
+    milvus_uri: str | None = None
+    milvus_token: str | None = field(default_factory=lambda: os.environ.get(MILVUS_TOKEN_ENV) or None,
+                                     repr=False)
 
     def with_(self, **changes: object) -> "Settings":
         """A copy with some fields changed; ``None`` values are ignored."""

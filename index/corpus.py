@@ -31,7 +31,8 @@ EXAMPLES_FILE = "examples.json"
 MAX_EXAMPLES = 8
 MAX_EXAMPLES_BYTES = 64 * 1024
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_METADATA_BYTES = 5 * 1024 * 1024
+# sources.json of an archive of a million passages (~50,000 articles at ~110 bytes each) is ~6 MB
+MAX_METADATA_BYTES = 16 * 1024 * 1024
 #: the fields ``sources.json`` may give a document (each a string; null means not given)
 METADATA_FIELDS = ("title", "publisher", "byline", "date", "date_note", "script")
 #: what a fingerprint records for a file that could not be read (so it is not "changed" forever)

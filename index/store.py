@@ -32,7 +32,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -40,7 +40,14 @@ from .chunks import LATIN_SIZE_FACTOR, chunk_documents
 from .config import Settings, default_index_dir
 from .corpus import METADATA_FILE, Document, Problem, corpus_files, hash_file, read_corpus
 from .embedders import Embedder, load_embedder
-from .errors import CorpusError, IndexCorruptError, IndexNotFoundError, IndexStaleError, IndexWriteError
+from .errors import (
+    CorpusError,
+    FactCheckError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    IndexStaleError,
+    IndexWriteError,
+)
 from .lexical import LexicalIndex
 from .tables import (
     CHUNKS_FILE,
@@ -52,6 +59,7 @@ from .tables import (
     write_rows,
 )
 from .text import lexical_terms
+from .vectors import LocalVectors, Vectors
 
 log = logging.getLogger(__name__)
 
@@ -85,17 +93,23 @@ def code_version() -> str:
 @dataclass
 class Index:
     """A loaded index: everything search and answers need. The tables read text on demand
-    (:mod:`index.tables`); vectors are memory-mapped or in FAISS."""
+    (:mod:`index.tables`); vectors are memory-mapped or in FAISS, or in Milvus (:mod:`index.milvus`),
+    and search reads them through :attr:`vectors` either way."""
 
     directory: Path
     manifest: dict[str, Any]
     documents: DocumentTable
     chunks: ChunkTable
     sentences: SentenceTable
-    dense: Any  # faiss.Index
-    sentence_vectors: np.ndarray
-    lexical: LexicalIndex
+    dense: Any  # faiss.Index; None when the vectors live in Milvus
+    sentence_vectors: np.ndarray | None  # memory-mapped float16; None when in Milvus
+    lexical: LexicalIndex  # with a Milvus backend, its vocabulary only
     centroid: np.ndarray | None = None  # the mean direction of the chunks (what the corpus is about)
+    vectors: Vectors = None  # type: ignore[assignment]  # where search reads vectors; the local files unless given
+
+    def __post_init__(self) -> None:
+        if self.vectors is None:
+            self.vectors = LocalVectors(self)
 
     @property
     def embedder_name(self) -> str:
@@ -160,13 +174,14 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         # the files as they were read, not as they are now: a change during the build shows as stale
         "corpus": {"dir": str(Path(settings.corpus_dir).resolve()), "files": corpus.hashes},
         "skipped": [{"path": p.path, "reason": p.reason} for p in problems],
+        "backend": backend_record(settings),
+        "dense_index": dense_layout(settings, estimate_chunks(documents, settings)),
     }
     batches = list(_batches(documents))
     workers = settings.workers if given is None and len(batches) > 1 else 1
-    with _staging(directory) as stage, _Embedding(embedder, workers, settings.threads) as embedding:
+    with _staging(directory) as stage, _Embedding(embedder, workers, settings.threads) as embedding, \
+            dropped_on_failure(open_writer(manifest, stage, embedder.dim, table.ids, settings)) as writer:
         manifest["workers"] = workers
-        dense = _dense_index(np.zeros((0, embedder.dim), dtype=np.float32), settings.threads)
-        sentence_file = _RowWriter(stage / "sentences.npy", embedder.dim, np.float16)
         vocabulary: dict[str, int] = {}
         chunk_ids: list[np.ndarray] = []
         chunk_rows: list[np.ndarray] = []
@@ -174,11 +189,10 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         total = np.zeros(embedder.dim, dtype=np.float64)
         first_sentence = first_chunk = 0
 
-        def store(n_chunks: int, n_docs: int, vectors: np.ndarray) -> None:
+        def store(n_chunks: int, n_docs: int, rows: tuple[np.ndarray, np.ndarray], vectors: np.ndarray) -> None:
             t = time.perf_counter()
-            dense.add(np.ascontiguousarray(vectors[:n_chunks], dtype=np.float32))
+            writer.add(rows[0], vectors[:n_chunks], rows[1], vectors[n_chunks:])
             total[:] += vectors[:n_chunks].sum(axis=0, dtype=np.float64)
-            sentence_file.append(vectors[n_chunks:])
             timings["index"] += time.perf_counter() - t
             if tick:
                 tick(n_docs)
@@ -197,22 +211,22 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
                 timings["chunk"] += time.perf_counter() - t
                 # embedded here, or by the workers while the next batch is chunked; stored in order
                 for done in embedding.submit([c.text for c in chunks] + [x.text for x in sentences],
-                                             (len(chunks), len(batch))):
+                                             (len(chunks), len(batch), (chunk_rows[-1], sentence_rows[-1]))):
                     store(*done)
             for done in embedding.drain():
                 store(*done)
         timings["embed"] = embedding.seconds
         t = time.perf_counter()
         lexical = LexicalIndex.from_ids(chunk_ids, vocabulary)
-        sentence_vectors = sentence_file.close()
-        timings["index"] += time.perf_counter() - t
         chunks_table = ChunkTable(_stacked(chunk_rows, 5), table)
         sentences_table = SentenceTable(_stacked(sentence_rows, 3), table)
+        stored = writer.finish(lexical, len(sentences_table))
+        timings["index"] += time.perf_counter() - t
         manifest["counts"] = {"documents": len(documents), "chunks": len(chunks_table), "sentences": len(sentences_table)}
         norm = float(np.linalg.norm(total))
         centroid = (total / norm).astype(np.float32) if norm else None
-        index = Index(directory, manifest, table, chunks_table, sentences_table, dense, sentence_vectors, lexical,
-                      centroid)
+        index = Index(directory, manifest, table, chunks_table, sentences_table, stored.dense,
+                      stored.sentence_vectors, stored.lexical, centroid, stored.vectors)
         t = time.perf_counter()
         terms = [""] * len(vocabulary)
         for term, n in vocabulary.items():
@@ -221,8 +235,10 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         generation, index.manifest = _write_generation(index, tokens, timings, started, stage=stage)
         _publish(directory, generation)
         timings["write"] = time.perf_counter() - t
+    _drop_unused_collections(directory, index.manifest, settings)
     log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
-    index.sentence_vectors = np.load(directory / generation / "sentences.npy", allow_pickle=False, mmap_mode="r")
+    if index.sentence_vectors is not None:
+        index.sentence_vectors = np.load(directory / generation / "sentences.npy", allow_pickle=False, mmap_mode="r")
     return index, problems
 
 
@@ -317,14 +333,38 @@ def centroid_of(vectors: np.ndarray) -> np.ndarray | None:
     return (mean / norm).astype(np.float32) if norm else None
 
 
-def _dense_index(vectors: np.ndarray, threads: int):  # type: ignore[no-untyped-def]
+def _dense_index(dim: int, threads: int, layout: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """An empty FAISS index of the ``layout`` :func:`dense_layout` chose (inner product)."""
     import faiss
 
     faiss.omp_set_num_threads(max(1, threads))
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    if layout.get("kind") != "hnsw":
+        return faiss.IndexFlatIP(dim)
+    dense = faiss.IndexHNSWFlat(dim, int(layout["M"]), faiss.METRIC_INNER_PRODUCT)
+    dense.hnsw.efConstruction = int(layout["ef_construction"])
+    dense.hnsw.efSearch = int(layout["ef_search"])
     return dense
+
+
+def dense_layout(settings: Settings, chunks: int) -> dict[str, Any]:
+    """How chunk vectors are searched, as the manifest records it: exact, or HNSW for a corpus of
+    ``settings.hnsw_from`` chunks or more when ``settings.dense_index`` is ``auto``."""
+    kind = settings.dense_index
+    if kind not in ("auto", "flat", "hnsw"):
+        raise FactCheckError(f"Unknown dense index {kind!r}: use auto, flat or hnsw.")
+    if kind == "auto":
+        kind = "hnsw" if chunks >= settings.hnsw_from else "flat"
+    if kind == "flat":
+        return {"kind": "flat"}
+    return {"kind": "hnsw", "M": settings.hnsw_m, "ef_construction": settings.hnsw_ef_construction,
+            "ef_search": max(settings.hnsw_ef_search, settings.candidates)}
+
+
+def estimate_chunks(documents: list[Document], settings: Settings) -> int:
+    """About how many chunks a corpus makes, from its length, before chunking it (the dense index
+    is filled while the corpus streams through, so its kind is picked first)."""
+    step = max(1, settings.chunk_size - settings.chunk_overlap)
+    return sum(1 + len(doc.text) // step for doc in documents)
 
 
 @contextlib.contextmanager
@@ -354,14 +394,10 @@ def _staging(directory: Path) -> Iterator[Path]:
 
 
 def _write_generation(index: Index, tokens: Iterable[list[str]], timings: dict[str, float],
-                      started: float, stage: Path | None = None) -> tuple[str, dict[str, Any]]:
-    """Write ``index`` as a new generation folder of ``index.directory`` (into ``stage`` if a
-    build already streamed its sentence vectors there); return its name and the manifest written
-    (with file checksums)."""
-    if stage is None:
-        with _staging(index.directory) as tmp:
-            _RowWriter.write(tmp / "sentences.npy", index.sentence_vectors, np.float16)
-            return _write_generation(index, tokens, timings, started, stage=tmp)
+                      started: float, stage: Path) -> tuple[str, dict[str, Any]]:
+    """Write ``index`` as the generation being staged in ``stage`` (its vectors already went
+    there or to Milvus, through :func:`open_writer`), rename it into place; return its name and
+    the manifest written (with file checksums)."""
     import faiss
 
     tmp = stage
@@ -370,9 +406,11 @@ def _write_generation(index: Index, tokens: Iterable[list[str]], timings: dict[s
     write_rows(tmp / CHUNKS_FILE, index.chunks.rows, _write_bytes)
     write_rows(tmp / SENTENCES_FILE, index.sentences.rows, _write_bytes)
     _write_jsonl(tmp / "tokens.jsonl", tokens)  # so adding a document does not re-tokenize the rest
-    # Serialised in memory and written by us, so a full disk is an OSError naming ENOSPC
-    # (faiss reports write errors as RuntimeError, numpy without an errno).
-    _write_bytes(tmp / "dense.faiss", faiss.serialize_index(index.dense).tobytes())
+    # Streamed through our own file writes, so a full disk is an OSError naming ENOSPC (faiss
+    # reports its own write errors as RuntimeError), and no copy of the index is made in memory
+    # (at 1M chunks a serialised copy took 2.2 GB, twice).
+    if index.dense is not None:
+        _write_streamed(tmp / "dense.faiss", lambda write: faiss.write_index(index.dense, faiss.PyCallbackIOWriter(write)))
     if index.centroid is not None:
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(index.centroid, dtype=np.float32), allow_pickle=False)
@@ -422,13 +460,106 @@ class _RowWriter:
         self._handle.close()
         return np.load(self.path, allow_pickle=False, mmap_mode="r")
 
-    @classmethod
-    def write(cls, path: Path, rows: np.ndarray, dtype: Any, block: int = 65536) -> None:
-        """Write all of ``rows`` (an array or a memory map), ``block`` rows at a time."""
-        writer = cls(path, int(rows.shape[1]) if rows.ndim == 2 else 0, dtype)
-        for start in range(0, len(rows), block):
-            writer.append(rows[start:start + block])
-        writer.close()
+
+class Stored(NamedTuple):
+    """Where a writer put the vectors, as an :class:`Index` holds them."""
+
+    dense: Any
+    sentence_vectors: np.ndarray | None
+    lexical: LexicalIndex
+    vectors: Vectors | None
+
+
+class _LocalWriter:
+    """Chunk vectors into FAISS and sentence vectors into ``sentences.npy``, batch by batch."""
+
+    def __init__(self, stage: Path, dim: int, threads: int, layout: dict[str, Any]) -> None:
+        self.dense = _dense_index(dim, threads, layout)
+        self.sentences = _RowWriter(stage / "sentences.npy", dim, np.float16)
+
+    def add(self, chunk_rows: np.ndarray, chunk_vectors: np.ndarray, sentence_rows: np.ndarray,
+            sentence_vectors: np.ndarray) -> None:
+        self.dense.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
+        self.sentences.append(sentence_vectors)
+
+    def finish(self, lexical: LexicalIndex, n_sentences: int) -> Stored:
+        return Stored(self.dense, self.sentences.close(), lexical, None)
+
+    def drop(self) -> None:
+        return None  # the staging folder goes with the failed build
+
+
+class _MilvusWriter:
+    """Vectors into a generation's Milvus collections; the vocabulary stays in the index folder."""
+
+    def __init__(self, record: dict[str, Any], stage: Path, dim: int, doc_ids: list[str], settings: Settings,
+                 layout: dict[str, Any]) -> None:
+        from .milvus import MilvusWriter, collection_names, connect
+
+        generation = stage.name.removeprefix(".tmp-")
+        self._writer = MilvusWriter(connect(record["uri"], settings.milvus_token),
+                                    collection_names(stage.parent, generation), dim, doc_ids, layout)
+        record["collections"] = self._writer.names
+
+    def add(self, chunk_rows: np.ndarray, chunk_vectors: np.ndarray, sentence_rows: np.ndarray,
+            sentence_vectors: np.ndarray) -> None:
+        self._writer.add(chunk_rows, chunk_vectors, sentence_rows, sentence_vectors)
+
+    def finish(self, lexical: LexicalIndex, n_sentences: int) -> Stored:
+        vectors = self._writer.finish(lexical, n_sentences)
+        return Stored(None, None, lexical.vocabulary_only(), vectors)
+
+    def drop(self) -> None:
+        self._writer.drop()
+
+
+@contextlib.contextmanager
+def dropped_on_failure(writer: "_LocalWriter | _MilvusWriter") -> Iterator["_LocalWriter | _MilvusWriter"]:
+    """The writer, whose vectors are dropped if the generation is not published."""
+    try:
+        yield writer
+    except BaseException:
+        writer.drop()
+        raise
+
+
+def backend_record(settings: Settings) -> dict[str, Any]:
+    """What the manifest says of where the vectors live (a Milvus URI, never its token)."""
+    if settings.backend == "local":
+        return {"kind": "local"}
+    if settings.backend != "milvus":
+        raise FactCheckError(f"Unknown backend {settings.backend!r}: use local or milvus.")
+    if not settings.milvus_uri:
+        raise FactCheckError("The milvus backend needs --milvus-uri: a path ending in .db (Milvus Lite) "
+                          "or http://host:19530 (a Milvus server).")
+    from .milvus import normalise_uri
+
+    return {"kind": "milvus", "uri": normalise_uri(settings.milvus_uri)}
+
+
+def open_writer(manifest: dict[str, Any], stage: Path, dim: int, doc_ids: list[str],
+                settings: Settings) -> "_LocalWriter | _MilvusWriter":
+    """A writer for the vectors of the generation staged in ``stage``, where the manifest's
+    ``backend`` says and as its ``dense_index`` says (the Milvus writer adds its collection names
+    to the backend entry)."""
+    record, layout = manifest["backend"], manifest.get("dense_index") or {"kind": "flat"}
+    if record["kind"] == "milvus":
+        return _MilvusWriter(record, stage, dim, doc_ids, settings, layout)
+    return _LocalWriter(stage, dim, settings.threads, layout)
+
+
+def _drop_unused_collections(directory: Path, manifest: dict[str, Any], settings: Settings | None = None) -> None:
+    """After a publish: drop the Milvus collections of generations no longer on disk."""
+    record = manifest.get("backend") or {}
+    if record.get("kind") != "milvus":
+        return
+    from .milvus import connect, drop_unused
+
+    keep = [e.name for e in directory.iterdir() if e.is_dir() and e.name.startswith("gen-")]
+    try:
+        drop_unused(connect(record["uri"], settings.milvus_token if settings else None), directory, keep)
+    except FactCheckError as exc:  # the new index is published; leftovers only take space
+        log.warning("could not drop the Milvus collections of old generations: %s", exc)
 
 
 def _publish(directory: Path, generation: str) -> None:
@@ -505,6 +636,12 @@ def _write_bytes(path: Path, data: bytes | memoryview) -> None:
         handle.write(data)
 
 
+def _write_streamed(path: Path, produce: Any) -> None:
+    """Write into ``path`` whatever ``produce`` passes, piece by piece, to the ``write`` it is given."""
+    with open(path, "wb") as handle:
+        produce(handle.write)
+
+
 def _fsync(path: Path) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
@@ -579,6 +716,10 @@ def _read_manifest_at(directory: Path, name: str | None) -> dict[str, Any]:
             and isinstance(corpus.get("dir"), str) and isinstance(corpus.get("files"), dict)
             and all(isinstance(v, str) for v in manifest["files"].values())):
         raise IndexCorruptError(f"Index manifest {path} is malformed (edited by hand?). {hint}")
+    backend = manifest.get("backend", {"kind": "local"})
+    if not (isinstance(backend, dict) and backend.get("kind") in ("local", "milvus")
+            and (backend.get("kind") == "local" or isinstance(backend.get("uri"), str))):
+        raise IndexCorruptError(f"Index manifest {path}: 'backend' is malformed (edited by hand?). {hint}")
     return manifest
 
 
@@ -595,7 +736,10 @@ def recorded_source(directory: Path) -> dict[str, str]:
         try:
             data = json.loads((directory / name / MANIFEST).read_text(encoding="utf-8"))
             found = {"corpus_dir": data["corpus"]["dir"], "embedder": data["embedder"]["name"]}
-        except (OSError, ValueError, TypeError, KeyError):
+            backend = data.get("backend") or {}
+            if backend.get("kind") == "milvus":  # a rebuild goes where the index was
+                found.update(backend="milvus", milvus_uri=backend.get("uri"))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             continue
         found = {k: v for k, v in found.items() if isinstance(v, str) and v}
         if "corpus_dir" in found:
@@ -635,25 +779,45 @@ def _load_generation(directory: Path, name: str | None, verify: bool) -> Index:
             raise IndexCorruptError(f"Index file {path} is missing. {hint}")
         if verify and _sha256_file(path) != expected:
             raise IndexCorruptError(f"Index file {path} does not match its checksum (damaged or edited). {hint}")
+    milvus = backend_kind(manifest) == "milvus"
     try:
         documents = DocumentTable.read(gen)
         # memory-mapped: a question reads the rows of the passages it retrieves, not every row
         chunks = ChunkTable(read_rows(gen / CHUNKS_FILE, 5), documents)
         sentences = SentenceTable(read_rows(gen / SENTENCES_FILE, 3), documents)
-        dense = faiss.read_index(str(gen / "dense.faiss"))
-        sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
         centroid = np.load(gen / CENTROID_FILE, allow_pickle=False) if (gen / CENTROID_FILE).is_file() else None
-        lexical = LexicalIndex.load(gen)
+        lexical = LexicalIndex.load(gen, vocabulary_only=milvus)
+        if milvus:
+            dense = sentence_vectors = None
+        else:
+            dense = faiss.read_index(str(gen / "dense.faiss"))
+            layout = manifest.get("dense_index") or {}
+            if layout.get("kind") == "hnsw" and hasattr(dense, "hnsw"):
+                dense.hnsw.efSearch = int(layout.get("ef_search", dense.hnsw.efSearch))
+            sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"Index at {directory} cannot be read ({type(exc).__name__}: {exc}). {hint}") from None
     dim = int(manifest["embedder"]["dim"])
     counts = manifest["counts"]
-    if (dense.ntotal != len(chunks) or dense.d != dim or len(chunks) != counts.get("chunks")
+    if ((not milvus and (dense.ntotal != len(chunks) or dense.d != dim
+                         or sentence_vectors.shape != (len(sentences), dim)))
+            or len(chunks) != counts.get("chunks")
             or len(documents) != counts.get("documents") or len(sentences) != counts.get("sentences")
-            or sentence_vectors.shape != (len(sentences), dim) or lexical.n_chunks != len(chunks)
+            or lexical.n_chunks != len(chunks)
             or (centroid is not None and centroid.shape != (dim,)) or not _rows_fit(documents, chunks, sentences)):
         raise IndexCorruptError(f"Index at {directory} is inconsistent (counts or dimensions disagree with the manifest). {hint}")
-    return Index(directory, manifest, documents, chunks, sentences, dense, sentence_vectors, lexical, centroid)
+    vectors = None
+    if milvus:
+        from .milvus import MilvusVectors
+
+        vectors = MilvusVectors.open(manifest, directory, lexical.term_ids())
+    return Index(directory, manifest, documents, chunks, sentences, dense, sentence_vectors, lexical, centroid, vectors)
+
+
+def backend_kind(manifest: dict[str, Any]) -> str:
+    """``local`` or ``milvus``: where the index's vectors live (an index from before backends is local)."""
+    record = manifest.get("backend")
+    return str(record.get("kind", "local")) if isinstance(record, dict) else "local"
 
 
 def _rows_fit(documents: DocumentTable, chunks: ChunkTable, sentences: SentenceTable) -> bool:

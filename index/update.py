@@ -22,14 +22,19 @@ from .corpus import SUFFIXES, CorpusError, Document, read_document, read_metadat
 from .errors import IndexCorruptError
 from .embedders import Embedder, load_embedder
 from .lexical import LexicalIndex
+from .config import Settings
 from .store import (
     Index,
     _build_lock,
-    _dense_index,
+    _drop_unused_collections,
     _progress_bar,
     _publish,
     _read_jsonl,
+    _staging,
     _write_generation,
+    dense_layout,
+    dropped_on_failure,
+    open_writer,
     centroid_of,
     code_version,
     load_index,
@@ -198,9 +203,8 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
     chunk_rows[:, 3] = np.where(chunk_rows[:, 4] > 0, new_sid[chunk_rows[:, 3]] if len(new_sid) else 0, 0)
     kept_chunks = np.flatnonzero(c_keep).astype(np.int64)
     tokens = [old_tokens[i] for i in kept_chunks.tolist()]
-    chunk_vectors = index.dense.reconstruct_batch(kept_chunks) if len(kept_chunks) \
-        else np.zeros((0, index.dim), np.float32)
-    sentence_vectors = np.asarray(index.sentence_vectors[np.flatnonzero(s_keep)], dtype=np.float16)
+    chunk_vectors = _read_all(index, "chunks", kept_chunks).astype(np.float32)
+    sentence_vectors = _read_all(index, "sentences", np.flatnonzero(s_keep)).astype(np.float16)
 
     if new_docs:
         assert embedder is not None
@@ -226,12 +230,34 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
         "counts": {"documents": len(documents), "chunks": len(chunk_rows), "sentences": len(sentence_rows)},
         "updated": {"added": [d.doc_id for d in new_docs], "embedded": report.embedded},
     })
-    updated = Index(directory, manifest, documents, ChunkTable(chunk_rows, documents),
-                    SentenceTable(sentence_rows, documents), _dense_index(chunk_vectors, 1), sentence_vectors,
-                    LexicalIndex.build(tokens), centroid_of(chunk_vectors))
-    generation, updated.manifest = _write_generation(updated, tokens, {}, started)
-    _publish(directory, generation)
+    # the dense index keeps the kind its build picked for the corpus' size (a rebuild picks again)
+    manifest["dense_index"] = index.manifest.get("dense_index") or dense_layout(Settings(dense_index="flat"), 0)
+    manifest["backend"] = {k: v for k, v in (index.manifest.get("backend") or {"kind": "local"}).items()
+                           if k != "collections"}
+    with _staging(directory) as stage, \
+            dropped_on_failure(open_writer(manifest, stage, index.dim, documents.ids, Settings())) as writer:
+        writer.add(chunk_rows, chunk_vectors, sentence_rows, sentence_vectors)
+        stored = writer.finish(LexicalIndex.build(tokens), len(sentence_rows))
+        updated = Index(directory, manifest, documents, ChunkTable(chunk_rows, documents),
+                        SentenceTable(sentence_rows, documents), stored.dense, stored.sentence_vectors, stored.lexical,
+                        centroid_of(chunk_vectors), stored.vectors)
+        generation, updated.manifest = _write_generation(updated, tokens, {}, started, stage)
+        _publish(directory, generation)
+    _drop_unused_collections(directory, updated.manifest)
+    if updated.sentence_vectors is not None:
+        updated.sentence_vectors = np.load(directory / generation / "sentences.npy", allow_pickle=False, mmap_mode="r")
     return updated
+
+
+def _read_all(index: Index, kind: str, ids: np.ndarray) -> np.ndarray:
+    """The stored vectors of many chunks or sentences (an update copies the kept ones)."""
+    if not len(ids):
+        return np.zeros((0, index.dim), np.float32)
+    if index.dense is not None:  # the local files
+        if kind == "chunks":
+            return index.dense.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        return np.asarray(index.sentence_vectors[ids])
+    return index.vectors.all_vectors(kind, ids)  # type: ignore[attr-defined]
 
 
 def _generation_name(directory: Path) -> str:

@@ -177,7 +177,7 @@ def score_sentences(index: "Index", query: Query, passages: list[Passage], min_c
     if not candidates:
         return []
     ids = np.fromiter(candidates, dtype=np.int64)
-    dense = index.sentence_vectors[ids] @ query.vector
+    dense = index.vectors.sentence_vectors(ids) @ query.vector
     words = sorted(set(content_tokens(query.tokens)))
     bonus = LEXICAL_BONUS * query.coverage
     scored = []

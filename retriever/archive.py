@@ -71,7 +71,7 @@ class Archive:
             ids = self.index.chunks.of_document(doc_id)
             if not ids.size:
                 return np.zeros(self.index.dim, dtype=np.float32)
-            mean = self.index.dense.reconstruct_batch(ids).mean(axis=0)
+            mean = self.index.vectors.chunk_vectors(ids).mean(axis=0)
             norm = float(np.linalg.norm(mean))
             found = mean / norm if norm else mean
             if len(self._directions) >= DOC_CACHE:

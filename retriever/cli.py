@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from index.config import SEEDS_DIR, Settings, default_index_dir
+from index.config import MILVUS_TOKEN_ENV, SEEDS_DIR, Settings, default_index_dir
 from index.errors import FactCheckError
 from index.text import one_line
 
@@ -47,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="processes that embed while the corpus is chunked (default: this machine's cores; "
                         "a corpus of under ~8,000 texts is embedded in one process)")
+    p.add_argument("--backend", choices=("local", "milvus"), default=None,
+                   help="where the vectors and BM25 weights live: local files (default; a rebuild keeps the "
+                        "index's) or Milvus (pip install -e '.[milvus]'); every later command reads it from "
+                        "the index, so the same --index DIR works")
+    p.add_argument("--milvus-uri", default=None, metavar="URI",
+                   help="with --backend milvus: a Milvus Lite database path ending in .db (embedded, one "
+                        "process at a time), or http://host:19530 for a Milvus server or cluster")
 
     for name, helptext in (("ask", "answer a question with cited sentences"), ("search", "show the best passages for a question")):
         p = sub.add_parser(name, help=helptext)
@@ -101,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("mcp", help="serve search, ask and audit as MCP tools over stdio (pip install -e '.[mcp]')")
     p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: the project's)")
     p.add_argument("--no-rebuild", action="store_true", help="fail instead of rebuilding a missing or out-of-date index")
+    for command in sub.choices.values():  # every command that opens an index may reach a Milvus server
+        command.add_argument("--milvus-token", default=None, metavar="TOKEN",
+                             help=f"token for a Milvus server (user:password or an API key); never written "
+                                  f"to the index. Safer: set ${MILVUS_TOKEN_ENV} instead (the flag is "
+                                  f"visible in the process list)")
     return parser
 
 
@@ -124,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f'factcheck: error: {args.command} needs a question, e.g. factcheck {args.command} "2024年营收是多少？"',
               file=sys.stderr)
         return 2
+    if getattr(args, "milvus_token", None):  # read by whatever opens the index, in this process only
+        os.environ[MILVUS_TOKEN_ENV] = args.milvus_token
     try:
         if args.command == "index":
             return _index(args)
@@ -157,15 +171,24 @@ def _index(args: argparse.Namespace) -> int:
     if args.workers is not None and not 1 <= args.workers <= 64:
         raise FactCheckError("--workers must be between 1 and 64")
     workers = args.workers or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    if args.milvus_uri and args.backend not in (None, "milvus"):
+        raise FactCheckError("--milvus-uri goes with --backend milvus")
+    backend, uri = ("milvus" if args.milvus_uri else args.backend), args.milvus_uri
+    if backend is None:  # a rebuild stays where the index was
+        from index.store import recorded_source
+
+        recorded = recorded_source(args.index or default_index_dir())
+        backend, uri = recorded.get("backend"), recorded.get("milvus_uri")
     settings = Settings().with_(corpus_dir=args.corpus, index_dir=args.index, embedder=args.embedder,
                                 chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap, threads=args.threads,
-                                workers=workers)
+                                workers=workers, backend=backend, milvus_uri=uri)
     if not 0 <= settings.chunk_overlap < settings.chunk_size:
         raise FactCheckError("--chunk-overlap must be at least 0 and smaller than --chunk-size")
     from index.embedders import check_name
 
     check_name(settings.embedder)
-    print(f"Indexing {settings.corpus_dir} with {settings.embedder} into {settings.index_dir}", file=sys.stderr)
+    where = f" (vectors in Milvus at {settings.milvus_uri})" if settings.backend == "milvus" else ""
+    print(f"Indexing {settings.corpus_dir} with {settings.embedder} into {settings.index_dir}{where}", file=sys.stderr)
     started = time.perf_counter()
     index, problems = build_index(settings, progress=True)
     _print_skipped(p.reason for p in problems)
@@ -263,6 +286,7 @@ def _info(args: argparse.Namespace) -> int:
         "embedder": manifest["embedder"],
         "chunker": manifest["chunker"],
         "counts": manifest["counts"],
+        "backend": {k: v for k, v in (manifest.get("backend") or {"kind": "local"}).items() if k != "collections"},
         "corpus": manifest["corpus"]["dir"],
         "created_at": manifest.get("created_at"),
         "build_seconds": manifest.get("build_seconds"),
@@ -280,6 +304,8 @@ def _info(args: argparse.Namespace) -> int:
         f"Holds:    {counts.get('documents', 0)} documents, {counts.get('chunks', 0)} passages, "
         f"{counts.get('sentences', 0)} sentences" + (f" ({len(skipped)} files skipped)" if skipped else ""),
         f"Embedder: {one_line(emb.get('name'))} ({emb.get('dim')}-d); passages of ~{chunker.get('size')} characters",
+        "Vectors:  " + ("in this folder" if data["backend"].get("kind") != "milvus"
+                        else f"in Milvus at {one_line(data['backend'].get('uri'))}"),
         f"Built:    {data['created_at']}" + (f" in {data['build_seconds']:.1f} s" if data["build_seconds"] else ""),
         "Status:   up to date" if not reasons else "Status:   out of date (rebuilt when next used):",
     ]

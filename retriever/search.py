@@ -1,4 +1,5 @@
-"""Hybrid search: dense (FAISS) and lexical (BM25) scores fused per query.
+"""Hybrid search: dense and lexical (BM25) scores fused per query, on this side whatever the
+backend (FAISS + bm25s, or Milvus: :mod:`index.vectors`).
 
 Plain reciprocal-rank fusion is worst whenever one side is weak (BM25 finds
 nothing for an English question over Chinese text). Instead both score lists
@@ -16,7 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from index.lexical import query_terms
 from index.text import fold, tokenize
+from index.vectors import LexicalQuery
 
 from .bridge import Translation, translate
 
@@ -140,17 +143,10 @@ class HybridSearcher:
         if n == 0 or k <= 0:
             return []
         depth = min(n, max(self.candidates, k))
-        dense_ids = self._dense_top(query.vector, depth)
-        lexical_all = self.index.lexical.scores(query.tokens)
-        for group in query.bridged:
-            # a word's translations share its weight: the five senses of "share" count as one word
-            lexical_all = lexical_all + self.bridge_weight / len(group) * self.index.lexical.term_scores(group)
-        if depth < n:  # the top ``depth`` without sorting every chunk's score
-            top = np.argpartition(-lexical_all, depth - 1)[:depth]
-            lexical_ids = top[np.lexsort((top, -lexical_all[top]))]
-        else:
-            lexical_ids = np.argsort(-lexical_all, kind="stable")
-        lexical_ids = lexical_ids[lexical_all[lexical_ids] > 0]
+        vectors = self.index.vectors
+        dense_ids = vectors.dense_top(query.vector, depth)
+        hits = vectors.lexical_top(self.lexical_query(query), depth)
+        lexical_ids = hits.ids
 
         if mode == "dense":
             pool = dense_ids
@@ -161,7 +157,7 @@ class HybridSearcher:
         if pool.size == 0:
             return []
         dense = self._dense_scores(query.vector, pool)
-        lexical = lexical_all[pool]
+        lexical = hits.scores(pool)
         if mode == "dense":
             fused = dense
         elif mode == "lexical":
@@ -173,12 +169,14 @@ class HybridSearcher:
         return [self.passage(rank, int(pool[i]), float(fused[i]), float(dense[i]), float(lexical[i]))
                 for rank, i in enumerate(order, start=1)]
 
-    def _dense_top(self, vector: np.ndarray, depth: int) -> np.ndarray:
-        _, ids = self.index.dense.search(vector[None, :].astype(np.float32), depth)
-        return ids[0][ids[0] >= 0]
+    def lexical_query(self, query: Query) -> LexicalQuery:
+        """The question's lexical side: its own terms, and its words carried into the corpus'
+        other language at ``bridge_weight`` (a word's translations share its weight)."""
+        return LexicalQuery(tuple(query_terms(query.tokens)), query.bridged, self.bridge_weight)
 
     def _dense_scores(self, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        rows = self.index.dense.reconstruct_batch(ids.astype(np.int64))
+        vectors = self.index.vectors
+        rows = vectors.chunk_vectors(ids)
         chunk = rows @ vector
         if not self.sentence_weight:
             return chunk
@@ -188,7 +186,7 @@ class HybridSearcher:
         flat = np.fromiter((sid for run in runs for sid in run), dtype=np.int64)
         if not flat.size:
             return chunk
-        sims = self.index.sentence_vectors[flat] @ vector
+        sims = vectors.sentence_vectors(flat) @ vector
         lengths = np.fromiter((len(run) for run in runs), dtype=np.int64, count=len(runs))
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         best = np.where(lengths > 0, np.maximum.reduceat(sims, np.minimum(starts, flat.size - 1)), chunk)

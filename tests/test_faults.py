@@ -53,7 +53,7 @@ from index import (
 from index import store as store_module
 from index import update as update_module
 from index.config import PROJECT_ROOT
-from index.corpus import read_examples
+from index.corpus import MAX_METADATA_BYTES, read_examples
 from retriever import FactChecker
 
 SMALL_IDS = {"library", "harbor", "bridge"}
@@ -415,14 +415,14 @@ SITE_HOOK = textwrap.dedent('''
     elif _mode == "dense-enospc":
         import index.store as _store
 
-        _real_write = _store._write_bytes
+        _real_write = _store._write_streamed
 
-        def _write_bytes(path, data):
+        def _write_streamed(path, produce):
             if os.path.basename(os.fspath(path)) == "dense.faiss":
                 raise OSError(errno.ENOSPC, "No space left on device", os.fspath(path))
-            return _real_write(path, data)
+            return _real_write(path, produce)
 
-        _store._write_bytes = _write_bytes
+        _store._write_streamed = _write_streamed
     elif _mode == "slow-embed":
         # A build that pauses when it starts embedding: it writes FAULT_DIR/embedding, then waits
         # (at most a minute) for FAULT_DIR/release, so a test can change the corpus meanwhile.
@@ -497,7 +497,24 @@ def _enospc(path=None) -> OSError:  # type: ignore[no-untyped-def]
 def _inject_disk_full(where: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Make one write of a build fail as a full disk does, after writing part of its file."""
 
-    if where in ("dense.faiss", "sentences.npy", "documents.jsonl", "texts.bin", "chunks.npy"):
+    if where == "dense.faiss":  # streamed from FAISS through the store's own writes
+        real_streamed = store_module._write_streamed
+
+        def write_streamed(path, produce):  # type: ignore[no-untyped-def]
+            if Path(path).name == where:
+                with open(path, "wb") as handle:
+                    written = [0]
+
+                    def write(data):  # type: ignore[no-untyped-def]
+                        if written[0] > 1000:
+                            raise _enospc(path)
+                        written[0] += len(data)
+                        return handle.write(data)
+                    produce(write)
+                raise _enospc(path)  # an index smaller than the budget: the disk fills at the end
+            return real_streamed(path, produce)
+        monkeypatch.setattr(store_module, "_write_streamed", write_streamed)
+    elif where in ("sentences.npy", "documents.jsonl", "texts.bin", "chunks.npy"):
         # the store serialises tables, FAISS and numpy arrays in memory and writes the bytes itself
         real_bytes = store_module._write_bytes
 
@@ -1182,7 +1199,7 @@ def test_i_special_files_in_the_corpus(small, tmp_path, kind):
             (corpus / "sources.json").mkdir()
         elif kind == "sources.json is huge":
             with open(corpus / "sources.json", "wb") as handle:
-                handle.write(b'{"library": {"title": "' + b"x" * (6 * 2**20) + b'"}}')
+                handle.write(b'{"library": {"title": "' + b"x" * (MAX_METADATA_BYTES + 2**20) + b'"}}')
         elif kind == "sources.json links to /dev/zero":
             (corpus / "sources.json").symlink_to("/dev/zero")
         elif kind == "examples.json is a fifo":
