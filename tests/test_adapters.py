@@ -227,7 +227,7 @@ def test_mcp_subcommand_help(factcheck_exe):
     result = subprocess.run([str(factcheck_exe), "mcp", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "--index" in result.stdout and "--no-rebuild" in result.stdout
     listed = subprocess.run([str(factcheck_exe), "--help"], capture_output=True, text=True, timeout=60).stdout
-    assert re.search(r"^ +mcp +serve search and ask as MCP tools", listed, flags=re.M), listed
+    assert re.search(r"^ +mcp +serve search, ask and audit as MCP tools", listed, flags=re.M), listed
 
 
 def test_mcp_without_an_index_is_a_clean_error(factcheck_exe, tmp_path):
