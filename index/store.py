@@ -453,6 +453,10 @@ class _RowWriter:
         self._handle.write(block.tobytes())
         self.rows += len(block)
 
+    def discard(self) -> None:
+        """Stop writing (the file is about to be removed)."""
+        self._handle.close()
+
     def close(self) -> np.ndarray:
         """Write the row count into the header; the rows, memory-mapped."""
         self._handle.seek(0)
@@ -486,7 +490,7 @@ class _LocalWriter:
         return Stored(self.dense, self.sentences.close(), lexical, None)
 
     def drop(self) -> None:
-        return None  # the staging folder goes with the failed build
+        self.sentences.discard()  # the staging folder, and the file in it, go with the failed build
 
 
 class _MilvusWriter:
