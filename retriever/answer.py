@@ -323,7 +323,7 @@ class ValueReport:
     sources: tuple[SourceRef, ...]
     latest: bool
     number: float | None = None  # the value as written, in its kind's base unit (for a chart)
-    english: str = ""  # restated for an English reader ("CNY 2.36 billion"); "" when not needed
+    english: str = ""  # restated for an English reader ("CNY 1.25 billion"); "" when not needed
     modifiers: tuple[str, ...] = ()  # the measure its sentences name (adjusted, expected...)
 
     @property
@@ -447,8 +447,8 @@ def _headline(verdict: Verdict, reports: list[ValueReport]) -> str:
 
 
 def in_english(value: Value) -> str:
-    """A value written in Chinese, restated for an English reader: ``23.58亿元`` → ``CNY 2.36
-    billion``, ``超8000家`` → ``over 8,000``. Empty when the value is already written without
+    """A value written in Chinese, restated for an English reader: ``12.47亿元`` → ``CNY 1.25
+    billion``, ``超6000家`` → ``over 6,000``. Empty when the value is already written without
     Chinese characters, or is a measure of its own unit (kept as written)."""
     if not has_cjk(value.text):
         return ""
@@ -472,7 +472,7 @@ def in_english(value: Value) -> str:
 
 
 def _digits(n: float) -> str:
-    """Three significant digits, without a trailing ``.0``: 2.3579 → 2.36, 312.0 → 312."""
+    """Three significant digits, without a trailing ``.0``: 1.2468 → 1.25, 312.0 → 312."""
     text = f"{n:.3g}"
     if "e" in text:  # 3 significant digits of a large number: written out in full
         text = f"{round(n, -int(f'{abs(n):e}'.split('e')[1]) + 2):,.0f}"
@@ -480,7 +480,7 @@ def _digits(n: float) -> str:
 
 
 def _amount(n: float) -> str:
-    """2357900000 → "2.36 billion" (the English lexicon's [scales] words), 12000 → "12,000"."""
+    """1246800000 → "1.25 billion" (the English lexicon's [scales] words), 12000 → "12,000"."""
     scale = next(((w, s) for w, s in reversed(lexicon("en").scales) if s >= 1e6 and abs(n) >= s), None)
     if scale is not None:
         return f"{_digits(n / scale[1])} {scale[0]}"
@@ -519,7 +519,7 @@ def make_headline(answer: Answer) -> str:
     """The one-line answer, in the asker's language and script, never more than the verdict:
     a conflict lists each value with who states it, agreement the agreed value and its sources,
     a single source says so, a quoted answer gives its best sentence first, not found says so.
-    An English asker also reads each Chinese value in English ("23.58亿元 ≈ CNY 2.36 billion")."""
+    An English asker also reads each Chinese value in English ("12.47亿元 ≈ CNY 1.25 billion")."""
     lang = language_of(answer.question)
     words = HEADLINES[lang]
     verdict = answer.verdict

@@ -1,7 +1,7 @@
 """Text for a terminal: lines wrapped where a reader expects a break.
 
 :func:`textwrap.fill` treats a run of Chinese text as one long word and cuts it anywhere, inside
-"IPO", "(+325%)" or "23.58亿元". Here a line breaks only at a space or between two CJK
+"IPO", "(+118%)" or "12.47亿元". Here a line breaks only at a space or between two CJK
 characters, never before closing punctuation (，。）) or after opening punctuation (（“); a piece
 that cannot break and is wider than the line gets a line of its own. Wide characters count two
 columns.
@@ -48,8 +48,8 @@ def wrap(text: str, width: int = 78, indent: str = "", subsequent: str | None = 
     or between CJK characters. Line breaks in ``text`` are kept, and so is the indentation of each
     of its lines; other runs of spaces become one.
 
-    >>> wrap("星河2025年上半年净亏损23.58亿元，IPO募资(+325%)", 20)
-    ['星河2025年上半年净亏', '损23.58亿元，IPO募', '资(+325%)']
+    >>> wrap("星河2025年上半年净亏损12.47亿元，IPO募资(+118%)", 20)
+    ['星河2025年上半年净亏', '损12.47亿元，IPO募', '资(+118%)']
     """
     subsequent = indent if subsequent is None else subsequent
     lines: list[str] = []

@@ -27,7 +27,7 @@ __all__ = ["Grain", "Hedge", "LexiconError", "Value", "ValueKind", "extend_lexic
 
 # Removed before parsing, as not part of a figure: zero-width and bidi control characters
 # ("3\u200b5亿元" reads as 35亿元), and the brackets a prospectus template leaves around a figure
-# ("发行【3741.95】万股" reads as 3741.95万股).
+# ("发行【2150.6】万股" reads as 2150.6万股).
 _IGNORED = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
                       "|【(?=[0-9０-９][0-9０-９.,．，]*】)|(?<=[0-9０-９])】")
 

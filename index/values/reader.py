@@ -296,7 +296,7 @@ _LIST_GAP = re.compile(r"\s*(?:、|,|，|和|及|以及|与|或|and|or|,\s*and|,
 
 
 def _share_list_units(text: str, values: list[Value]) -> list[Value]:
-    """"0.97亿、6.21亿以及24.66亿元": a number in a list takes the unit written after the last one."""
+    """"0.85亿、3.4亿以及12.6亿元": a number in a list takes the unit written after the last one."""
     out = list(values)
     for i in range(len(out) - 2, -1, -1):
         v, w = out[i], out[i + 1]

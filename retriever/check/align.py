@@ -149,7 +149,7 @@ def unit_fits(question: Question, value: Value) -> bool:
     if value.unit == asked:
         return True
     if asked == OCCURRENCES and value.kind in (ValueKind.MULTIPLE, ValueKind.PERCENT):
-        return True  # "how many times oversubscribed": 910倍
+        return True  # "how many times oversubscribed": 120倍
     if value.kind is ValueKind.MONEY:
         return asked in ("CNY", "HKD", "USD", "EUR", "GBP", "JPY", "TWD") or not asked.isupper()
     if value.kind is ValueKind.COUNT:
@@ -234,7 +234,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     if terms:
         docs = list(dict.fromkeys(s.passage.doc_id for s in sentences))[:policy.focus_documents]
         focus = terms.focus([document_text(d) for d in docs])
-    # "东南亚收入占本地化部署收入的比例": a share of what in what
+    # "海外收入占服装业务收入的比例": a share of what in what
     asked_share = share_in(fold(question.text).lower(), lexicon(question.language)) \
         if ValueKind.PERCENT in question.kinds else None
     asked_words = lexicon(question.language).question_words
@@ -455,7 +455,7 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
         tied = [c for c in ranked if abs(c.score - best.score) <= policy.tie]
         rivals = [c for c in tied if not c.value.overlaps(best.value)]
         if rivals and all(c.sentence.sentence_id == best.sentence.sentence_id for c in rivals):
-            ambiguous[doc_id] = tied  # "0.97亿、6.21亿以及24.66亿": which one answers cannot be told
+            ambiguous[doc_id] = tied  # "0.85亿、3.4亿以及12.6亿": which one answers cannot be told
             continue
         if best is not leader and not best.value.overlaps(leader.value):
             # a different figure must be said of the same thing: its document is on the same event

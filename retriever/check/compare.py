@@ -32,7 +32,7 @@ def comparable(a: Candidate, b: Candidate) -> bool:
         return va.kind is ValueKind.NUMBER or vb.kind is ValueKind.NUMBER or va.unit == vb.unit or not (
             known_counter(va.unit) and known_counter(vb.unit))
     if {va.kind, vb.kind} == _RATIOS:
-        return "pp" not in (va.unit, vb.unit)  # 12.3倍 is 1230%
+        return "pp" not in (va.unit, vb.unit)  # 4.5倍 is 450%
     if va.kind is not vb.kind:
         return False
     return va.unit == vb.unit or va.kind is ValueKind.DURATION

@@ -1,8 +1,8 @@
-"""Which is the part and which the whole of a share ("东南亚收入占本地化总收入的11.1%").
+"""Which is the part and which the whole of a share ("海外收入占服装业务收入的7.5%").
 
 A question asking the share of A in B is not answered by a figure giving the share of B (or of
-something in A's place) in the whole: "本地化部署收入占比84.8%" does not answer "东南亚收入占本地化
-部署收入的比例". The words that mark a share are data (``[shares]`` in the lexicon).
+something in A's place) in the whole: "服装业务收入占比62%" does not answer "海外收入占服装业务
+收入的比例". The words that mark a share are data (``[shares]`` in the lexicon).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def share_in(text: str, lex) -> Share | None:  # type: ignore[no-untyped-def]
     cut = [m.end() for m in _CLAUSE.finditer(before)]
     part = before[cut[-1]:] if cut else before
     if not _content(part) and len(cut) >= 1:
-        # "本地化部署收入1.62亿元，占比84.8%": the part is named in the clause before
+        # "服装业务收入3亿元，占比62%": the part is named in the clause before
         earlier = before[:cut[-1] - 1]
         cut = [m.end() for m in _CLAUSE.finditer(earlier)]
         part = earlier[cut[-1]:] if cut else earlier
