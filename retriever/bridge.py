@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator, Mapping, Sequence
 
 from index.text import has_cjk
@@ -130,31 +131,22 @@ class Translation:
         return tuple(dict.fromkeys(t for group in self.groups for t in group))
 
 
-def _lexicon_groups() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+@lru_cache(maxsize=4)
+def _two_language_groups(groups: tuple[tuple[str, ...], ...]
+                         ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """The lexicon's ``[synonyms]`` groups that hold both languages, by their English words (as the
     bridge keys them) and by their Chinese words: a curated translation ("gross margin" = 毛利率)
     that the dictionary's many senses ("margin" = 保证金) must not outweigh."""
-    from index.values import lexicon
-
-    lex = lexicon("en")
-    known = _groups.get(id(lex))
-    if known is not None:
-        return known
     by_english: dict[str, tuple[str, ...]] = {}
     by_chinese: dict[str, tuple[str, ...]] = {}
-    for group in lex.synonyms:
+    for group in groups:
         if any(has_cjk(w) for w in group) and not all(has_cjk(w) for w in group):
             for w in group:
                 if has_cjk(w):
                     by_chinese.setdefault(w, group)
                 else:
                     by_english.setdefault(gloss_key(w), group)
-    _groups.clear()
-    _groups[id(lex)] = (by_english, by_chinese)
     return by_english, by_chinese
-
-
-_groups: dict[int, tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]] = {}
 
 
 def translate(tokens: Sequence[str], vocabulary: Mapping[str, float]) -> Translation:
@@ -173,7 +165,9 @@ def translate(tokens: Sequence[str], vocabulary: Mapping[str, float]) -> Transla
     if not (to_zh or to_en):
         return Translation()
     bridge = bridge_for(vocabulary)
-    by_english, by_chinese = _lexicon_groups()
+    from index.values import lexicon
+
+    by_english, by_chinese = _two_language_groups(lexicon("en").synonyms)
 
     def to_chinese(phrase: str) -> tuple[str, ...]:
         group = by_english.get(gloss_key(phrase))

@@ -18,6 +18,7 @@ import re
 import threading
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -194,6 +195,11 @@ class Lexicon:
     synonyms: tuple[tuple[str, ...], ...] = ()
     scales: tuple[tuple[str, float], ...] = ()  # magnitudes a value is restated with, smallest first
     sources: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def counted(self) -> frozenset[str]:
+        """What the ``[counters]`` words count (their codes: ``person``, ``share``…)."""
+        return frozenset(str(code) for code in self.counters.table.values())
 
     def hedge(self, word: str, table: Words) -> Hedge:
         return Hedge(table.get(word, ""))

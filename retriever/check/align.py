@@ -162,14 +162,7 @@ def unit_fits(question: Question, value: Value) -> bool:
 def known_counter(unit: str) -> bool:
     """``unit`` is what a ``[counters]`` word of a lexicon counts (``person``, ``share``), not a
     counted noun written out ("开发者"): two counts of different ones count different things."""
-    zh, en = lexicon("zh"), lexicon("en")
-    key = (id(zh), id(en))
-    if _counters[0] != key:  # a lexicon extended since: read its counters again
-        _counters[:] = [key, frozenset(str(code) for lex in (zh, en) for code in lex.counters.table.values())]
-    return unit in _counters[1]
-
-
-_counters: list = [None, frozenset()]
+    return unit in lexicon("zh").counted or unit in lexicon("en").counted
 
 
 def _states_year(value: Value) -> bool:
@@ -556,7 +549,9 @@ def differing_values(text_a: str, claims_a: list[Claim], text_b: str, claims_b: 
             if x.value.kind is y.value.kind and not x.value.overlaps(y.value)]
 
 
-def _skeleton(text: str, claims: list[Claim]) -> str:
+def skeleton(text: str, claims: list[Claim]) -> str:
+    """A sentence with each of its values masked, folded and without spaces: two outlets printing
+    the same sentence with other figures have the same skeleton."""
     offset = claims[0].sentence[0]
     out, pos = [], 0
     for c in sorted(claims, key=lambda c: c.value.start):
@@ -568,14 +563,8 @@ def _skeleton(text: str, claims: list[Claim]) -> str:
     return re.sub(r"\s+", "", fold("".join(out)).lower())
 
 
-def skeleton(text: str, claims: list[Claim]) -> str:
-    """A sentence with each of its values masked, folded and without spaces: two outlets printing
-    the same sentence with other figures have the same skeleton."""
-    return _skeleton(text, claims)
-
-
 def _skeleton_ratio(text_a: str, claims_a: list[Claim], text_b: str, claims_b: list[Claim]) -> float:
-    return skeleton_ratio(_skeleton(text_a, claims_a), _skeleton(text_b, claims_b))
+    return skeleton_ratio(skeleton(text_a, claims_a), skeleton(text_b, claims_b))
 
 
 def skeleton_ratio(a: str, b: str) -> float:
