@@ -223,8 +223,7 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
         stored = writer.finish(lexical, len(sentences_table))
         timings["index"] += time.perf_counter() - t
         manifest["counts"] = {"documents": len(documents), "chunks": len(chunks_table), "sentences": len(sentences_table)}
-        norm = float(np.linalg.norm(total))
-        centroid = (total / norm).astype(np.float32) if norm else None
+        centroid = centroid_of(total[None, :])
         index = Index(directory, manifest, table, chunks_table, sentences_table, stored.dense,
                       stored.sentence_vectors, stored.lexical, centroid, stored.vectors)
         t = time.perf_counter()
@@ -568,7 +567,7 @@ def _drop_unused_collections(directory: Path, manifest: dict[str, Any], settings
 
 def _publish(directory: Path, generation: str) -> None:
     """Point CURRENT at ``generation`` atomically, then drop all but the previous generation."""
-    previous = _current_generation(directory)
+    previous = current_generation(directory)
     pointer = directory / f".{CURRENT}.tmp-{os.getpid()}"
     try:
         _write_bytes(pointer, (generation + "\n").encode("ascii"))
@@ -670,7 +669,8 @@ def _sha256_file(path: Path) -> str:
 # --------------------------------------------------------------------------- load
 
 
-def _current_generation(directory: Path) -> str | None:
+def current_generation(directory: Path) -> str | None:
+    """The generation ``<index>/CURRENT`` names (one short read), or None without one."""
     try:
         name = (directory / CURRENT).read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
@@ -689,7 +689,7 @@ def index_exists(directory: Path) -> bool:
 def read_manifest(directory: Path) -> dict[str, Any]:
     """The manifest of the current generation; raises if missing, unreadable or malformed."""
     directory = Path(directory)
-    return _read_manifest_at(directory, _current_generation(directory))
+    return _read_manifest_at(directory, current_generation(directory))
 
 
 def _read_manifest_at(directory: Path, name: str | None) -> dict[str, Any]:
@@ -731,7 +731,7 @@ def recorded_source(directory: Path) -> dict[str, str]:
     """Corpus folder and embedder an index was built from, read leniently from a damaged or
     older manifest (``{}`` when they cannot be known)."""
     directory = Path(directory)
-    names = [_current_generation(directory)]
+    names = [current_generation(directory)]
     if directory.is_dir():  # a damaged pointer: the newest generation that says where it came from
         names += sorted((e.name for e in directory.iterdir() if e.name.startswith("gen-")), reverse=True)
     for name in names:
@@ -762,11 +762,11 @@ def load_index(directory: Path, verify: bool = True) -> Index:
     """
     directory = Path(directory)
     for attempt in range(3):
-        name = _current_generation(directory)
+        name = current_generation(directory)
         try:
             return _load_generation(directory, name, verify)
         except IndexCorruptError:
-            if attempt == 2 or _current_generation(directory) == name:
+            if attempt == 2 or current_generation(directory) == name:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -109,6 +109,10 @@ class DocumentTable(Mapping[str, Document]):
                 self._decoded.popitem(last=False)
         return found
 
+    def text_of(self, doc_id: str) -> str:
+        """A document's text, without building its :class:`Document` (for hot paths)."""
+        return self.text_at(self._position[doc_id])
+
     def meta(self, doc_id: str) -> dict[str, Any]:
         """A document's stored fields, without its text."""
         return self._metas[self._position[doc_id]]

@@ -183,7 +183,7 @@ def score_sentences(index: "Index", query: Query, passages: list[Passage], min_c
     scored = []
     for sid, d in zip(ids.tolist(), dense.tolist()):
         passage, start, end = candidates[sid]
-        text = index.documents[passage.doc_id].text[start:end]
+        text = index.documents.text_of(passage.doc_id)[start:end]
         lexical = _lexical_support(index, words, text) if bonus else 0.0
         scored.append(ScoredSentence(d + bonus * lexical, sid, passage, start, end, text))
     scored.sort(key=lambda s: (-s.score, s.sentence_id))

@@ -35,8 +35,8 @@ class Archive:
         found = self._claims.get(sentence.sentence_id)
         if found is None:
             s = self.index.sentences[sentence.sentence_id]
-            doc = self.index.documents[s.doc_id]
-            found = sentence_claims(doc.doc_id, s.sentence_id, s.start, s.text, doc.date, self.previous(s.sentence_id))
+            date = self.index.documents.meta(s.doc_id).get("date")
+            found = sentence_claims(s.doc_id, s.sentence_id, s.start, s.text, date, self.previous(s.sentence_id))
             if len(self._claims) >= CLAIM_CACHE:
                 self._claims.clear()
             self._claims[sentence.sentence_id] = found
@@ -55,7 +55,7 @@ class Archive:
         if found is None:
             if len(self._texts) >= DOC_CACHE:
                 self._texts.clear()
-            found = self._texts[doc_id] = normalise(self.index.documents[doc_id].text)
+            found = self._texts[doc_id] = normalise(self.index.documents.text_of(doc_id))
         return found
 
     def document_similarity(self, a: str, b: str) -> float:

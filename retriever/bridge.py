@@ -125,11 +125,6 @@ class Translation:
     groups: tuple[tuple[str, ...], ...] = ()  # per question word (or phrase): its lexical terms there
     share: float = 0.0  # share of the question's content words the corpus lacks as written but holds translated
 
-    @property
-    def terms(self) -> tuple[str, ...]:
-        """Every translated term once (Chinese words, English stems)."""
-        return tuple(dict.fromkeys(t for group in self.groups for t in group))
-
 
 @lru_cache(maxsize=4)
 def _two_language_groups(groups: tuple[tuple[str, ...], ...]

@@ -14,7 +14,7 @@ import numpy as np
 from index.config import Settings
 from index.embedders import Embedder, load_embedder
 from index.errors import FactCheckError, IndexStaleError
-from index.store import CURRENT, MANIFEST, Index, ensure_index, index_exists, load_index, read_manifest
+from index.store import MANIFEST, Index, current_generation, ensure_index, index_exists, load_index, read_manifest
 
 from .answer import (
     Answer,
@@ -61,17 +61,9 @@ def clean_question(question: object) -> str:
     return cleaned
 
 
-def _current_name(directory: Path) -> str | None:
-    """The generation ``<index>/CURRENT`` names (one short read), or None without one."""
-    try:
-        return (directory / CURRENT).read_text(encoding="ascii").strip() or None
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
 def _generation(index: Index) -> str | None:
     """The generation ``index`` was loaded from, if it is the current one on disk."""
-    name = _current_name(Path(index.directory))
+    name = current_generation(Path(index.directory))
     if name is None:
         return None
     try:
@@ -262,10 +254,10 @@ class FactChecker:
         answer. The old generation is released once the answers running on it finish.
         """
         directory = Path(self.index.directory)
-        if _current_name(directory) in (None, self._generation, self._unreadable):
+        if current_generation(directory) in (None, self._generation, self._unreadable):
             return False
         with FactChecker._refresh_lock:
-            name = _current_name(directory)
+            name = current_generation(directory)
             if name in (None, self._generation, self._unreadable):
                 return False  # another thread has just loaded it
             try:
