@@ -155,10 +155,30 @@ def _small_dictionary(jieba) -> str:  # type: ignore[no-untyped-def]
         return str(fallback)
 
 
+# "r&d", "at&t", "s&p": Latin letters joined by an ampersand are one word, which jieba cuts in three
+_AMPERSAND_WORD = re.compile(r"[a-z0-9]{1,4}(?:&[a-z0-9]{1,4})+")
+_LATIN_OR_DIGIT = re.compile(r"[a-z0-9]")
+
+
+def _cut(normalised: str) -> list[str]:
+    """jieba's cut, with an ampersand word kept whole."""
+    out: list[str] = []
+    at = 0
+    for m in _AMPERSAND_WORD.finditer(normalised):
+        if not _LATIN_OR_DIGIT.match(normalised[m.start() - 1:m.start()]) \
+                and not _LATIN_OR_DIGIT.match(normalised[m.end():m.end() + 1]):
+            out += _jieba().lcut(normalised[at:m.start()]) if m.start() > at else []
+            out.append(m.group(0))
+            at = m.end()
+    if at < len(normalised):
+        out += _jieba().lcut(normalised[at:])
+    return out
+
+
 def tokenize(text: str) -> list[str]:
     """jieba tokens of the normalised text, without punctuation or stopwords."""
     tokens = []
-    for token in _jieba().lcut(normalise(text)):
+    for token in _cut(normalise(text)):
         token = token.strip()
         if not token or token in _STOPWORDS:
             continue
@@ -209,7 +229,7 @@ def lexical_terms(text: str) -> list[str]:
 
 def words(normalised: str) -> list[str]:
     """jieba's words of an already normalised text, in order, spaces and punctuation included."""
-    return _jieba().lcut(normalised)
+    return _cut(normalised)
 
 
 def content_tokens(tokens: list[str]) -> list[str]:

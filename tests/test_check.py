@@ -341,6 +341,7 @@ def test_a_question_asking_how_much_something_grew_admits_a_change():
     ("2024年海外收入占服装业务收入的比例是多少？", "2024年海外收入", "服装业务收入的比例是多少"),
     ("上半年，服装业务收入3亿元，占比", "服装业务收入3亿元", ""),  # the part is in the clause before
     ("来自海外市场的收入占比已升至", "来自海外市场的收入", ""),
+    ("服装业务收入中有多大比例来自海外？", "多大比例来自海外", "服装业务收入"),  # the whole first
 ])
 def test_a_share_is_read_as_its_part_and_its_whole(text, part, whole):
     from retriever.check.shares import Share, share_in
@@ -358,6 +359,30 @@ def test_a_share_of_another_part_or_of_the_whole_does_not_answer_a_share_questio
     assert not swapped(asked, share_in("来自海外市场的收入占比", zh), lambda w: True)
     whole = share_in("服装业务占公司总收入的比重是多少？", zh)
     assert swapped(whole, share_in("海外收入占服装总收入", zh), lambda w: True)
+
+
+def test_a_share_of_a_part_the_question_does_not_name_does_not_answer_it():
+    from retriever.check.shares import other_part, share_in
+
+    zh = lexicon("zh")
+    idf = {w: 3.0 for w in ("服装", "业务", "收入", "海外", "门店", "租金", "成本", "员工")}
+    terms = read_question("服装业务收入中有多大比例来自海外门店？", "2025-03-01", idf).terms
+
+    def other(text: str) -> bool:
+        return other_part(share_in(text, zh), terms, lambda w: True)
+
+    assert other("员工成本占服装业务收入的")  # a part the question does not ask about, of the same whole
+    assert not other("海外门店收入占服装业务收入的")  # the part asked
+    assert not other("海外门店收入占比")
+    assert not other("收入占比")  # names nothing of its own: not told apart
+
+
+def test_an_ampersand_word_is_one_token():
+    from index.text import tokenize
+
+    assert {"r&d", "at&t"} <= set(tokenize("What share of R&D went to AT&T?"))
+    assert tokenize("研发R&D投入") == ["研发", "r&d", "投入"]
+    assert "r&d" in read_question("How many staff work in R&D?", "2025-03-01", {"r&d": 3.0, "staff": 2.0}).terms.words
 
 
 def test_a_source_that_contradicts_itself_is_shown_as_such(archive):

@@ -52,7 +52,7 @@ _WORD_TABLES = {
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
                 "question_words": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
-                "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total")}
+                "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total", "whole_first")}
 _DATE_KEYS = {"months": "month_map", "bc": "list", "decade": "list", "year_before": "list"}
 _PERIOD_KEYS = {"relative_year": "int_map", "part": "part_map", "as_of": "list", "update": "list", "baseline": "list"}
 _PARTS = re.compile(r"H[12]|Q[1-4]|M9")
@@ -189,6 +189,7 @@ class Lexicon:
     asked_nouns: Words  # "多少资金": a noun after the asking word that names the kind of figure
     share_between: Words  # "A占B": a share of A in B
     share_of_total: Words  # "A占比": a share of A in the whole
+    share_whole_first: Words  # "B中有多大比例…A": the whole named first, then the part
     question_words: frozenset[str]
     abbreviations: frozenset[str] = frozenset()
     final_abbreviations: frozenset[str] = frozenset()
@@ -389,6 +390,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         baseline=Words(tables.get("periods.baseline", []), any_case=True), question_kinds=phrases("question_kinds"),
         question_grains=phrases("question_grains"), asked_nouns=phrases("asked_nouns"),
         share_between=Words(tables.get("shares.between", [])), share_of_total=Words(tables.get("shares.of_total", [])),
+        share_whole_first=Words(tables.get("shares.whole_first", [])),
         question_words=frozenset(tables.get("question_words.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),

@@ -22,7 +22,7 @@ from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind, language_of, lexicon
 
 from .question import OCCURRENCES, Question, ordinals_in
-from .shares import MIN_IDF, share_in, swapped
+from .shares import MIN_IDF, other_part, share_in, swapped
 from .terms import context_words, has_content, weighted_overlap
 
 if TYPE_CHECKING:
@@ -261,9 +261,10 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             reason = _apart(question, claim)
             if reason is None and places and not places & question.ordinals:
                 reason = Apart.OTHER_ONE
-            if reason is None and asked_share is not None and v.kind is ValueKind.PERCENT:
+            if reason is None and ValueKind.PERCENT in question.kinds and v.kind is ValueKind.PERCENT:
                 stated = share_in(folded[:v.start - claim.sentence[0]], lexicon(language_of(s.text)))
-                if stated is not None and swapped(asked_share, stated, informative):
+                if stated is not None and (asked_share is not None and swapped(asked_share, stated, informative)
+                                           or other_part(stated, terms, informative)):
                     reason = Apart.OTHER_MEASURE  # the share of another part, or of the whole
             period = policy.period_weight if question.period is not None and claim.period is not None and not reason else 0.0
             candidate = Candidate(claim, s, base + policy.local_weight * local + unit + period, cover, reason,

@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from index.text import content_tokens, has_cjk, words
+from index.text import content_tokens, has_cjk, normalise, words
 
 # where a clause ends: a share's part starts after the last of these before its share word
 _CLAUSE = re.compile(r"[，,；;：:。！？!?、（(）)]")
 # informative words: a word found in most of the corpus (the subject's name) tells no part from a whole
 MIN_IDF = 1.0
+# how a share's words are laid out: "A占B", "A占比", "B中有…A"
+_BETWEEN, _OF_TOTAL, _WHOLE_FIRST = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -29,16 +31,18 @@ class Share:
 
 def share_in(text: str, lex) -> Share | None:  # type: ignore[no-untyped-def]
     """The last share ``text`` names (folded text ending where its figure stands, or a question)."""
-    if lex.share_between.pattern is None and lex.share_of_total.pattern is None:
-        return None
     marks = []
-    for table, total in ((lex.share_between, False), (lex.share_of_total, True)):
+    for table, kind in ((lex.share_between, _BETWEEN), (lex.share_of_total, _OF_TOTAL),
+                        (lex.share_whole_first, _WHOLE_FIRST)):
         if table.pattern is not None:
-            marks += [(m.start(), m.end(), total) for m in table.pattern.finditer(text)]
+            marks += [(m.start(), m.end(), kind) for m in table.pattern.finditer(text)]
     if not marks:
         return None
-    start, end, total = max(marks)  # the last; of two at one place, the longer (占比 over 占)
+    start, end, kind = max(marks)  # the last; of two at one place, the longer (占比 over 占)
     before = text[:start]
+    if kind == _WHOLE_FIRST:  # "研发开支中有多大比例花在算力上"
+        cut = [m.end() for m in _CLAUSE.finditer(before)]
+        return Share(_CLAUSE.split(text[end:])[0], before[cut[-1]:] if cut else before)
     cut = [m.end() for m in _CLAUSE.finditer(before)]
     part = before[cut[-1]:] if cut else before
     if not _content(part) and len(cut) >= 1:
@@ -46,7 +50,7 @@ def share_in(text: str, lex) -> Share | None:  # type: ignore[no-untyped-def]
         earlier = before[:cut[-1] - 1]
         cut = [m.end() for m in _CLAUSE.finditer(earlier)]
         part = earlier[cut[-1]:] if cut else earlier
-    whole = "" if total else _CLAUSE.split(text[end:])[0]
+    whole = "" if kind == _OF_TOTAL else _CLAUSE.split(text[end:])[0]
     return Share(part, whole)
 
 
@@ -64,3 +68,17 @@ def swapped(asked: Share, stated: Share, informative: Callable[[str], bool]) -> 
     if any(w in stated.whole and w not in stated.part for w in part - whole):
         return True
     return any(w in stated.part and w not in stated.whole for w in whole - part)
+
+
+def other_part(stated: Share, terms, informative: Callable[[str], bool]) -> bool:  # type: ignore[no-untyped-def]
+    """The figure's share is of a part the question does not ask about: its part names a word the
+    question lacks, and nothing the question asks for beyond what its whole already names
+    ("工资成本占研发开支的14.8%" does not answer what share of 研发开支 went to 算力)."""
+    if not terms:
+        return False
+    own = [w for w in _content(stated.part) if informative(w) and not terms.found(w)]
+    if not own:
+        return False
+    asked_in_part = set(terms.found(normalise(stated.part)))
+    asked_in_whole = set(terms.found(normalise(stated.whole))) if stated.whole else set()
+    return not asked_in_part - asked_in_whole
