@@ -377,6 +377,13 @@ def test_a_share_of_a_part_the_question_does_not_name_does_not_answer_it():
     assert not other("收入占比")  # names nothing of its own: not told apart
 
 
+def test_a_verb_with_its_result_is_looked_for_by_its_verb():
+    idf = {w: 3.0 for w in ("亏损", "公司", "上半年", "收入")}
+    terms = read_question("公司上半年一共亏掉了多少钱？", "2025-03-01", idf).terms
+    assert terms.found("公司上半年净亏损3亿元") == ("公司", "亏掉")
+    assert "亏掉" not in terms.found("公司上半年收入3亿元")
+
+
 def test_an_ampersand_word_is_one_token():
     from index.text import tokenize
 

@@ -50,7 +50,7 @@ _WORD_TABLES = {
     "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain", "asked_nouns": "noun_kind",
 }
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
-                "question_words": ("words",),
+                "question_words": ("words",), "complements": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
                 "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total", "whole_first")}
 _DATE_KEYS = {"months": "month_map", "bc": "list", "decade": "list", "year_before": "list"}
@@ -191,6 +191,7 @@ class Lexicon:
     share_of_total: Words  # "A占比": a share of A in the whole
     share_whole_first: Words  # "B中有多大比例…A": the whole named first, then the part
     question_words: frozenset[str]
+    complements: frozenset[str]  # "亏掉", "花光": a verb's result, which its other forms lack (亏损, 花费)
     abbreviations: frozenset[str] = frozenset()
     final_abbreviations: frozenset[str] = frozenset()
     synonyms: tuple[tuple[str, ...], ...] = ()
@@ -392,6 +393,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         share_between=Words(tables.get("shares.between", [])), share_of_total=Words(tables.get("shares.of_total", [])),
         share_whole_first=Words(tables.get("shares.whole_first", [])),
         question_words=frozenset(tables.get("question_words.words", [])),
+        complements=frozenset(tables.get("complements.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),
         synonyms=synonyms, scales=scales, sources=sources,

@@ -161,6 +161,9 @@ class Terms:
                                   phrases=(phrase,) if " " in phrase else ()))
                 continue
             if idf and not any(f in idf for f in forms) and not (chinese and len(word) > 2):
+                if chinese and len(word) == 2 and word[1] in lex.complements:
+                    # "亏掉": no article says it, but its verb stands in theirs (亏损)
+                    terms.append(Term(word, cap, chinese=(word[0],)))
                 continue  # a word no article uses, in no form: it tells no sentence from another
             terms.append(Term(word, min(weight, cap) if chinese and len(word) == 1 else weight, stem,
                               chinese=tuple(f for f in forms if has_cjk(f)),
