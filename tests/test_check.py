@@ -433,3 +433,37 @@ def test_the_json_carries_typed_values_sources_and_the_question_as_read(archive)
         for source in group["sources"]:
             assert {"doc_id", "name", "date", "reported", "citation", "label"} <= set(source)
             assert source["citation"] in group["citations"]
+
+
+MILESTONE = {
+    "app-a.txt": "星桥App用户数公布\n\n星桥App由一家杭州公司开发。星桥App上线两个月，注册用户已经突破100万，"
+                 "公司计划明年进入东南亚市场。",
+    "app-b.txt": "星橋App創下紀錄\n\n星橋App是杭州一家初創企業的產品，主打即時翻譯。推出3個月，星橋App吸引了"
+                 "超過100萬名註冊用戶，其中海外用戶約佔兩成。",
+}
+MILESTONE_SOURCES = {
+    "app-a": {"publisher": "钱塘科技报", "date": "2025-06-02", "script": "Simplified"},
+    "app-b": {"publisher": "港灣日報", "date": "2025-06-05", "script": "Traditional"},
+}
+
+
+@pytest.fixture(scope="module")
+def milestone(tmp_path_factory, use_embedder, corpus_writer):
+    folder = tmp_path_factory.mktemp("milestone")
+    corpus = corpus_writer(folder / "corpus", MILESTONE, MILESTONE_SOURCES)
+    build_index(Settings(corpus_dir=corpus, index_dir=folder / "index"), embedder=use_embedder, progress=False)
+    return FactChecker.load(index_dir=folder / "index", rebuild=False)
+
+
+def test_two_sources_timing_the_milestone_the_question_names_are_compared(milestone):
+    # the two sentences share few words around the durations, but both state the 100万 users asked of
+    answer = milestone.ask("星桥App用了多长时间让注册用户突破100万？")
+    assert answer.verdict is Verdict.CONFLICT, answer.text
+    assert {v.value for v in answer.check.values} == {"两个月", "3個月"}
+
+
+def test_a_capitalised_word_before_chinese_is_a_name_without_the_chinese():
+    from retriever.check.terms import _capitalised
+
+    assert _capitalised("星桥App推出后多久用户突破100万？") == frozenset({"app"})
+    assert _capitalised("新一代GLM Coding套餐推出后多久？") == frozenset({"glm", "coding"})

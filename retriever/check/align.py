@@ -299,7 +299,20 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             named[sid] = terms.names_in(normalise(c.sentence.text) + "\n" + normalise(previous(sid)))
         return named[sid]
 
-    chosen, ambiguous = _per_source(candidates, policy, context, sources.document_similarity, names)
+    def states_asked_figure(c: Candidate) -> bool:
+        """The candidate's sentence states a figure the question names ("…突破15万人" asked of
+        "上线两个月,付费开发者超过15万"): it speaks of the milestone the question asks about."""
+        return any(o.value.kind is not ValueKind.DATE and o.value is not c.value
+                   and any(abs(o.value.number - n) <= 1e-9 * max(1.0, abs(n)) for n in question.numbers)
+                   for o in claims_of(c.sentence))
+
+    def alike(c: Candidate, other: Candidate) -> float:
+        overlap = weighted_overlap(context(c), context(other))
+        if question.numbers and states_asked_figure(c) and states_asked_figure(other):
+            return max(overlap, policy.same_context)
+        return overlap
+
+    chosen, ambiguous = _per_source(candidates, policy, alike, sources.document_similarity, names)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
     return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes)
@@ -408,7 +421,7 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
     return None
 
 
-def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Callable[[Candidate], dict[str, float]],
+def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callable[[Candidate, Candidate], float],
                 similarity: Callable[[str, str], float], names: Callable[[Candidate], frozenset[str]]
                 ) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
     """Each source's best candidate(s), for the sources that answer what the best of all answers;
@@ -427,19 +440,18 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
     top = leader.score
     chosen: list[Candidate] = []
     ambiguous: dict[str, list[Candidate]] = {}
-    around_leader = context(leader)
     agreeing = [d for d, ranked in by_doc.items() if ranked[0].value.overlaps(leader.value)]
     for doc_id, ranked in by_doc.items():
         best = ranked[0]
         if best is not leader:
-            alike = 1.0 if _same_place(best, leader) else weighted_overlap(context(best), around_leader)
-            close = best.score >= top - policy.margin and alike >= policy.min_same_context
-            if not close and _corroborates(best, leader, alike, top, policy):
+            overlap = 1.0 if _same_place(best, leader) else alike(best, leader)
+            close = best.score >= top - policy.margin and overlap >= policy.min_same_context
+            if not close and _corroborates(best, leader, overlap, top, policy):
                 close, ranked = True, [best]
             if not close:
                 # a source that words the fact its own way: its value said of what the leader's is
                 # said of, on the same subject, not far behind on the question
-                fitting = [(weighted_overlap(context(c), around_leader), c) for c in ranked
+                fitting = [(alike(c, leader), c) for c in ranked
                            if c.score >= top - policy.wide_margin and c.document >= policy.same_subject * leader.document]
                 fitting = [(a, c) for a, c in fitting if a >= policy.same_context]
                 if not fitting:
@@ -463,7 +475,7 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, context: Calla
         # another value said of the same thing ("employs 300 workers" … "employs 350 workers")
         others = [c for c in ranked if c.score >= best.score - policy.margin and not c.value.overlaps(best.value)
                   and c.sentence.sentence_id != best.sentence.sentence_id
-                  and weighted_overlap(context(c), context(best)) >= policy.self_context]
+                  and alike(c, best) >= policy.self_context]
         chosen.extend([best] + others[:1])
     return chosen, ambiguous
 

@@ -329,7 +329,7 @@ def _drop_asked_units(text: str, lex) -> str:  # type: ignore[no-untyped-def]
     return "".join(out)
 
 
-_CAPITALISED = re.compile(r"(?<![\w'’])[A-Z][\w'’&.-]*")
+_CAPITALISED = re.compile(r"(?<![A-Za-z0-9'’])[A-Z][A-Za-z0-9'’&.-]*")
 
 
 def _capitalised(question: str) -> frozenset[str]:
