@@ -119,6 +119,8 @@ def archive(tmp_path_factory, use_embedder, corpus_writer):
     ("該基金上市前持有公司多少股權？", "number", {"percent"}, "", ""),
     ("该公司2024年的毛利率是多少？", "percent", {"percent"}, "", "2024"),  # a rate named by its noun
     ("What was the gross margin in 2024?", "percent", {"percent"}, "", "2024"),
+    ("该品牌营收年增率是多少？", "percent", {"percent"}, "", ""),  # any word ending in 率 is a rate...
+    ("这台电机的功率是多少？", "measure", {"measure"}, "", ""),  # ...but power
     ("这个市场的规模有多大？", "measure", {"measure", "count", "number", "money"}, "", ""),  # money too
     ("智谱是哪一年成立的？", "date", {"date"}, "", ""),
     ("工程花了多长时间？", "duration", {"duration"}, "", ""),
