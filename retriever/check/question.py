@@ -181,6 +181,9 @@ def _asked_unit(low: str, lang: str) -> tuple[str, str]:
                 if kind == "multiple":
                     return kind, "x"
                 return kind, str(value)
+            before = _noun_before(low[:m.start()], lex)  # "总投资多少", "经费是多少"
+            if before:
+                return str(lex.asked_nouns.get(lex.asked_nouns.canonical(before.group(0)))), ""
             ch = low[pos:pos + 1]
             if "\u4e00" <= ch <= "\u9fff" and ch not in lex.not_counters:
                 return "count", ch
@@ -210,6 +213,23 @@ def _asked_unit(low: str, lang: str) -> tuple[str, str]:
 
         return "count", singular(word)
     return "", ""
+
+
+def _noun_before(before: str, lex) -> "re.Match[str] | None":  # type: ignore[no-untyped-def]
+    """An ``[asked_nouns]`` noun that ends right before the asking word, but for the question's
+    own small words between them ("经费是多少", "亏损了多少")."""
+    if lex.asked_nouns.pattern is None:
+        return None
+    small = sorted(lex.question_words, key=len, reverse=True)
+    trimmed = before.rstrip()
+    while True:
+        word = next((w for w in small if trimmed.endswith(w)), None)
+        if word is None:
+            break
+        trimmed = trimmed[:-len(word)].rstrip()
+    window = trimmed[-8:]
+    found = [m for m in lex.asked_nouns.pattern.finditer(window) if m.end() == len(window)]
+    return max(found, key=lambda m: len(m.group(0))) if found else None
 
 
 _NTH = re.compile(r"第\s*([0-9一二两三四五六七八九十百]+)|\b(\d+)(?:st|nd|rd|th)\b")
