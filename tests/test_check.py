@@ -472,3 +472,11 @@ def test_a_capitalised_word_before_chinese_is_a_name_without_the_chinese():
 
     assert _capitalised("星桥App推出后多久用户突破100万？") == frozenset({"app"})
     assert _capitalised("新一代GLM Coding套餐推出后多久？") == frozenset({"glm", "coding"})
+
+
+def test_an_english_word_finds_the_words_of_its_family_that_its_stem_begins():
+    # Snowball stems "investors" to "investor" and "invested" to "invest": one family
+    terms = read_question("When did the investors back the fund?", "2025-03-01",
+                          {"investors": 3.0, "invested": 3.0, "fund": 2.0, "back": 2.0}).terms
+    assert "investors" in terms.found("the fund was invested in 2024")
+    assert "investors" not in terms.found("the fund was inverted in 2024")

@@ -61,6 +61,19 @@ def _latin_words(text: str) -> list[tuple[int, str]]:
     return out
 
 
+#: an English stem this long or longer also finds the words it begins ("employ" finds "employe" of
+#: employees, which Snowball stems apart), and is found in a shorter one it starts with
+MIN_SHARED_STEM = 6
+
+
+def _stems_meet(a: str, b: str) -> bool:
+    """Two different stems of one English word family ("employ", "employe")."""
+    if a == b:
+        return False
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= MIN_SHARED_STEM and long_.startswith(short)
+
+
 @dataclass(frozen=True)
 class Term:
     """One content word of a question: how much it weighs and how it may be found."""
@@ -77,7 +90,7 @@ class Term:
         """1 when ``text`` (folded, lower-cased) holds the word or a synonym, part credit for part of
         a long Chinese word, else 0."""
         if any(s in stems for s in self.stems) or any(c in text for c in self.chinese) \
-                or any(p in text for p in self.phrases):
+                or any(p in text for p in self.phrases) or any(_stems_meet(s, t) for s in self.stems for t in stems):
             return 1.0
         word = self.word
         if not self.stem and len(word) > 2:
@@ -88,7 +101,8 @@ class Term:
 
     def places(self, folded: str, positions: dict[str, list[int]]) -> tuple[list[tuple[int, int]], float]:
         """Where in ``folded`` the word (or a synonym) stands, and the credit it gets there."""
-        hits = [(p, p + 1) for s in self.stems for p in positions.get(s, ())]
+        hits = [(p, p + 1) for s in self.stems for stem, at in positions.items() if stem == s or _stems_meet(s, stem)
+                for p in at]
         for form in self.chinese + self.phrases:
             hits += [(m.start(), m.end()) for m in re.finditer(re.escape(form), folded)]
         if hits:
