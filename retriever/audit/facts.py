@@ -65,7 +65,7 @@ class AuditPolicy:
     loose: float = 0.25
     same_sentence: float = 0.85
     same_meaning: float = 0.7
-    max_ratio: float = 4.0
+    max_ratio: float = 2.5
     exact_documents: int = 5000
 
 
@@ -167,14 +167,30 @@ class Likeness:
         found: float | None = None
         if self.fits(a, b):
             meaning = float(self.vectors[a.claim.sentence_id] @ self.vectors[b.claim.sentence_id])
-            if (a.place == b.place and meaning >= self.policy.same_meaning
-                    and skeleton_ratio(a.skeleton, b.skeleton) >= self.policy.same_sentence):
+            printed = (meaning >= self.policy.same_meaning
+                       and skeleton_ratio(a.skeleton, b.skeleton) >= self.policy.same_sentence)
+            if printed and not same_occasion(a, b):
+                found = None
+            elif printed and a.place == b.place:
                 found = 1.0
             else:
                 w = self.policy.words_weight
                 found = w * weighted_overlap(a.context, b.context) + (1 - w) * max(0.0, meaning)
         self._cache[key] = found
         return found
+
+
+def same_occasion(a: Statement, b: Statement) -> bool:
+    """Whether two statements of one sentence printed twice (the same skeleton) can be one fact.
+    Not when they stand at different places of it (the sentence's first figure and its second
+    are two facts), nor when a date written elsewhere in it differs: "A released its 2024 report
+    on March 27" and "A released its 2025 half-year report on August 26" are two occasions of one
+    kind of sentence. Another figure changed is one sentence with a figure changed."""
+    if len(a.dates) != len(b.dates) or not a.dates:
+        return True  # not the same number of values: no places to match
+    if a.place != b.place:
+        return False
+    return all(x == y for k, (x, y) in enumerate(zip(a.dates, b.dates)) if k != a.place)
 
 
 def find_facts(statements: Sequence[Statement], directions: np.ndarray, sentence_vectors: np.ndarray,
