@@ -129,6 +129,12 @@ def periods_fit(a: Statement, b: Statement) -> bool:
     return pa is None or pb is None or same_period(pa, pb)
 
 
+def names_fit(a: Statement, b: Statement) -> bool:
+    """Not two statements that each name a numbered thing near their value, but not the same one
+    ("GLM-4.5 was released in July", "GLM-4.6 in September")."""
+    return not (a.names and b.names and not a.names & b.names)
+
+
 def _near_enough(a: Statement, b: Statement, max_ratio: float) -> bool:
     """Values within ``max_ratio`` of each other (dates: always; signs must agree)."""
     va, vb = a.value, b.value
@@ -156,7 +162,7 @@ class Likeness:
     def fits(self, a: Statement, b: Statement) -> bool:
         """The rules say the two may be one fact (before asking how alike they are)."""
         return (a.doc != b.doc and a.claim.modifiers == b.claim.modifiers and comparable(a, b)  # type: ignore[arg-type]
-                and periods_fit(a, b) and _near_enough(a, b, self.policy.max_ratio))
+                and periods_fit(a, b) and _near_enough(a, b, self.policy.max_ratio) and names_fit(a, b))
 
     def __call__(self, i: int, j: int) -> float | None:
         """The likeness of statements ``i`` and ``j``, or None when they cannot be one fact."""

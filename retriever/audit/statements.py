@@ -35,7 +35,9 @@ class Statement:
     sentence's values it is; ``family`` the units it can be compared with (``money:CNY``,
     ``count``, ``ratio``, ``date``...). ``dates`` are the sentence's values in order, each its
     date as written (folded, no spaces) or "" for a figure: what a sentence printed twice must
-    share besides the value compared. ``score`` is 1
+    share besides the value compared. ``names`` are the names with a number near the value
+    ("GLM-4.6", "A380", "COVID-19"): each names one thing, so two statements naming only
+    different ones speak of different things. ``score`` is 1
     (every source's statement counts alike when values are grouped, see
     :func:`retriever.check.group_values`).
     """
@@ -48,6 +50,7 @@ class Statement:
     place: int
     family: str
     dates: tuple[str, ...] = ()
+    names: frozenset[str] = frozenset()
     score: float = 1.0
 
     @property
@@ -77,6 +80,16 @@ def _fact_claims(claims: list[Claim]) -> list[Claim]:
     periods = {(c.period.start, c.period.end) for c in claims if c.period is not None}
     return [c for c in claims if c.value.kind is not ValueKind.DATE
             or ((c.value.start, c.value.end) not in periods and not c.value.as_of)]
+
+
+# a name with a number: letters, an optional hyphen, digits ("GLM-4.6", "A380", "COVID-19")
+_NUMBERED_NAME = re.compile(r"(?<![a-z0-9.])[a-z]+-?\d+(?:\.\d+)*(?![0-9.]*[0-9])")
+
+
+def numbered_names(text: str) -> frozenset[str]:
+    """The names with a number in ``text`` (folded and lower-cased; "GLM 4.6" is not one: the
+    space leaves "4.6" a figure of its own)."""
+    return frozenset(_NUMBERED_NAME.findall(fold(text).lower()))
 
 
 #: how much the words of the figure a change is said of count in the change's own words
@@ -145,12 +158,14 @@ def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
             dates = tuple(re.sub(r"\s+", "", fold(c.value.text)) if c.value.kind is ValueKind.DATE else ""
                           for c in claims)
             words: dict[int, dict[str, float]] = {}
+            names: dict[int, frozenset[str]] = {}
             for claim in _fact_claims(claims):
                 view, v0, v1 = claim_view(sentence, claims, claim)
                 words[claim.value.start] = context_words(view, v0, v1, lex, idf, reach, default)
+                names[claim.value.start] = numbered_names(view[:v0] + " " + view[v1:])
             for claim in _fact_claims(claims):
                 yield Statement(claim, d, sentence, _with_subject(claim, claims, words, lang), masked,
-                                claims.index(claim), family(claim.value), dates)
+                                claims.index(claim), family(claim.value), dates, names[claim.value.start])
         if progress is not None:
             progress(1)
         i = j
