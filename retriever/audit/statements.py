@@ -92,6 +92,29 @@ def numbered_names(text: str) -> frozenset[str]:
     return frozenset(_NUMBERED_NAME.findall(fold(text).lower()))
 
 
+#: a date with fewer words of its own than this ("2023年起") is said of its clause's event
+_FEW_WORDS = 2
+
+
+def _with_clause(claim: Claim, claims: list[Claim], sentence: str, own: dict[str, float], lex, idf,  # type: ignore[no-untyped-def]
+                 reach: float, default: float) -> dict[str, float]:
+    """A date's few words and those of its clause: "2023年起" is the start of what the clause
+    says began then, and two such dates of two events share only their "起"."""
+    offset = claim.sentence[0]
+    lo, hi = claim.context[0] - offset, claim.context[1] - offset
+    chars = list(sentence[:hi])
+    for c in claims:
+        if c is not claim:
+            a, b = c.value.start - offset, c.value.end - offset
+            chars[a:b] = " " * (len(chars[a:b]))
+    clause = "".join(chars)[lo:]
+    v0, v1 = claim.value.start - offset - lo, claim.value.end - offset - lo
+    out = context_words(clause, v0, v1, lex, idf, reach * 4, default)
+    for key, weight in own.items():
+        out[key] = max(out.get(key, 0.0), weight)
+    return out
+
+
 #: how much the words of the figure a change is said of count in the change's own words
 _SUBJECT_WEIGHT = 0.7
 
@@ -162,6 +185,9 @@ def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
             for claim in _fact_claims(claims):
                 view, v0, v1 = claim_view(sentence, claims, claim)
                 words[claim.value.start] = context_words(view, v0, v1, lex, idf, reach, default)
+                if len(words[claim.value.start]) < _FEW_WORDS and claim.value.kind is ValueKind.DATE:
+                    words[claim.value.start] = _with_clause(claim, claims, sentence, words[claim.value.start],
+                                                            lex, idf, reach, default)
                 names[claim.value.start] = numbered_names(view[:v0] + " " + view[v1:])
             for claim in _fact_claims(claims):
                 yield Statement(claim, d, sentence, _with_subject(claim, claims, words, lang), masked,
