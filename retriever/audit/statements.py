@@ -37,9 +37,8 @@ class Statement:
     date as written (folded, no spaces) or "" for a figure: what a sentence printed twice must
     share besides the value compared. ``names`` are the names with a number near the value
     ("GLM-4.6", "A380", "COVID-19"): each names one thing, so two statements naming only
-    different ones speak of different things. ``score`` is 1
-    (every source's statement counts alike when values are grouped, see
-    :func:`retriever.check.group_values`).
+    different ones speak of different things. ``score`` is 1 (every source's statement counts
+    alike when values are grouped, see :func:`retriever.check.group_values`).
     """
 
     claim: Claim
