@@ -47,14 +47,14 @@ def test_the_seeds_audit_lists_their_conflicts_and_none_of_the_traps(scores):
     assert {"net_loss_h1_2025", "customer_count", "pre_ipo_valuation",
             "coding_plan_months_to_150k_paid_developers"} <= set(seeds.found)
     assert seeds.false_alarms == [], seeds.false_alarms
-    assert seeds.precision >= 0.4
+    assert seeds.precision >= 0.55
 
 
 def test_the_topics_audit_finds_most_planted_conflicts(scores):
     topics = scores["topics"]
     assert topics.conflicts >= 30
-    assert topics.recall >= 0.55, topics.missed
-    assert topics.precision >= 0.5
+    assert topics.recall >= 0.58, topics.missed
+    assert topics.precision >= 0.62
     assert len(topics.false_alarms) <= 2, topics.false_alarms
 
 

@@ -103,6 +103,57 @@ def test_an_archive_with_one_document_has_nothing_to_compare(tmp_path, use_embed
     assert report.disagreements == () and report.corroborated == () and report.compared == 0
 
 
+# Two more outlets on another (invented) company, each line a pair that the audit's rules must
+# keep apart (or, the last, list): changes of two different figures, one kind of sentence on two
+# occasions, two numbered products, two events that began in two years, figures 3x apart.
+RULES_A = ("蓝湾集团归属于股东的净利润为3.2亿元，同比增长40%。\n"
+           "蓝湾集团3月27日召开2024年股东大会。\n"
+           "蓝湾集团今年5月发布了旗舰手机LX-2，主打影像功能。\n"
+           "2019年起，蓝湾集团开始向东南亚出口整车。\n"
+           "蓝湾集团在全省共有加盟网点120个。\n"
+           "蓝湾集团现有员工总数为3100人。\n")
+RULES_B = ("蓝湾集团全年实现营业收入18.5亿元，同比增长18%。\n"
+           "蓝湾集团6月18日召开2025年股东大会。\n"
+           "蓝湾集团今年9月发布了旗舰手机LX-3，主打续航能力。\n"
+           "2021年起，国内新能源汽车价格战进入白热化。\n"
+           "蓝湾集团在全省的加盟网点达到400个。\n"
+           "蓝湾集团现有员工总数为2300人。\n")
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory, use_embedder, corpus_writer) -> AuditReport:
+    corpus = corpus_writer(tmp_path_factory.mktemp("rules") / "corpus", {"bay-a.txt": RULES_A, "bay-b.txt": RULES_B},
+                           {"bay-a": {"publisher": "Harbour Daily", "date": "2025-10-01"},
+                            "bay-b": {"publisher": "Bay Times", "date": "2025-10-02"}})
+    settings = Settings(corpus_dir=corpus, index_dir=corpus.parent / "index")
+    build_index(settings, embedder=use_embedder, progress=False)
+    return FactChecker.load(index_dir=settings.index_dir, rebuild=False).audit()
+
+
+def test_only_the_changed_figure_of_one_fact_is_a_disagreement(rules):
+    listed = [_values(f) for f in rules.disagreements]
+    assert {"3100人", "2300人"} in listed  # the control: one sentence, a figure changed
+    # a change is compared by what changed: profit +40% and revenue +18% are two facts
+    assert not any({"40%", "18%"} & v for v in listed), listed
+    # one kind of sentence on two dates elsewhere in it: two meetings, not one fact
+    assert not any({"3月27日", "6月18日"} & v for v in listed), listed
+    # LX-2 and LX-3 are two products: their release months are two facts
+    assert not any({"今年5月", "今年9月"} & v for v in listed), listed
+    # "2019年起" and "2021年起" start two different things
+    assert not any({"2019年", "2021年"} & v for v in listed), listed
+    # 120 and 400 outlets worded apart, more than 2.5 times apart: not taken for one fact
+    assert not any({"120个", "400个"} & v for v in listed), listed
+    assert len(listed) == 1, listed
+
+
+def test_numbered_names_are_read_as_written():
+    from retriever.audit.statements import numbered_names
+
+    assert numbered_names("今年 7 月,公司發布了旗艦模型 GLM-4.5") == {"glm-4.5"}
+    assert numbered_names("the A380 and COVID-19, then B6輪融資") == {"a380", "covid-19", "b6"}
+    assert numbered_names("GLM 4.6 in 2024年, 3.5 years") == frozenset()
+
+
 # ----------------------------------------------------------------------------- factcheck audit
 
 

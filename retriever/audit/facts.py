@@ -65,7 +65,7 @@ class AuditPolicy:
     loose: float = 0.25
     same_sentence: float = 0.85
     same_meaning: float = 0.7
-    max_ratio: float = 4.0
+    max_ratio: float = 2.5
     exact_documents: int = 5000
 
 
@@ -129,6 +129,12 @@ def periods_fit(a: Statement, b: Statement) -> bool:
     return pa is None or pb is None or same_period(pa, pb)
 
 
+def names_fit(a: Statement, b: Statement) -> bool:
+    """Not two statements that each name a numbered thing near their value, but not the same one
+    ("GLM-4.5 was released in July", "GLM-4.6 in September")."""
+    return not (a.names and b.names and not a.names & b.names)
+
+
 def _near_enough(a: Statement, b: Statement, max_ratio: float) -> bool:
     """Values within ``max_ratio`` of each other (dates: always; signs must agree)."""
     va, vb = a.value, b.value
@@ -156,7 +162,7 @@ class Likeness:
     def fits(self, a: Statement, b: Statement) -> bool:
         """The rules say the two may be one fact (before asking how alike they are)."""
         return (a.doc != b.doc and a.claim.modifiers == b.claim.modifiers and comparable(a, b)  # type: ignore[arg-type]
-                and periods_fit(a, b) and _near_enough(a, b, self.policy.max_ratio))
+                and periods_fit(a, b) and _near_enough(a, b, self.policy.max_ratio) and names_fit(a, b))
 
     def __call__(self, i: int, j: int) -> float | None:
         """The likeness of statements ``i`` and ``j``, or None when they cannot be one fact."""
@@ -167,14 +173,30 @@ class Likeness:
         found: float | None = None
         if self.fits(a, b):
             meaning = float(self.vectors[a.claim.sentence_id] @ self.vectors[b.claim.sentence_id])
-            if (a.place == b.place and meaning >= self.policy.same_meaning
-                    and skeleton_ratio(a.skeleton, b.skeleton) >= self.policy.same_sentence):
+            printed = (meaning >= self.policy.same_meaning
+                       and skeleton_ratio(a.skeleton, b.skeleton) >= self.policy.same_sentence)
+            if printed and not same_occasion(a, b):
+                found = None
+            elif printed and a.place == b.place:
                 found = 1.0
             else:
                 w = self.policy.words_weight
                 found = w * weighted_overlap(a.context, b.context) + (1 - w) * max(0.0, meaning)
         self._cache[key] = found
         return found
+
+
+def same_occasion(a: Statement, b: Statement) -> bool:
+    """Whether two statements of one sentence printed twice (the same skeleton) can be one fact.
+    Not when they stand at different places of it (the sentence's first figure and its second
+    are two facts), nor when a date written elsewhere in it differs: "A released its 2024 report
+    on March 27" and "A released its 2025 half-year report on August 26" are two occasions of one
+    kind of sentence. Another figure changed is one sentence with a figure changed."""
+    if len(a.dates) != len(b.dates) or not a.dates:
+        return True  # not the same number of values: no places to match
+    if a.place != b.place:
+        return False
+    return all(x == y for k, (x, y) in enumerate(zip(a.dates, b.dates)) if k != a.place)
 
 
 def find_facts(statements: Sequence[Statement], directions: np.ndarray, sentence_vectors: np.ndarray,

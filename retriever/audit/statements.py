@@ -9,10 +9,13 @@ and the family of units it can be compared within.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from index.claims import Claim, sentence_claims
+from index.text import fold
 from index.values import ValueKind, language_of, lexicon
 
 from ..check.align import AlignPolicy, claim_view, skeleton
@@ -30,8 +33,12 @@ class Statement:
     ``doc`` is the document's position in the index; ``context`` the words around the value
     (key → weight); ``skeleton`` its sentence with every value masked and ``place`` which of the
     sentence's values it is; ``family`` the units it can be compared with (``money:CNY``,
-    ``count``, ``ratio``, ``date``...). ``score`` is 1 (every source's statement counts alike when
-    values are grouped, see :func:`retriever.check.group_values`).
+    ``count``, ``ratio``, ``date``...). ``dates`` are the sentence's values in order, each its
+    date as written (folded, no spaces) or "" for a figure: what a sentence printed twice must
+    share besides the value compared. ``names`` are the names with a number near the value
+    ("GLM-4.6", "A380", "COVID-19"): each names one thing, so two statements naming only
+    different ones speak of different things. ``score`` is 1 (every source's statement counts
+    alike when values are grouped, see :func:`retriever.check.group_values`).
     """
 
     claim: Claim
@@ -41,6 +48,8 @@ class Statement:
     skeleton: str
     place: int
     family: str
+    dates: tuple[str, ...] = ()
+    names: frozenset[str] = frozenset()
     score: float = 1.0
 
     @property
@@ -70,6 +79,70 @@ def _fact_claims(claims: list[Claim]) -> list[Claim]:
     periods = {(c.period.start, c.period.end) for c in claims if c.period is not None}
     return [c for c in claims if c.value.kind is not ValueKind.DATE
             or ((c.value.start, c.value.end) not in periods and not c.value.as_of)]
+
+
+# a name with a number: letters, an optional hyphen, digits ("GLM-4.6", "A380", "COVID-19")
+_NUMBERED_NAME = re.compile(r"(?<![a-z0-9.])[a-z]+-?\d+(?:\.\d+)*(?![0-9.]*[0-9])")
+
+
+def numbered_names(text: str) -> frozenset[str]:
+    """The names with a number in ``text`` (folded and lower-cased; "GLM 4.6" is not one: the
+    space leaves "4.6" a figure of its own)."""
+    return frozenset(_NUMBERED_NAME.findall(fold(text).lower()))
+
+
+#: a date with fewer words of its own than this ("2023年起") is said of its clause's event
+_FEW_WORDS = 2
+
+
+def _with_clause(claim: Claim, claims: list[Claim], sentence: str, own: dict[str, float], lex, idf,  # type: ignore[no-untyped-def]
+                 reach: float, default: float) -> dict[str, float]:
+    """A date's few words and those of its clause: "2023年起" is the start of what the clause
+    says began then, and two such dates of two events share only their "起"."""
+    offset = claim.sentence[0]
+    lo, hi = claim.context[0] - offset, claim.context[1] - offset
+    chars = list(sentence[:hi])
+    for c in claims:
+        if c is not claim:
+            a, b = c.value.start - offset, c.value.end - offset
+            chars[a:b] = " " * (len(chars[a:b]))
+    clause = "".join(chars)[lo:]
+    v0, v1 = claim.value.start - offset - lo, claim.value.end - offset - lo
+    out = context_words(clause, v0, v1, lex, idf, reach * 4, default)
+    for key, weight in own.items():
+        out[key] = max(out.get(key, 0.0), weight)
+    return out
+
+
+#: how much the words of the figure a change is said of count in the change's own words
+_SUBJECT_WEIGHT = 0.7
+
+
+@functools.lru_cache(maxsize=8)
+def _change_keys(language: str) -> frozenset[str]:
+    """The context keys of the words that make a figure a change ("同比增长", "较", "rose by"):
+    the block already holds changes together, so they say nothing of which change it is."""
+    lex = lexicon(language)
+    text = " ".join([*lex.change_words.table, *lex.baseline.table])
+    return frozenset(context_words(text, 0, 0, lex, {}, 1e6, 1.0))
+
+
+def _with_subject(claim: Claim, claims: list[Claim], words: dict[int, dict[str, float]],
+                  language: str) -> dict[str, float]:
+    """The words around a value. For a change ("净利润18.2亿元，同比增长41.5%") not its change
+    words, said of revenue and of profit alike, but those of the figure it is a change of (the
+    figure before it in the sentence), which name what changed."""
+    own = words[claim.value.start]
+    if "change" not in claim.modifiers:
+        return own
+    dropped = _change_keys(language)
+    out = {k: w for k, w in own.items() if k not in dropped}
+    before = [c for c in claims if c.value.end <= claim.value.start and c.value.kind is not ValueKind.DATE
+              and "change" not in c.modifiers and c.value.start in words]
+    if before:
+        for key, weight in words[before[-1].value.start].items():
+            out[key] = max(out.get(key, 0.0), _SUBJECT_WEIGHT * weight)
+    return out
 
 
 def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
@@ -104,10 +177,20 @@ def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
             lex = lexicon(lang)
             reach = policy.reach_cjk if lang == "zh" else policy.reach_latin
             masked = skeleton(sentence, claims)
+            dates = tuple(re.sub(r"\s+", "", fold(c.value.text)) if c.value.kind is ValueKind.DATE else ""
+                          for c in claims)
+            words: dict[int, dict[str, float]] = {}
+            names: dict[int, frozenset[str]] = {}
             for claim in _fact_claims(claims):
                 view, v0, v1 = claim_view(sentence, claims, claim)
-                yield Statement(claim, d, sentence, context_words(view, v0, v1, lex, idf, reach, default), masked,
-                                claims.index(claim), family(claim.value))
+                words[claim.value.start] = context_words(view, v0, v1, lex, idf, reach, default)
+                if len(words[claim.value.start]) < _FEW_WORDS and claim.value.kind is ValueKind.DATE:
+                    words[claim.value.start] = _with_clause(claim, claims, sentence, words[claim.value.start],
+                                                            lex, idf, reach, default)
+                names[claim.value.start] = numbered_names(view[:v0] + " " + view[v1:])
+            for claim in _fact_claims(claims):
+                yield Statement(claim, d, sentence, _with_subject(claim, claims, words, lang), masked,
+                                claims.index(claim), family(claim.value), dates, names[claim.value.start])
         if progress is not None:
             progress(1)
         i = j
