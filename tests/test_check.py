@@ -130,6 +130,7 @@ def archive(tmp_path_factory, use_embedder, corpus_writer):
     ("How many people died in the quake?", "count", {"count", "number"}, "person", ""),
     ("What share of the vote did she win?", "percent", {"percent"}, "", ""),
     ("In what year was the bridge opened?", "date", {"date"}, "", ""),
+    ("How long did it take to build the bridge?", "duration", {"duration"}, "", ""),  # a span, not a length
     ("How much did the bridge cost in the first half of 2024?", "money", {"money"}, "", "2024H1"),
     ("How much water does the dam hold?", "money", {"money", "measure", "count", "number", "percent", "multiple"}, "", ""),
     ("Who cut the ribbon?", "who", set(), "", ""),
@@ -480,3 +481,13 @@ def test_an_english_word_finds_the_words_of_its_family_that_its_stem_begins():
                           {"investors": 3.0, "invested": 3.0, "fund": 2.0, "back": 2.0}).terms
     assert "investors" in terms.found("the fund was invested in 2024")
     assert "investors" not in terms.found("the fund was inverted in 2024")
+
+
+def test_a_question_asking_what_is_expected_is_answered_by_what_a_source_states(archive):
+    # "expected to" in a question is how English asks of the future; a source saying "took three
+    # years" states the span (a source saying "is expected to take" would still be another measure
+    # for a question asking what it took)
+    read = read_question("How long is the Harlow Bridge expected to take to build?", "2024-03-04")
+    assert {k.value for k in read.kinds} == {"duration"} and "expected" in read.modifiers
+    answer = archive.ask("How long was the Harlow Bridge expected to take to build?")
+    assert "three years" in {v.value for v in answer.check.values}, answer.text

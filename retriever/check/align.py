@@ -416,7 +416,7 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
         return None  # "哪一年改为每年2月举行": a measure word qualifies figures, not the date asked
     asked = question.modifiers
     own = claim.modifiers
-    if own != asked and (own - asked or asked - own - {"change"}):
+    if own != asked and (own - asked or asked - own - {"change", "expected"}):
         return Apart.OTHER_MEASURE
     return None
 
