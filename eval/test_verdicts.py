@@ -62,12 +62,12 @@ def test_citations_hold_their_values(seeds, topics):
 def test_topics_conflicts_and_false_alarms(topics):
     # measured: conflict P 0.83, R 0.49; false alarms 0.045; agree-on-conflict 0.05; both values 0.75;
     # accuracy 0.67 (floors leave room for the noise of one or two items)
-    assert topics["all"]["conflict_R"] >= 0.48
+    assert topics["all"]["conflict_R"] >= 0.5
     assert topics["all"]["conflict_P"] >= 0.75
     assert topics["all"]["false_alarm"] <= 0.08
     assert topics["all"]["agree_on_conflict"] <= 0.08
     assert topics["all"]["both_values"] >= 0.65
-    assert topics["all"]["accuracy"] >= 0.64
+    assert topics["all"]["accuracy"] >= 0.66
 
 
 def test_seeds_conflicts_and_false_alarms(seeds):

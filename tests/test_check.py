@@ -491,3 +491,12 @@ def test_a_question_asking_what_is_expected_is_answered_by_what_a_source_states(
     assert {k.value for k in read.kinds} == {"duration"} and "expected" in read.modifiers
     answer = archive.ask("How long was the Harlow Bridge expected to take to build?")
     assert "three years" in {v.value for v in answer.check.values}, answer.text
+
+
+def test_an_asking_phrase_brings_the_word_its_answer_is_said_with():
+    idf = {"depth": 3.0, "focus": 3.0, "quake": 2.0, "高度": 3.0, "塔": 2.0}
+    assert "depth" in read_question("How deep was the focus of the quake?", "2025-03-01", idf).terms.words
+    assert "高度" in read_question("这座塔有多高？", "2025-03-01", idf).terms.words
+    # only a word the corpus uses
+    assert "height" not in read_question("How tall is the tower?", "2025-03-01", idf).terms.words
+

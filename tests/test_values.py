@@ -160,6 +160,7 @@ def test_a_user_adds_a_unit_in_one_file(tmp_path):
     ('language = "zh"\n[hedge_before]\n"大概是" = "roughly"\n', "hedge kind"),
     ('language = "zh"\n[counters]\n"米" = "thing"\n', "listed in both"),
     ('language = "zh"\n[colours]\n"红" = "red"\n', "unknown table"),
+    ('language = "en"\n[asked_words]\n"how deep" = "depth"\n', "list of words"),
     ('language = "fr"\n', "language"),
     ('language = "zh"\n[units\n', "not valid TOML"),
 ])

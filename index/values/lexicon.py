@@ -48,6 +48,7 @@ _WORD_TABLES = {
     "percent_prefix": "percent", "percent_suffix": "percent", "multiplier": "code",
     "units": "unit", "unit_before": "unit", "durations": "number", "counters": "code", "modifiers": "code",
     "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain", "asked_nouns": "noun_kind",
+    "asked_words": "words",
 }
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
                 "question_words": ("words",), "complements": ("words",),
@@ -187,6 +188,7 @@ class Lexicon:
     question_kinds: Words
     question_grains: Words  # "哪一年", "what year": a date asked to the year, month or day
     asked_nouns: Words  # "多少资金": a noun after the asking word that names the kind of figure
+    asked_words: Words  # "how deep" → depth: the words an asking phrase implies its answer stands near
     share_between: Words  # "A占B": a share of A in B
     share_of_total: Words  # "A占比": a share of A in the whole
     share_whole_first: Words  # "B中有多大比例…A": the whole named first, then the part
@@ -249,6 +251,10 @@ def _check_value(source: str, table: str, word: str, value: object, what: str) -
     elif what == "noun_kind":
         if value not in NOUN_KINDS:
             raise _fail(source, f"{where}: expected one of {sorted(NOUN_KINDS)}, got {value!r}")
+    elif what == "words":
+        if not isinstance(value, list) or not value or not all(isinstance(w, str) and w.strip() for w in value):
+            raise _fail(source, f"{where}: expected a list of words, got {value!r}")
+        return tuple(value)
     elif what == "kinds":
         if not isinstance(value, list) or not value or any(k not in ASK_KINDS for k in value):
             raise _fail(source, f"{where}: expected a list of kinds from {sorted(ASK_KINDS)}, got {value!r}")
@@ -390,6 +396,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         update=Words(tables.get("periods.update", []), any_case=True),
         baseline=Words(tables.get("periods.baseline", []), any_case=True), question_kinds=phrases("question_kinds"),
         question_grains=phrases("question_grains"), asked_nouns=phrases("asked_nouns"),
+        asked_words=phrases("asked_words"),
         share_between=Words(tables.get("shares.between", [])), share_of_total=Words(tables.get("shares.of_total", [])),
         share_whole_first=Words(tables.get("shares.whole_first", [])),
         question_words=frozenset(tables.get("question_words.words", [])),

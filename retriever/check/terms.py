@@ -151,6 +151,7 @@ class Terms:
             if token in lex.question_words or token in words or _is_hedge(token, lex):
                 continue
             words.append(token)
+        words += [w for w in _implied(normalise(text), lex) if w not in words and w in idf]
         default = max(idf.values(), default=1.0)
         weights = [idf.get(w, default) for w in words]
         names = _capitalised(text)
@@ -323,6 +324,15 @@ def _joined(tokens: list[str], groups: dict[str, tuple[str, ...]]) -> list[str]:
         out.append(tokens[i])
         i += 1
     return out
+
+
+def _implied(text: str, lex) -> list[str]:  # type: ignore[no-untyped-def]
+    """The words the question's asking phrases imply ("how deep": depth; "多高": 高度), which the
+    answer's sentence is likely to use though the question does not."""
+    table = lex.asked_words
+    if table.pattern is None:
+        return []
+    return [w for m in table.pattern.finditer(text) for w in table.get(table.canonical(m.group(0)))]
 
 
 def _drop_asked_units(text: str, lex) -> str:  # type: ignore[no-untyped-def]
