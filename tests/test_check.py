@@ -500,3 +500,29 @@ def test_an_asking_phrase_brings_the_word_its_answer_is_said_with():
     # only a word the corpus uses
     assert "height" not in read_question("How tall is the tower?", "2025-03-01", idf).terms.words
 
+
+
+def test_an_english_question_names_the_whole_and_the_part_of_a_share():
+    from retriever.check.shares import Share, share_in
+
+    en = lexicon("en")
+    assert share_in("what share of the group's revenue came from cloud services in 2024?", en, question=True) \
+        == Share(" cloud services in 2024", " the group's revenue ")
+    assert share_in("what share of the vote did she win?", en, question=True) is None  # the whole's end unknown
+    assert share_in("the share of revenue from asia rose to", en) is None  # a source's sentence: not read so
+
+
+def test_a_share_of_another_part_of_the_whole_a_question_names_does_not_answer_it():
+    from retriever.check.shares import other_part, share_in
+
+    idf = {w: 3.0 for w in ("收入", "东南亚", "市场", "部署", "云端", "cloud", "revenue", "services")}
+    asked = share_in("what share of the group's revenue came from cloud services?", lexicon("en"), question=True)
+    terms = read_question("What share of the group's revenue came from cloud services?", "2025-03-01", idf).terms
+    stated = share_in("来自东南亚市场的收入占比", lexicon("zh"))
+    assert other_part(stated, terms, lambda w: True, asked)  # its part is Southeast Asia, its 收入 the whole
+    assert not other_part(stated, terms, lambda w: True)  # without the question's whole, not told apart
+
+
+def test_a_percent_written_with_a_plus_sign_is_a_change():
+    claims = {c.text: c for c in sentence_claims("d", 0, 0, "公司2024年营收3.124亿元(+151%)，毛利率为50%。", "2025-03-01")}
+    assert "change" in claims["151%"].modifiers and "change" not in claims["50%"].modifiers

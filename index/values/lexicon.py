@@ -53,7 +53,7 @@ _WORD_TABLES = {
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
                 "question_words": ("words",), "complements": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
-                "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total", "whole_first")}
+                "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total", "whole_first", "of_whole", "part_after")}
 _DATE_KEYS = {"months": "month_map", "bc": "list", "decade": "list", "year_before": "list"}
 _PERIOD_KEYS = {"relative_year": "int_map", "part": "part_map", "as_of": "list", "update": "list", "baseline": "list"}
 _PARTS = re.compile(r"H[12]|Q[1-4]|M9")
@@ -192,6 +192,8 @@ class Lexicon:
     share_between: Words  # "A占B": a share of A in B
     share_of_total: Words  # "A占比": a share of A in the whole
     share_whole_first: Words  # "B中有多大比例…A": the whole named first, then the part
+    share_of_whole: Words  # a question's "what share of B…": the whole after it
+    share_part_after: Words  # "…came from A": where a question's part follows its whole
     question_words: frozenset[str]
     complements: frozenset[str]  # "亏掉", "花光": a verb's result, which its other forms lack (亏损, 花费)
     abbreviations: frozenset[str] = frozenset()
@@ -399,6 +401,8 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         asked_words=phrases("asked_words"),
         share_between=Words(tables.get("shares.between", [])), share_of_total=Words(tables.get("shares.of_total", [])),
         share_whole_first=Words(tables.get("shares.whole_first", [])),
+        share_of_whole=Words(tables.get("shares.of_whole", []), any_case=True),
+        share_part_after=Words(tables.get("shares.part_after", []), any_case=True),
         question_words=frozenset(tables.get("question_words.words", [])),
         complements=frozenset(tables.get("complements.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),

@@ -228,7 +228,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
         docs = list(dict.fromkeys(s.passage.doc_id for s in sentences))[:policy.focus_documents]
         focus = terms.focus([document_text(d) for d in docs])
     # "海外收入占服装业务收入的比例": a share of what in what
-    asked_share = share_in(fold(question.text).lower(), lexicon(question.language)) \
+    asked_share = share_in(fold(question.text).lower(), lexicon(question.language), question=True) \
         if ValueKind.PERCENT in question.kinds else None
     asked_words = lexicon(question.language).question_words
 
@@ -264,7 +264,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             if reason is None and ValueKind.PERCENT in question.kinds and v.kind is ValueKind.PERCENT:
                 stated = share_in(folded[:v.start - claim.sentence[0]], lexicon(language_of(s.text)))
                 if stated is not None and (asked_share is not None and swapped(asked_share, stated, informative)
-                                           or other_part(stated, terms, informative)):
+                                           or other_part(stated, terms, informative, asked_share)):
                     reason = Apart.OTHER_MEASURE  # the share of another part, or of the whole
             period = policy.period_weight if question.period is not None and claim.period is not None and not reason else 0.0
             candidate = Candidate(claim, s, base + policy.local_weight * local + unit + period, cover, reason,

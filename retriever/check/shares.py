@@ -17,8 +17,8 @@ from index.text import content_tokens, has_cjk, normalise, words
 _CLAUSE = re.compile(r"[，,；;：:。！？!?、（(）)]")
 # informative words: a word found in most of the corpus (the subject's name) tells no part from a whole
 MIN_IDF = 1.0
-# how a share's words are laid out: "A占B", "A占比", "B中有…A"
-_BETWEEN, _OF_TOTAL, _WHOLE_FIRST = 0, 1, 2
+# how a share's words are laid out: "A占B", "A占比", "B中有…A", "what share of B came from A"
+_BETWEEN, _OF_TOTAL, _WHOLE_FIRST, _OF_WHOLE = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -29,17 +29,24 @@ class Share:
     whole: str
 
 
-def share_in(text: str, lex) -> Share | None:  # type: ignore[no-untyped-def]
-    """The last share ``text`` names (folded text ending where its figure stands, or a question)."""
+def share_in(text: str, lex, question: bool = False) -> Share | None:  # type: ignore[no-untyped-def]
+    """The last share ``text`` names (folded text ending where its figure stands, or a question:
+    ``question`` reads its English forms too, "what share of B came from A")."""
     marks = []
-    for table, kind in ((lex.share_between, _BETWEEN), (lex.share_of_total, _OF_TOTAL),
-                        (lex.share_whole_first, _WHOLE_FIRST)):
+    tables = [(lex.share_between, _BETWEEN), (lex.share_of_total, _OF_TOTAL), (lex.share_whole_first, _WHOLE_FIRST)]
+    if question:
+        tables.append((lex.share_of_whole, _OF_WHOLE))
+    for table, kind in tables:
         if table.pattern is not None:
             marks += [(m.start(), m.end(), kind) for m in table.pattern.finditer(text)]
     if not marks:
         return None
     start, end, kind = max(marks)  # the last; of two at one place, the longer (占比 over 占)
     before = text[:start]
+    if kind == _OF_WHOLE:  # "what share of the company's revenue came from cloud services"
+        rest = _CLAUSE.split(text[end:])[0]
+        turn = lex.share_part_after.pattern.search(rest) if lex.share_part_after.pattern is not None else None
+        return Share(rest[turn.end():], rest[:turn.start()]) if turn else None  # where the whole ends is unknown
     if kind == _WHOLE_FIRST:  # "研发开支中有多大比例花在算力上"
         cut = [m.end() for m in _CLAUSE.finditer(before)]
         return Share(_CLAUSE.split(text[end:])[0], before[cut[-1]:] if cut else before)
@@ -70,15 +77,20 @@ def swapped(asked: Share, stated: Share, informative: Callable[[str], bool]) -> 
     return any(w in stated.part and w not in stated.whole for w in whole - part)
 
 
-def other_part(stated: Share, terms, informative: Callable[[str], bool]) -> bool:  # type: ignore[no-untyped-def]
+def other_part(stated: Share, terms, informative: Callable[[str], bool],  # type: ignore[no-untyped-def]
+               asked: Share | None = None) -> bool:
     """The figure's share is of a part the question does not ask about: its part names a word the
-    question lacks, and nothing the question asks for beyond what its whole already names
-    ("工资成本占研发开支的14.8%" does not answer what share of 研发开支 went to 算力)."""
+    question lacks, and nothing the question asks for beyond what the wholes (the figure's, and
+    the question's when it names one) already name ("工资成本占研发开支的14.8%" does not answer what
+    share of 研发开支 went to 算力; "来自东南亚市场的收入占比11.1%" does not answer what share of
+    revenue came from on-premise deployment)."""
     if not terms:
         return False
     own = [w for w in _content(stated.part) if informative(w) and not terms.found(w)]
     if not own:
         return False
     asked_in_part = set(terms.found(normalise(stated.part)))
-    asked_in_whole = set(terms.found(normalise(stated.whole))) if stated.whole else set()
-    return not asked_in_part - asked_in_whole
+    wholes = set(terms.found(normalise(stated.whole))) if stated.whole else set()
+    if asked is not None and asked.whole:
+        wholes |= set(terms.found(normalise(asked.whole)))
+    return not asked_in_part - wholes
