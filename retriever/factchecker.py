@@ -184,7 +184,9 @@ class FactChecker:
             else:
                 other_periods = sorted({c.claim.period_label for c in alignment.apart
                                         if c.apart is Apart.OTHER_PERIOD and c.context >= self.policy.align.min_context})
-                if read.period is not None and other_periods:
+                if alignment.unheard:
+                    answer = not_found(query, passages, f"no source speaks of {', '.join(alignment.unheard)}")
+                elif read.period is not None and other_periods:
                     answer = not_found(query, passages, f"the sources give this figure for {', '.join(other_periods)}, "
                                                         f"not for {read.period.label}")
                 why = "no source states a value that could be matched to the question"

@@ -526,3 +526,11 @@ def test_a_share_of_another_part_of_the_whole_a_question_names_does_not_answer_i
 def test_a_percent_written_with_a_plus_sign_is_a_change():
     claims = {c.text: c for c in sentence_claims("d", 0, 0, "公司2024年营收3.124亿元(+151%)，毛利率为50%。", "2025-03-01")}
     assert "change" in claims["151%"].modifiers and "change" not in claims["50%"].modifiers
+
+
+def test_a_share_of_something_no_source_speaks_of_is_not_found(milestone):
+    answer = milestone.ask("星桥App来自非洲的用户占比是多少？")
+    assert answer.verdict is Verdict.NOT_FOUND, answer.text
+    assert any("非洲" in note for note in answer.notes)
+    known = milestone.ask("星桥App来自东南亚的用户占比是多少？")  # a source speaks of 东南亚 (not of its users' share)
+    assert not any("东南亚" in note for note in known.notes), known.notes

@@ -22,7 +22,7 @@ from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind, language_of, lexicon
 
 from .question import OCCURRENCES, Question, ordinals_in
-from .shares import MIN_IDF, other_part, share_in, swapped
+from .shares import MIN_IDF, other_part, share_in, swapped, unheard
 from .terms import context_words, has_content, weighted_overlap
 
 if TYPE_CHECKING:
@@ -133,6 +133,7 @@ class Alignment:
     apart: list[Candidate]
     considered: int
     notes: list[str] = field(default_factory=list)
+    unheard: tuple[str, ...] = ()  # words of the asked share no source uses: nothing answers it
 
     @property
     def docs(self) -> list[str]:
@@ -231,6 +232,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     asked_share = share_in(fold(question.text).lower(), lexicon(question.language), question=True) \
         if ValueKind.PERCENT in question.kinds else None
     asked_words = lexicon(question.language).question_words
+    missing = unheard(asked_share, idf, lexicon(question.language)) if asked_share is not None else ()
 
     def informative(word: str) -> bool:
         return word not in asked_words and idf.get(word, MIN_IDF) >= MIN_IDF
@@ -261,6 +263,8 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             reason = _apart(question, claim)
             if reason is None and places and not places & question.ordinals:
                 reason = Apart.OTHER_ONE
+            if reason is None and missing and v.kind is ValueKind.PERCENT:
+                reason = Apart.OTHER_MEASURE  # the share of something no source speaks of
             if reason is None and ValueKind.PERCENT in question.kinds and v.kind is ValueKind.PERCENT:
                 stated = share_in(folded[:v.start - claim.sentence[0]], lexicon(language_of(s.text)))
                 if stated is not None and (asked_share is not None and swapped(asked_share, stated, informative)
@@ -315,7 +319,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     chosen, ambiguous = _per_source(candidates, policy, alike, sources.document_similarity, names)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
-    return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes)
+    return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes, missing)
 
 
 def claim_view(text: str, claims: Sequence[Claim], claim: Claim) -> tuple[str, int, int]:

@@ -94,3 +94,12 @@ def other_part(stated: Share, terms, informative: Callable[[str], bool],  # type
     if asked is not None and asked.whole:
         wholes |= set(terms.found(normalise(asked.whole)))
     return not asked_in_part - wholes
+
+
+def unheard(asked: Share, idf: dict[str, float], lex) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The Chinese words of a question's share part that no document of the corpus uses ("来自中东
+    地区的收入" over articles that never speak of 中东): no figure of theirs is that share."""
+    if not idf:
+        return ()
+    return tuple(w for w in _content(asked.part)
+                 if has_cjk(w) and w not in lex.question_words and w not in idf)
