@@ -534,3 +534,24 @@ def test_a_share_of_something_no_source_speaks_of_is_not_found(milestone):
     assert any("非洲" in note for note in answer.notes)
     known = milestone.ask("星桥App来自东南亚的用户占比是多少？")  # a source speaks of 东南亚 (not of its users' share)
     assert not any("东南亚" in note for note in known.notes), known.notes
+
+
+@pytest.fixture(scope="module")
+def far_milestone(tmp_path_factory, use_embedder, corpus_writer):
+    folder = tmp_path_factory.mktemp("far-milestone")
+    texts = {
+        "app-a.txt": "星桥App用户数公布\n\n星桥App由一家杭州公司开发。星桥App上线两个月，注册用户已经突破100万，"
+                     "公司计划明年进入东南亚市场。",
+        "app-b.txt": "星橋App創下紀錄\n\n星橋App是杭州一家初創企業的產品，主打即時翻譯。推出3個月，星橋App的用戶超過"
+                     "100萬名，其中海外用戶約佔兩成。",
+    }
+    corpus = corpus_writer(folder / "corpus", texts, MILESTONE_SOURCES)
+    build_index(Settings(corpus_dir=corpus, index_dir=folder / "index"), embedder=use_embedder, progress=False)
+    return FactChecker.load(index_dir=folder / "index", rebuild=False)
+
+
+def test_a_source_stating_the_milestone_is_compared_though_it_answers_the_question_less_well(far_milestone):
+    # the second outlet words it far from the question ("推出3個月…用戶超過100萬名"), but states its figure
+    answer = far_milestone.ask("星桥App的注册用户用了多久突破100万？")
+    assert answer.verdict is Verdict.CONFLICT, answer.text
+    assert {v.value for v in answer.check.values} == {"两个月", "3個月"}

@@ -55,6 +55,8 @@ class AlignPolicy:
             Jaccard, closer words weigh more, synonyms as one word) and whose document holds at
             least ``same_subject`` of the question words the best one's holds: a source on the same
             subject that words the fact its own way.
+        milestone_margin: so are those within this whose sentence, like the best one's, states the
+            figure the question names (how long until 15万 users: both say 15万).
         same_value_margin, same_value_context: a source whose best candidate is the leading value
             itself joins when it scores within ``same_value_margin`` and shares that much context
             with the leader: the same figure, worded another way, corroborates it.
@@ -91,6 +93,7 @@ class AlignPolicy:
     same_event: float = 0.6
     min_context: float = 0.2
     tie: float = 0.02
+    milestone_margin: float = 0.8
     reach_cjk: float = 6.0
     reach_latin: float = 20.0
     same_sentence: float = 0.85
@@ -310,13 +313,14 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
                    and any(abs(o.value.number - n) <= 1e-9 * max(1.0, abs(n)) for n in question.numbers)
                    for o in claims_of(c.sentence))
 
+    def milestone(c: Candidate, other: Candidate) -> bool:
+        return bool(question.numbers) and states_asked_figure(c) and states_asked_figure(other)
+
     def alike(c: Candidate, other: Candidate) -> float:
         overlap = weighted_overlap(context(c), context(other))
-        if question.numbers and states_asked_figure(c) and states_asked_figure(other):
-            return max(overlap, policy.same_context)
-        return overlap
+        return max(overlap, policy.same_context) if milestone(c, other) else overlap
 
-    chosen, ambiguous = _per_source(candidates, policy, alike, sources.document_similarity, names)
+    chosen, ambiguous = _per_source(candidates, policy, alike, milestone, sources.document_similarity, names)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
     return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes, missing)
@@ -426,7 +430,7 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
 
 
 def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callable[[Candidate, Candidate], float],
-                similarity: Callable[[str, str], float], names: Callable[[Candidate], frozenset[str]]
+                milestone: Callable[[Candidate, Candidate], bool], similarity: Callable[[str, str], float], names: Callable[[Candidate], frozenset[str]]
                 ) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
     """Each source's best candidate(s), for the sources that answer what the best of all answers;
     and the sources whose best sentence holds several values that cannot be told apart.
@@ -456,7 +460,8 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
                 # a source that words the fact its own way: its value said of what the leader's is
                 # said of, on the same subject, not far behind on the question
                 fitting = [(alike(c, leader), c) for c in ranked
-                           if c.score >= top - policy.wide_margin and c.document >= policy.same_subject * leader.document]
+                           if c.score >= top - policy.wide_margin and c.document >= policy.same_subject * leader.document
+                           or milestone(c, leader) and c.score >= top - policy.milestone_margin]
                 fitting = [(a, c) for a, c in fitting if a >= policy.same_context]
                 if not fitting:
                     continue
