@@ -47,6 +47,7 @@ _ORDINAL = re.compile(r"第\s*$")
 _COMPOUND = re.compile(r"(?P<a>\d+)\s*(?P<big>亿|万)\s*(?P<b>\d+)\s*(?P<small>千万|百万|万|千|百)(?![\d万亿])")
 _COMPOUND_MAG = {"亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3, "百": 1e2}
 _RANGE_AFTER = re.compile(rf"\s*(?:至|到|-|–|~)\s*[\d{_CN_DIGIT}十]")
+_ROUND_MAGNITUDE = re.compile(r"[百千万][万亿]+")
 _HALF_DURATION = re.compile(r"(?<![上下前后个多])半\s*(?:个\s*)?(?P<unit>年|月|天|小时|钟头)")
 _AND_A_HALF = re.compile(r"\s*个半\s*(?P<unit>小时|钟头|月|星期|礼拜|世纪)")
 _HALF_UNITS = {"年": 365.25, "月": 30.4375, "天": 1.0, "小时": 1 / 24, "钟头": 1 / 24, "星期": 7.0, "礼拜": 7.0,
@@ -55,7 +56,10 @@ _HALF_UNITS = {"年": 365.25, "月": 30.4375, "天": 1.0, "小时": 1 / 24, "钟
 
 @lru_cache(maxsize=4096)
 def chinese_number(text: str) -> float | None:
-    """A Chinese numeral's value (两 → 2, 一九八六 → 1986, 三百五十 → 350); None if it is not one."""
+    """A Chinese numeral's value (两 → 2, 一九八六 → 1986, 三百五十 → 350, 百亿 → 10¹⁰); None if it
+    is not one."""
+    if _ROUND_MAGNITUDE.fullmatch(text):
+        text = "一" + text  # "百亿美元", "千万用户", "万亿市值": a round magnitude, its 一 unsaid
     if len(text) > 24 or not any(c in _CN_DIGIT or c == "十" for c in text) or text[:1] == "点" or text[-1:] == "点":
         return None
     try:
