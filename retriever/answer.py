@@ -305,6 +305,11 @@ class SourceRef:
         return f"{self.name} ({self.when()})"
 
 
+def source_when(source: dict[str, Any]) -> str:
+    """:meth:`Source.when` of a source as :meth:`Answer.to_dict` gives it (older dicts lack it)."""
+    return source.get("when") or when_text(source.get("date"), source.get("reported"))
+
+
 def when_text(date: str | None, reported: str | None) -> str:
     """``2026-01-08``, or ``reported 2026-01-05 · article 2026-01-08`` when the two differ."""
     if reported and date and reported != date:
@@ -586,7 +591,7 @@ def answer_markdown(data: dict[str, Any]) -> str:
             marks = [m.replace("_", " ") for m in g.get("modifiers", [])]
             shown += "".join(f" ({_md(m)})" for m in marks) + (" · latest report" if g.get("latest_report") else "")
             for i, s in enumerate(g.get("sources", [])):
-                when = s.get("when") or when_text(s.get("date"), s.get("reported"))
+                when = source_when(s)
                 out.append(f"| {shown if i == 0 else ''} | {_md(s.get('name') or s.get('doc_id', ''))} "
                            f"| {_md(when)} | [{int(s['citation'])}] |")
     names = {s["doc_id"]: s.get("name") or s["doc_id"] for g in groups for s in g.get("sources", [])}
@@ -599,7 +604,7 @@ def answer_markdown(data: dict[str, Any]) -> str:
             why = ", ".join(_md(x) for x in (a.get("reason"), a.get("period"), *a.get("modifiers", [])) if x)
             src = a.get("source", {})
             out.append(f"- {_md(a['value'])} ({why}) — {_md(src.get('name') or src.get('doc_id', ''))}, "
-                       f"{_md(src.get('when') or when_text(src.get('date'), src.get('reported')))} "
+                       f"{_md(source_when(src))} "
                        f"[{int(src['citation'])}]")
     citations = data.get("citations", [])
     if citations:

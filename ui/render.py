@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 from index.text import display_script, has_cjk, one_line, without_bidi
-from retriever.answer import answer_markdown, source_name, when_text
+from retriever.answer import answer_markdown, source_name, source_when
 
 SCRIPTS = ("Original", "Simplified", "Traditional")
 
@@ -174,7 +174,7 @@ def _value_card(g: dict[str, Any], turn: int, script: str, english_reader: bool)
         by_doc.setdefault(str(s.get("doc_id")), []).append(s)
     for doc_id, refs in by_doc.items():
         s = refs[0]
-        when = s.get("when") or when_text(s.get("date"), s.get("reported"))
+        when = source_when(s)
         marks = " ".join(_ref(turn, n) for n in dict.fromkeys(r["citation"] for r in refs))
         who.append(f'<div class="fc-who" title="{_attr(doc_id)}">{_name(s.get("name") or doc_id)} '
                    f'<span class="fc-when">· {_name(when)}</span> {marks}</div>')
@@ -298,7 +298,7 @@ def answer_html(answer: dict[str, Any], script: str = "Original", turn: int = 0,
             why = ", ".join(x for x in (a.get("reason", ""), a.get("period", ""),
                                         *(m.replace("_", " ") for m in a.get("modifiers", []))) if x)
             src = a.get("source", {})
-            when = src.get("when") or when_text(src.get("date"), src.get("reported"))
+            when = source_when(src)
             out.append(f'<div class="fc-apart">Not compared: {_isolated(_shown(a["value"], script))} ({_name(why)}) — '
                        f'<span title="{_attr(src.get("doc_id", ""))}">{_name(src.get("name") or src.get("doc_id", ""))}'
                        f'</span> · {_name(when)} {_ref(turn, src["citation"])}</div>')
