@@ -98,12 +98,17 @@ SOURCES = {
 }
 
 
+def _checker(tmp_path_factory, name: str, texts: dict, sources: dict, embedder, corpus_writer) -> FactChecker:
+    """A fact-checker over ``texts``, indexed with the real embedder in a fresh folder."""
+    folder = tmp_path_factory.mktemp(name)
+    corpus = corpus_writer(folder / "corpus", texts, sources)
+    build_index(Settings(corpus_dir=corpus, index_dir=folder / "index"), embedder=embedder, progress=False)
+    return FactChecker.load(index_dir=folder / "index", rebuild=False)
+
+
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory, use_embedder, corpus_writer):
-    folder = tmp_path_factory.mktemp("archive")
-    corpus = corpus_writer(folder / "corpus", ARCHIVE, SOURCES)
-    build_index(Settings(corpus_dir=corpus, index_dir=folder / "index"), embedder=use_embedder, progress=False)
-    return FactChecker.load(index_dir=folder / "index", rebuild=False)
+    return _checker(tmp_path_factory, "archive", ARCHIVE, SOURCES, use_embedder, corpus_writer)
 
 
 # ----------------------------------------------------------------------------- reading questions
@@ -455,10 +460,7 @@ MILESTONE_SOURCES = {
 
 @pytest.fixture(scope="module")
 def milestone(tmp_path_factory, use_embedder, corpus_writer):
-    folder = tmp_path_factory.mktemp("milestone")
-    corpus = corpus_writer(folder / "corpus", MILESTONE, MILESTONE_SOURCES)
-    build_index(Settings(corpus_dir=corpus, index_dir=folder / "index"), embedder=use_embedder, progress=False)
-    return FactChecker.load(index_dir=folder / "index", rebuild=False)
+    return _checker(tmp_path_factory, "milestone", MILESTONE, MILESTONE_SOURCES, use_embedder, corpus_writer)
 
 
 def test_two_sources_timing_the_milestone_the_question_names_are_compared(milestone):
@@ -538,16 +540,13 @@ def test_a_share_of_something_no_source_speaks_of_is_not_found(milestone):
 
 @pytest.fixture(scope="module")
 def far_milestone(tmp_path_factory, use_embedder, corpus_writer):
-    folder = tmp_path_factory.mktemp("far-milestone")
     texts = {
         "app-a.txt": "星桥App用户数公布\n\n星桥App由一家杭州公司开发。星桥App上线两个月，注册用户已经突破100万，"
                      "公司计划明年进入东南亚市场。",
         "app-b.txt": "星橋App創下紀錄\n\n星橋App是杭州一家初創企業的產品，主打即時翻譯。推出3個月，星橋App的用戶超過"
                      "100萬名，其中海外用戶約佔兩成。",
     }
-    corpus = corpus_writer(folder / "corpus", texts, MILESTONE_SOURCES)
-    build_index(Settings(corpus_dir=corpus, index_dir=folder / "index"), embedder=use_embedder, progress=False)
-    return FactChecker.load(index_dir=folder / "index", rebuild=False)
+    return _checker(tmp_path_factory, "far-milestone", texts, MILESTONE_SOURCES, use_embedder, corpus_writer)
 
 
 def test_a_source_stating_the_milestone_is_compared_though_it_answers_the_question_less_well(far_milestone):
