@@ -60,8 +60,8 @@ def test_citations_hold_their_values(seeds, topics):
 
 
 def test_topics_conflicts_and_false_alarms(topics):
-    # measured: conflict P 0.83, R 0.49; false alarms 0.045; agree-on-conflict 0.05; both values 0.75;
-    # accuracy 0.67 (floors leave room for the noise of one or two items)
+    # measured: conflict P 0.85, R 0.56; false alarms 0.045; agree-on-conflict 0.05; both values 0.78;
+    # accuracy 0.70 (floors leave room for the noise of one or two items)
     assert topics["all"]["conflict_R"] >= 0.5
     assert topics["all"]["conflict_P"] >= 0.75
     assert topics["all"]["false_alarm"] <= 0.08
@@ -71,10 +71,11 @@ def test_topics_conflicts_and_false_alarms(topics):
 
 
 def test_seeds_conflicts_and_false_alarms(seeds):
-    # measured: conflict P 0.81, R 0.62; false alarms 0.02; agree-on-conflict 0; accuracy 0.59
-    # (targets: P/R >= 0.9, no false alarm: not met, see README)
-    assert seeds["all"]["conflict_R"] >= 0.78
-    assert seeds["all"]["conflict_P"] >= 0.95
+    # measured: conflict P 1.00, R 0.81; false alarms 0; agree-on-conflict 0; accuracy 0.62. The issue's
+    # targets are P/R >= 0.9 and no false alarm: precision and no false alarm are asserted as they
+    # stand (one conflict said wrongly is a claim the user cannot trust); recall 0.9 is not met (README)
+    assert seeds["all"]["conflict_R"] >= 0.76
+    assert seeds["all"]["conflict_P"] >= 0.9
     assert seeds["all"]["false_alarm"] == 0.0
     assert seeds["all"]["agree_on_conflict"] <= 0.05
     assert seeds["all"]["both_values"] >= 0.80

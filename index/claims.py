@@ -254,11 +254,12 @@ def _modifiers(folded: str, clauses: Clauses, lex, figures: Sequence[Value],  # 
             for v in targets:
                 found.setdefault(v.start, set()).add(name)
     for v in figures:
-        # "同比增长325%", "up 12%", "3.1亿元(+151%)": a change, not a level; "增长至3.1亿", "rose to
-        # $3bn" is a level
+        # "同比增长12%", "up 12%", "4.2亿元(+12%)", "(-8%)": a change, not a level; "增长至3.1亿",
+        # "rose to $3bn" is a level
         window = low[max(0, v.start - 8):v.start]
         hit = lex.change_words.ending_at(window, len(window), 8)
-        signed = v.kind is ValueKind.PERCENT and window.rstrip().endswith("+")
+        signed = v.kind is ValueKind.PERCENT and (window.rstrip().endswith("+")
+                                                  or v.number < 0 and window.rstrip().endswith(("(", "（")))
         if hit and not lex.change_to.ending_at(window, len(window), 4) or signed:
             found.setdefault(v.start, set()).add("change")
     return {k: frozenset(v) for k, v in found.items()}

@@ -13,7 +13,7 @@ from typing import Iterator
 
 # Sentence ends: Chinese full stops and friends, runs of them, then closing
 # quotes/brackets that belong to the sentence. Latin ".!?" only end a sentence
-# when whitespace follows, so "3.124" stays whole.
+# when whitespace follows, so "3.14" stays whole.
 _SENTENCE_END = re.compile(
     r"(?:[。！？；!?;…]+|\.(?=[”’」』\"'）)】]*\s))[”’」』\"'）)】]*|\n+"
 )
@@ -225,6 +225,29 @@ def lexical_terms(text: str) -> list[str]:
     and English words stemmed, so one index serves Chinese, English and mixed text alike."""
     stop = _english_stopwords()
     return [lexical_key(t) for t in tokenize(text) if t not in stop]
+
+
+@lru_cache(maxsize=1)
+def _tagger():  # type: ignore[no-untyped-def]
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg.POSTokenizer(jieba.Tokenizer())
+
+
+#: jieba's part-of-speech tags of places, people, organisations and other proper names
+_PROPER = frozenset({"ns", "nr", "nrt", "nt", "nz"})
+
+
+def proper_nouns(normalised: str) -> list[str]:
+    """The places, people and organisations jieba tags in a (short, normalised) Chinese text
+    ("来自南极洲的收入" → 南极洲). Loads jieba's full dictionary on first use (~0.7 s)."""
+    if not has_cjk(normalised):
+        return []
+    return [p.word for p in _tagger().lcut(normalised) if p.flag in _PROPER]
 
 
 def words(normalised: str) -> list[str]:

@@ -195,7 +195,7 @@ class Lexicon:
     share_of_whole: Words  # a question's "what share of B…": the whole after it
     share_part_after: Words  # "…came from A": where a question's part follows its whole
     question_words: frozenset[str]
-    complements: frozenset[str]  # "亏掉", "花光": a verb's result, which its other forms lack (亏损, 花费)
+    complements: frozenset[str]  # "赔掉", "卖完": a verb's result, which its other forms lack (赔偿, 卖出)
     abbreviations: frozenset[str] = frozenset()
     final_abbreviations: frozenset[str] = frozenset()
     synonyms: tuple[tuple[str, ...], ...] = ()
@@ -365,6 +365,9 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
     def phrases(name: str) -> Words:
         return Words(tables.get(name, {}), any_case=True)
 
+    long_complements = [w for w in tables.get("complements.words", []) if len(w) != 1]
+    if long_complements:
+        raise _fail(" + ".join(sources), f"[complements] words must be one character each, not {long_complements}")
     framing = frozenset(tables.get("framing.modifiers", []))
     unknown = framing - set(tables.get("modifiers", {}).values())
     if unknown:

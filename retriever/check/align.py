@@ -56,7 +56,7 @@ class AlignPolicy:
             least ``same_subject`` of the question words the best one's holds: a source on the same
             subject that words the fact its own way.
         milestone_margin: so are those within this whose sentence, like the best one's, states the
-            figure the question names (how long until 15万 users: both say 15万).
+            figure the question names (how long until a million users: both say a million).
         same_value_margin, same_value_context: a source whose best candidate is the leading value
             itself joins when it scores within ``same_value_margin`` and shares that much context
             with the leader: the same figure, worded another way, corroborates it.
@@ -235,7 +235,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     asked_share = share_in(fold(question.text).lower(), lexicon(question.language), question=True) \
         if ValueKind.PERCENT in question.kinds else None
     asked_words = lexicon(question.language).question_words
-    missing = unheard(asked_share, idf, lexicon(question.language)) if asked_share is not None else ()
+    missing = unheard(asked_share, idf) if asked_share is not None else ()
 
     def informative(word: str) -> bool:
         return word not in asked_words and idf.get(word, MIN_IDF) >= MIN_IDF
@@ -307,8 +307,8 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
         return named[sid]
 
     def states_asked_figure(c: Candidate) -> bool:
-        """The candidate's sentence states a figure the question names ("…突破15万人" asked of
-        "上线两个月,付费开发者超过15万"): it speaks of the milestone the question asks about."""
+        """The candidate's sentence states a figure the question names ("…用户突破100万" asked of
+        "上线三个月，注册用户超过100万"): it speaks of the milestone the question asks about."""
         return any(o.value.kind is not ValueKind.DATE and o.value is not c.value
                    and any(abs(o.value.number - n) <= 1e-9 * max(1.0, abs(n)) for n in question.numbers)
                    for o in claims_of(c.sentence))
@@ -430,8 +430,8 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
 
 
 def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callable[[Candidate, Candidate], float],
-                milestone: Callable[[Candidate, Candidate], bool], similarity: Callable[[str, str], float], names: Callable[[Candidate], frozenset[str]]
-                ) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
+                milestone: Callable[[Candidate, Candidate], bool], similarity: Callable[[str, str], float],
+                names: Callable[[Candidate], frozenset[str]]) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
     """Each source's best candidate(s), for the sources that answer what the best of all answers;
     and the sources whose best sentence holds several values that cannot be told apart.
 
@@ -458,9 +458,11 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
                 close, ranked = True, [best]
             if not close:
                 # a source that words the fact its own way: its value said of what the leader's is
-                # said of, on the same subject, not far behind on the question
+                # said of, on the same subject, not far behind on the question (or of the milestone
+                # the question names, as the leader's is)
+                subject = policy.same_subject * leader.document
                 fitting = [(alike(c, leader), c) for c in ranked
-                           if c.score >= top - policy.wide_margin and c.document >= policy.same_subject * leader.document
+                           if c.score >= top - policy.wide_margin and c.document >= subject
                            or milestone(c, leader) and c.score >= top - policy.milestone_margin]
                 fitting = [(a, c) for a, c in fitting if a >= policy.same_context]
                 if not fitting:

@@ -9,16 +9,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from enum import Enum
+from typing import TYPE_CHECKING, Callable
 
-from index.text import content_tokens, has_cjk, normalise, words
+from index.text import content_tokens, has_cjk, normalise, proper_nouns, words
+
+if TYPE_CHECKING:
+    from index.values.lexicon import Lexicon
+
+    from .terms import Terms
 
 # where a clause ends: a share's part starts after the last of these before its share word
 _CLAUSE = re.compile(r"[，,；;：:。！？!?、（(）)]")
 # informative words: a word found in most of the corpus (the subject's name) tells no part from a whole
 MIN_IDF = 1.0
-# how a share's words are laid out: "A占B", "A占比", "B中有…A", "what share of B came from A"
-_BETWEEN, _OF_TOTAL, _WHOLE_FIRST, _OF_WHOLE = 0, 1, 2, 3
+
+
+class Layout(Enum):
+    """How a share's words are laid out around its mark."""
+
+    BETWEEN = "between"  # "A占B"
+    OF_TOTAL = "of_total"  # "A占比": of the whole, unnamed
+    WHOLE_FIRST = "whole_first"  # a question's "B中有多大比例…A"
+    OF_WHOLE = "of_whole"  # a question's "what share of B came from A"
 
 
 @dataclass(frozen=True)
@@ -29,36 +42,42 @@ class Share:
     whole: str
 
 
-def share_in(text: str, lex, question: bool = False) -> Share | None:  # type: ignore[no-untyped-def]
-    """The last share ``text`` names (folded text ending where its figure stands, or a question:
-    ``question`` reads its English forms too, "what share of B came from A")."""
-    marks = []
-    tables = [(lex.share_between, _BETWEEN), (lex.share_of_total, _OF_TOTAL), (lex.share_whole_first, _WHOLE_FIRST)]
+def share_in(text: str, lex: Lexicon, question: bool = False) -> Share | None:
+    """The last share ``text`` names: a question (``question``: its forms that only questions use
+    are read too, and its asking words are left out), or a source's sentence up to where its figure
+    stands (a share marked in an earlier clause is not the figure's)."""
+    tables = [(lex.share_between, Layout.BETWEEN), (lex.share_of_total, Layout.OF_TOTAL)]
     if question:
-        tables.append((lex.share_of_whole, _OF_WHOLE))
-    for table, kind in tables:
-        if table.pattern is not None:
-            marks += [(m.start(), m.end(), kind) for m in table.pattern.finditer(text)]
+        tables += [(lex.share_whole_first, Layout.WHOLE_FIRST), (lex.share_of_whole, Layout.OF_WHOLE)]
+    marks = [(m.start(), m.end(), i, layout) for i, (table, layout) in enumerate(tables) if table.pattern is not None
+             for m in table.pattern.finditer(text)]
     if not marks:
         return None
-    start, end, kind = max(marks)  # the last; of two at one place, the longer (占比 over 占)
-    before = text[:start]
-    if kind == _OF_WHOLE:  # "what share of the company's revenue came from cloud services"
-        rest = _CLAUSE.split(text[end:])[0]
-        turn = lex.share_part_after.pattern.search(rest) if lex.share_part_after.pattern is not None else None
-        return Share(rest[turn.end():], rest[:turn.start()]) if turn else None  # where the whole ends is unknown
-    if kind == _WHOLE_FIRST:  # "研发开支中有多大比例花在算力上"
-        cut = [m.end() for m in _CLAUSE.finditer(before)]
-        return Share(_CLAUSE.split(text[end:])[0], before[cut[-1]:] if cut else before)
+    start, end, _, layout = max(marks)  # the last; of two at one place, the longer (占比 over 占)
+    before, after = text[:start], _CLAUSE.split(text[end:])[0]
+    if not question and after != text[end:]:
+        return None  # "A占B的30%，毛利率为": the share is another figure's
+    if layout is Layout.OF_WHOLE:  # "what share of the company's revenue came from cloud services"
+        turn = lex.share_part_after.pattern.search(after) if lex.share_part_after.pattern is not None else None
+        return Share(after[turn.end():], after[:turn.start()]) if turn else None  # where the whole ends is unknown
     cut = [m.end() for m in _CLAUSE.finditer(before)]
+    if layout is Layout.WHOLE_FIRST:  # "门店收入中有多大比例来自线上"
+        return Share(_unasked(after, lex), before[cut[-1]:] if cut else before)
     part = before[cut[-1]:] if cut else before
     if not _content(part) and len(cut) >= 1:
         # "服装业务收入3亿元，占比62%": the part is named in the clause before
         earlier = before[:cut[-1] - 1]
         cut = [m.end() for m in _CLAUSE.finditer(earlier)]
         part = earlier[cut[-1]:] if cut else earlier
-    whole = "" if kind == _OF_TOTAL else _CLAUSE.split(text[end:])[0]
-    return Share(part, whole)
+    if question:
+        part, after = _unasked(part, lex), _unasked(after, lex)
+    return Share(part, "" if layout is Layout.OF_TOTAL else after)
+
+
+def _unasked(text: str, lex: Lexicon) -> str:
+    """A question's words without its asking phrases ("多大比例来自线上" → "来自线上")."""
+    kinds = lex.question_kinds.pattern
+    return kinds.sub(" ", text) if kinds is not None else text
 
 
 def _content(text: str) -> list[str]:
@@ -77,13 +96,12 @@ def swapped(asked: Share, stated: Share, informative: Callable[[str], bool]) -> 
     return any(w in stated.part and w not in stated.whole for w in whole - part)
 
 
-def other_part(stated: Share, terms, informative: Callable[[str], bool],  # type: ignore[no-untyped-def]
-               asked: Share | None = None) -> bool:
+def other_part(stated: Share, terms: Terms, informative: Callable[[str], bool], asked: Share | None = None) -> bool:
     """The figure's share is of a part the question does not ask about: its part names a word the
     question lacks, and nothing the question asks for beyond what the wholes (the figure's, and
-    the question's when it names one) already name ("工资成本占研发开支的14.8%" does not answer what
-    share of 研发开支 went to 算力; "来自东南亚市场的收入占比11.1%" does not answer what share of
-    revenue came from on-premise deployment)."""
+    the question's when it names one) already name ("人工成本占营业成本的20%" does not answer what
+    share of 营业成本 went to 原材料; "来自欧洲市场的收入占比9%" does not answer what share of
+    revenue came from online sales)."""
     if not terms:
         return False
     own = [w for w in _content(stated.part) if informative(w) and not terms.found(w)]
@@ -96,10 +114,11 @@ def other_part(stated: Share, terms, informative: Callable[[str], bool],  # type
     return not asked_in_part - wholes
 
 
-def unheard(asked: Share, idf: dict[str, float], lex) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
-    """The Chinese words of a question's share part that no document of the corpus uses ("来自中东
-    地区的收入" over articles that never speak of 中东): no figure of theirs is that share."""
+def unheard(asked: Share, idf: dict[str, float]) -> tuple[str, ...]:
+    """The places and names of a question's share part that no document of the corpus uses
+    ("来自南极洲的收入占比" over articles that never name 南极洲): no figure of theirs is that
+    share. Only proper nouns count: an ordinary word the articles happen not to use ("渠道") may
+    still be what they speak of in other words."""
     if not idf:
         return ()
-    return tuple(w for w in _content(asked.part)
-                 if has_cjk(w) and w not in lex.question_words and w not in idf)
+    return tuple(w for w in proper_nouns(asked.part) if has_cjk(w) and w not in idf)

@@ -61,17 +61,19 @@ def _latin_words(text: str) -> list[tuple[int, str]]:
     return out
 
 
-#: an English stem this long or longer also finds the words it begins ("employ" finds "employe" of
-#: employees, which Snowball stems apart), and is found in a shorter one it starts with
+#: an English stem this long or longer also finds its agent and patient nouns, which Snowball stems
+#: apart ("employ": employees, employers; "invest": investors), and is found in them
 MIN_SHARED_STEM = 6
+_AGENT_ENDINGS = ("e", "er", "or", "ee")
 
 
 def _stems_meet(a: str, b: str) -> bool:
-    """Two different stems of one English word family ("employ", "employe")."""
+    """Two different stems of one English word family ("employ", "employe"), not two words that
+    only begin alike ("secret", "secretari")."""
     if a == b:
         return False
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= MIN_SHARED_STEM and long_.startswith(short)
+    return len(short) >= MIN_SHARED_STEM and long_.startswith(short) and long_[len(short):] in _AGENT_ENDINGS
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ class Terms:
                 continue
             if idf and not any(f in idf for f in forms) and not (chinese and len(word) > 2):
                 if chinese and len(word) == 2 and word[1] in lex.complements:
-                    # "亏掉": no article says it, but its verb stands in theirs (亏损)
+                    # "赔掉": no article says it, but its verb stands in theirs (赔偿)
                     terms.append(Term(word, cap, chinese=(word[0],)))
                 continue  # a word no article uses, in no form: it tells no sentence from another
             terms.append(Term(word, min(weight, cap) if chinese and len(word) == 1 else weight, stem,
@@ -353,7 +355,9 @@ def _drop_asked_units(text: str, lex) -> str:  # type: ignore[no-untyped-def]
     return "".join(out)
 
 
-_CAPITALISED = re.compile(r"(?<![A-Za-z0-9'’])[A-Z][A-Za-z0-9'’&.-]*")
+# a capitalised word of Latin letters (accented too); written against Chinese it stops there
+_LATIN_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+_CAPITALISED = re.compile(rf"(?<![{_LATIN_LETTER}0-9'’])[A-Z\u00c0-\u00d6\u00d8-\u00de][{_LATIN_LETTER}0-9'’&.-]*")
 
 
 def _capitalised(question: str) -> frozenset[str]:
