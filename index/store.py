@@ -280,7 +280,7 @@ def _return_freed_memory() -> None:
     """Give the memory freed so far back to the system. What a build frees before its dense index
     (the texts, the term ids: millions of small blocks) stays in the C library's heap, where the
     dense index's large allocations, mapped apart, never reuse it; glibc's ``malloc_trim`` releases
-    its free pages (at 1M chunks, ~0.5 GB). Elsewhere there is nothing to do."""
+    its free pages (at 1M chunks, ~0.45 GB). Elsewhere there is nothing to do."""
     import ctypes
 
     try:
