@@ -50,7 +50,7 @@ TARGETS_1M = {"build_peak_mb": 4096.0, "rss_mb": 4096.0, "ask_p50": 100.0, "ask_
 def corpus_dir(size: str) -> Path:
     if size == "1m":
         folder = CACHE_1M / "corpus-1m"
-        if not folder.is_dir():
+        if not (CACHE_1M / "corpus.json").is_file():  # written last: a folder without it is unfinished
             import _corpus
 
             _corpus.generate(CACHE_1M, {"1m": 1_000_000}, log=print)
@@ -110,6 +110,66 @@ def disk_mb(settings) -> dict[str, float]:  # type: ignore[no-untyped-def]
     return {"index_dir": index, "milvus": milvus, "total": index + milvus}
 
 
+class PhasePeaks:
+    """The build's resident memory by step: a thread reads VmRSS, RssAnon and RssFile every 0.1 s
+    and keeps each figure's maximum under the step running then. The steps are the library's own
+    functions, wrapped here in the harness (the library is not changed for it)."""
+
+    STEPS = (("index.store", "_stream", "read, chunk, embed, stream vectors"),
+             ("index.lexical", "LexicalIndex.from_ids", "BM25 weights"),
+             ("index.store", "_LocalWriter.settle", "BM25 written, read back mapped"),
+             ("index.store", "_write_tokens", "tokens.jsonl"),
+             ("index.store", "_LocalWriter.finish", "dense index from the vector file"),
+             ("index.store", "_write_generation", "write, checksum, publish"))
+
+    def __init__(self) -> None:
+        import importlib
+        import threading
+
+        self.step = "outside the steps (reading the corpus; after the build)"
+        self.peaks: dict[str, dict[str, float]] = {}
+        for module, path, label in self.STEPS:
+            owner = importlib.import_module(module)
+            *parents, name = path.split(".")
+            for part in parents:
+                owner = getattr(owner, part)
+            if hasattr(owner, name):
+                setattr(owner, name, self._wrapped(owner, name, label))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _wrapped(self, owner, name: str, label: str):  # type: ignore[no-untyped-def]
+        raw = owner.__dict__[name]
+        is_class_method = isinstance(raw, classmethod)
+        function = raw.__func__ if is_class_method else raw
+
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            outer, self.step = self.step, label
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._sample_once()
+                self.step = outer
+
+        return classmethod(wrapped) if is_class_method else wrapped
+
+    def _sample_once(self) -> None:
+        now = C.mem_mb()
+        peak = self.peaks.setdefault(self.step, {})
+        for key in ("VmRSS", "RssAnon", "RssFile"):
+            peak[key] = max(peak.get(key, 0.0), now.get(key, 0.0))
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self._sample_once()
+
+    def stop(self) -> dict[str, dict[str, float]]:
+        self._stop.set()
+        self._thread.join()
+        return self.peaks
+
+
 def worker_build(size: str, variant: str) -> None:
     from index.store import build_index
 
@@ -118,12 +178,14 @@ def worker_build(size: str, variant: str) -> None:
     Path(settings.index_dir).parent.mkdir(parents=True)
     embedder = StoredVectors()
     before = C.mem_mb()
+    peaks = PhasePeaks()
     t = time.perf_counter()
     index, _ = build_index(settings, embedder=embedder, progress=False)
     wall = time.perf_counter() - t
     C.emit({"wall": wall, "timings": index.manifest.get("timings", {}), "counts": index.manifest["counts"],
             "dense_index": index.manifest.get("dense_index"), "real": embedder.real,
-            "synthetic": embedder.synthetic, "disk": disk_mb(settings), "mem_before": before, "mem": C.mem_mb()})
+            "synthetic": embedder.synthetic, "disk": disk_mb(settings), "mem_before": before, "mem": C.mem_mb(),
+            "steps": peaks.stop()})
 
 
 def worker_query(size: str, variant: str) -> None:
@@ -246,6 +308,7 @@ def main() -> None:
                 flat_from_hnsw(size)
                 build = {"derived": True}
             else:
+                corpus_dir(size)  # generated here if missing, not in the build's process (its peak RSS)
                 build = C.run_worker(me, ["--worker", "build", "--size", size, "--variant", variant], timeout=4 * 3600)
             print(f"{key}: query …", flush=True)
             query = C.run_worker(me, ["--worker", "query", "--size", size, "--variant", variant], timeout=3600)
@@ -263,7 +326,18 @@ def summary(row: dict) -> str:
     b, q = row["build"], row["query"]
     return (f"build {b.get('wall', float('nan')):.1f}s peak {b.get('_process', {}).get('max_rss_mb', float('nan')):.0f} MB; "
             f"load {q['load_s']:.2f}s rss {q['mem_load']['VmRSS']:.0f} MB; search p50 {q['search']['p50']:.1f} ms; "
-            f"ask p50 {q['ask']['p50']:.1f} / p95 {q['ask']['p95']:.1f} ms")
+            f"ask p50 {q['ask']['p50']:.1f} / p95 {q['ask']['p95']:.1f} ms" + steps_note(b, "\n    "))
+
+
+def steps_note(build: dict, sep: str = "; ") -> str:
+    """The build's peak RSS by step (anonymous + file-backed), as :class:`PhasePeaks` measured it."""
+    steps = build.get("steps") or {}
+    if not steps:
+        return ""
+    before = (build.get("mem_before") or {}).get("VmRSS", 0.0)
+    parts = [f"{label}: {p['VmRSS']:,.0f} MB ({p['RssAnon']:,.0f} anonymous, {p['RssFile']:,.0f} file-backed)"
+             for label, p in steps.items()]
+    return sep + f"RSS before the build (the harness) {before:,.0f} MB; peak RSS by step: " + sep.join(parts)
 
 
 def write_report(results: dict) -> None:
@@ -318,6 +392,8 @@ def write_report(results: dict) -> None:
                         f"without it: ~{(one + rest) / 3600:.1f} h in one process; with --workers 2 on 2 cores "
                         f"(1.59× measured by bench/workers.py) ~{(one / 1.59 + rest) / 3600:.1f} h.")
         report.note(f"1M: {b['real']:,} texts got use-m's own vectors and {b['synthetic']:,} synthetic ones.")
+        if b.get("steps"):
+            report.note("1M local HNSW build, " + steps_note(b).removeprefix("; ") + ".")
     report.finish()
 
 

@@ -224,8 +224,9 @@ class LexicalIndex:
         return written + [idf_path]
 
     @classmethod
-    def load(cls, directory: Path, vocabulary_only: bool = False) -> "LexicalIndex":
-        """Read what :meth:`save` wrote (``vocabulary_only``: an index whose weights live elsewhere)."""
+    def load(cls, directory: Path, vocabulary_only: bool = False, mmap: bool = False) -> "LexicalIndex":
+        """Read what :meth:`save` wrote (``vocabulary_only``: an index whose weights live elsewhere;
+        ``mmap``: the weights memory-mapped, read from the file as questions need them)."""
         data = json.loads((directory / IDF_FILE).read_text(encoding="utf-8"))
         idf = {str(k): float(v) for k, v in data["idf"].items()}
         if vocabulary_only:
@@ -235,5 +236,5 @@ class LexicalIndex:
             return cls(None, idf, int(data["n_chunks"]), {str(k): int(v) for k, v in ids.items()})
         bm25s = _bm25s()
 
-        model = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, load_corpus=False)
+        model = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, load_corpus=False, mmap=mmap)
         return cls(model, idf, int(data["n_chunks"]))

@@ -13,8 +13,11 @@ Layout of ``index_dir``::
         centroid.npy   the chunks' mean direction (what the corpus is about)
         bm25/ idf.json the lexical index
 
-A build streams: documents are chunked, tokenized and embedded in batches, sentence vectors go
-to their file and chunk vectors into FAISS as they come, so memory holds one batch of vectors.
+A build streams: documents are chunked, tokenized and embedded in batches; sentence vectors go
+to their file and chunk vectors to a file in the staging folder as they come, so memory holds one
+batch of vectors. The BM25 weights are computed next and written; only then is the FAISS index
+built, from the chunk vectors' file (which is removed), so the two largest things a build makes
+are never in memory together.
 A build writes a new generation beside the old one and then swaps ``CURRENT``
 with :func:`os.replace`, so a reader sees either the old index or the new
 one, never half of one, and a crash mid-build leaves the old index usable.
@@ -48,9 +51,10 @@ from .errors import (
     IndexStaleError,
     IndexWriteError,
 )
-from .lexical import LexicalIndex
+from .lexical import IDF_FILE, LexicalIndex
 from .tables import (
     CHUNKS_FILE,
+    DOCUMENTS_FILE,
     SENTENCES_FILE,
     ChunkTable,
     DocumentTable,
@@ -66,6 +70,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+TOKENS_FILE = "tokens.jsonl"
 CENTROID_FILE = "centroid.npy"
 NORMALISER = "opencc-t2s+halfwidth+lower+jieba-0.42"
 # Modules whose code shapes what an index holds: a change to any of them
@@ -151,13 +156,19 @@ EMBED_BATCH = 4096
 
 def _build(settings: Settings, directory: Path, embedder: Embedder | None, progress: bool,
            started: float) -> tuple[Index, list[Problem]]:
-    """Read, chunk, tokenize and embed the corpus in batches of documents, streaming sentence
-    vectors to their file and chunk vectors into FAISS; then write the rest and publish."""
+    """Read, chunk, tokenize and embed the corpus in batches of documents, streaming sentence and
+    chunk vectors to their files; then compute the BM25 weights, write them, build the dense index
+    from the chunk vectors' file, write the rest and publish.
+
+    What the build holds at once is kept small: the documents' texts go to the generation (and are
+    memory-mapped back) before the streaming, the chunks' term ids go to ``tokens.jsonl`` and the
+    BM25 weights to ``bm25/`` (read back memory-mapped) before the dense index is built, so the
+    dense index (at 1M chunks, 2.2 GB in HNSW) is never beside the BM25 step's arrays.
+    """
     timings = {"load": 0.0, "chunk": 0.0, "embed": 0.0, "index": 0.0}
     t = time.perf_counter()
     corpus = read_corpus(settings.corpus_dir)
     documents, problems = corpus.documents, corpus.problems
-    table = DocumentTable.of(documents)
     timings["load"] = time.perf_counter() - t
     given = embedder
     if embedder is None:
@@ -179,66 +190,118 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
     }
     batches = list(_batches(documents))
     workers = settings.workers if given is None and len(batches) > 1 else 1
-    with _staging(directory) as stage, _Embedding(embedder, workers, settings.threads) as embedding, \
-            dropped_on_failure(open_writer(manifest, stage, embedder.dim, table.ids, settings)) as writer:
-        manifest["workers"] = workers
-        vocabulary: dict[str, int] = {}
-        chunk_ids: list[np.ndarray] = []
-        chunk_rows: list[np.ndarray] = []
-        sentence_rows: list[np.ndarray] = []
-        total = np.zeros(embedder.dim, dtype=np.float64)
-        first_sentence = first_chunk = 0
-
-        def store(n_chunks: int, n_docs: int, rows: tuple[np.ndarray, np.ndarray], vectors: np.ndarray) -> None:
+    with _staging(directory) as stage:
+        table = _on_disk(DocumentTable.of(documents), stage)
+        with dropped_on_failure(open_writer(manifest, stage, embedder.dim, table.ids, settings)) as writer:
+            manifest["workers"] = workers
+            streamed = _stream(batches, table, embedder, workers, settings, writer, timings,
+                               progress=progress, total_documents=len(documents))
+            n_documents = len(documents)
+            del corpus, documents, batches  # their texts are in the table, on disk
             t = time.perf_counter()
-            writer.add(rows[0], vectors[:n_chunks], rows[1], vectors[n_chunks:])
-            total[:] += vectors[:n_chunks].sum(axis=0, dtype=np.float64)
+            lexical = writer.settle(LexicalIndex.from_ids(streamed.chunk_ids, streamed.vocabulary))
+            _write_tokens(stage, streamed.chunk_ids, streamed.vocabulary)  # an update rebuilds BM25 from them
+            chunks_table = ChunkTable(_stacked(streamed.chunk_rows, 5), table)
+            sentences_table = SentenceTable(_stacked(streamed.sentence_rows, 3), table)
+            centroid = centroid_of(streamed.chunk_sum[None, :])
+            del streamed  # the term ids, the vocabulary and the rows by batch
+            _return_freed_memory()
+            stored = writer.finish(lexical, len(sentences_table))
+            del lexical
             timings["index"] += time.perf_counter() - t
-            if tick:
-                tick(n_docs)
-
-        with _progress_bar(len(documents), f"indexing with {embedder.name}", progress, unit="document") as tick:
-            for batch in batches:
-                t = time.perf_counter()
-                chunks, sentences = chunk_documents(batch, settings.chunk_size, settings.chunk_overlap,
-                                                    first_sentence_id=first_sentence, first_chunk_id=first_chunk)
-                first_sentence += len(sentences)
-                first_chunk += len(chunks)
-                chunk_ids += [np.fromiter((vocabulary.setdefault(term, len(vocabulary))
-                                           for term in lexical_terms(c.text)), dtype=np.int32) for c in chunks]
-                chunk_rows.append(ChunkTable.of(chunks, table).rows)
-                sentence_rows.append(SentenceTable.of(sentences, table).rows)
-                timings["chunk"] += time.perf_counter() - t
-                # embedded here, or by the workers while the next batch is chunked; stored in order
-                for done in embedding.submit([c.text for c in chunks] + [x.text for x in sentences],
-                                             (len(chunks), len(batch), (chunk_rows[-1], sentence_rows[-1]))):
-                    store(*done)
-            for done in embedding.drain():
-                store(*done)
-        timings["embed"] = embedding.seconds
-        t = time.perf_counter()
-        lexical = LexicalIndex.from_ids(chunk_ids, vocabulary)
-        chunks_table = ChunkTable(_stacked(chunk_rows, 5), table)
-        sentences_table = SentenceTable(_stacked(sentence_rows, 3), table)
-        stored = writer.finish(lexical, len(sentences_table))
-        timings["index"] += time.perf_counter() - t
-        manifest["counts"] = {"documents": len(documents), "chunks": len(chunks_table), "sentences": len(sentences_table)}
-        centroid = centroid_of(total[None, :])
-        index = Index(directory, manifest, table, chunks_table, sentences_table, stored.dense,
-                      stored.sentence_vectors, stored.lexical, centroid, stored.vectors)
-        t = time.perf_counter()
-        terms = [""] * len(vocabulary)
-        for term, n in vocabulary.items():
-            terms[n] = term
-        tokens = ([terms[n] for n in ids.tolist()] for ids in chunk_ids)  # written line by line
-        generation, index.manifest = _write_generation(index, tokens, timings, started, stage=stage)
-        _publish(directory, generation)
-        timings["write"] = time.perf_counter() - t
+            manifest["counts"] = {"documents": n_documents, "chunks": len(chunks_table), "sentences": len(sentences_table)}
+            index = Index(directory, manifest, table, chunks_table, sentences_table, stored.dense,
+                          stored.sentence_vectors, stored.lexical, centroid, stored.vectors)
+            t = time.perf_counter()
+            generation, index.manifest = _write_generation(index, None, timings, started, stage=stage)
+            _publish(directory, generation)
+            timings["write"] = time.perf_counter() - t
     _drop_unused_collections(directory, index.manifest, settings)
     log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
     if index.sentence_vectors is not None:
         index.sentence_vectors = np.load(directory / generation / "sentences.npy", allow_pickle=False, mmap_mode="r")
     return index, problems
+
+
+@dataclass
+class _Streamed:
+    """What a build keeps of the corpus once it has streamed through: the rows of its chunks and
+    sentences, each chunk's lexical terms as ids of ``vocabulary``, and the sum of the chunk vectors."""
+
+    chunk_rows: list[np.ndarray]
+    sentence_rows: list[np.ndarray]
+    chunk_ids: list[np.ndarray]
+    vocabulary: dict[str, int]
+    chunk_sum: np.ndarray
+
+
+def _stream(batches: list[list[Document]], table: DocumentTable, embedder: Embedder, workers: int,
+            settings: Settings, writer: "_LocalWriter | _MilvusWriter", timings: dict[str, float],
+            progress: bool, total_documents: int) -> _Streamed:
+    """Chunk, tokenize and embed the corpus batch by batch, handing each batch's vectors to
+    ``writer`` in order (embedded here, or by ``workers`` processes while the next batch is
+    chunked; the processes end with the streaming)."""
+    streamed = _Streamed([], [], [], {}, np.zeros(embedder.dim, dtype=np.float64))
+    vocabulary = streamed.vocabulary
+    first_sentence = first_chunk = 0
+
+    def store(n_chunks: int, n_docs: int, rows: tuple[np.ndarray, np.ndarray], vectors: np.ndarray) -> None:
+        t = time.perf_counter()
+        writer.add(rows[0], vectors[:n_chunks], rows[1], vectors[n_chunks:])
+        streamed.chunk_sum[:] += vectors[:n_chunks].sum(axis=0, dtype=np.float64)
+        timings["index"] += time.perf_counter() - t
+        if tick:
+            tick(n_docs)
+
+    with _Embedding(embedder, workers, settings.threads) as embedding, \
+            _progress_bar(total_documents, f"indexing with {embedder.name}", progress, unit="document") as tick:
+        for batch in batches:
+            t = time.perf_counter()
+            chunks, sentences = chunk_documents(batch, settings.chunk_size, settings.chunk_overlap,
+                                                first_sentence_id=first_sentence, first_chunk_id=first_chunk)
+            first_sentence += len(sentences)
+            first_chunk += len(chunks)
+            streamed.chunk_ids.extend(np.fromiter((vocabulary.setdefault(term, len(vocabulary))
+                                                   for term in lexical_terms(c.text)), dtype=np.int32) for c in chunks)
+            streamed.chunk_rows.append(ChunkTable.of(chunks, table).rows)
+            streamed.sentence_rows.append(SentenceTable.of(sentences, table).rows)
+            timings["chunk"] += time.perf_counter() - t
+            # embedded here, or by the workers while the next batch is chunked; stored in order
+            for done in embedding.submit([c.text for c in chunks] + [x.text for x in sentences],
+                                         (len(chunks), len(batch), (streamed.chunk_rows[-1], streamed.sentence_rows[-1]))):
+                store(*done)
+        for done in embedding.drain():
+            store(*done)
+    timings["embed"] = embedding.seconds
+    return streamed
+
+
+def _return_freed_memory() -> None:
+    """Give the memory freed so far back to the system. What a build frees before its dense index
+    (the texts, the term ids: millions of small blocks) stays in the C library's heap, where the
+    dense index's large allocations, mapped apart, never reuse it; glibc's ``malloc_trim`` releases
+    its free pages (at 1M chunks, ~0.45 GB). Elsewhere there is nothing to do."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
+def _on_disk(table: DocumentTable, stage: Path) -> DocumentTable:
+    """``table`` written into the generation being staged, and read back from there (its texts
+    memory-mapped: a build does not hold the corpus' texts twice)."""
+    table.write(stage, _write_bytes)
+    return DocumentTable.read(stage)
+
+
+def _write_tokens(stage: Path, chunk_ids: list[np.ndarray], vocabulary: dict[str, int]) -> None:
+    """Each chunk's lexical terms, a line each (so adding a document does not re-tokenize the rest)."""
+    terms = [""] * len(vocabulary)
+    for term, n in vocabulary.items():
+        terms[n] = term
+    _write_jsonl(stage / TOKENS_FILE, ([terms[n] for n in ids.tolist()] for ids in chunk_ids))
 
 
 class _Embedding:
@@ -392,19 +455,26 @@ def _staging(directory: Path) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _write_generation(index: Index, tokens: Iterable[list[str]], timings: dict[str, float],
+def _write_generation(index: Index, tokens: Iterable[list[str]] | None, timings: dict[str, float],
                       started: float, stage: Path) -> tuple[str, dict[str, Any]]:
     """Write ``index`` as the generation being staged in ``stage`` (its vectors already went
     there or to Milvus, through :func:`open_writer`), rename it into place; return its name and
-    the manifest written (with file checksums)."""
+    the manifest written (with file checksums).
+
+    What a build already wrote into ``stage`` to have it out of memory (the documents, the BM25
+    weights; ``tokens`` None: the chunks' terms) is not written again: those files are what the
+    index's tables and lexical index are reading, memory-mapped.
+    """
     import faiss
 
     tmp = stage
     name = tmp.name.removeprefix(".tmp-")
-    index.documents.write(tmp, _write_bytes)
+    if not (tmp / DOCUMENTS_FILE).exists():
+        index.documents.write(tmp, _write_bytes)
     write_rows(tmp / CHUNKS_FILE, index.chunks.rows, _write_bytes)
     write_rows(tmp / SENTENCES_FILE, index.sentences.rows, _write_bytes)
-    _write_jsonl(tmp / "tokens.jsonl", tokens)  # so adding a document does not re-tokenize the rest
+    if tokens is not None:
+        _write_jsonl(tmp / TOKENS_FILE, tokens)  # so adding a document does not re-tokenize the rest
     # Streamed through our own file writes, so a full disk is an OSError naming ENOSPC (faiss
     # reports its own write errors as RuntimeError), and no copy of the index is made in memory
     # (at 1M chunks a serialised copy took 2.2 GB, twice).
@@ -414,7 +484,8 @@ def _write_generation(index: Index, tokens: Iterable[list[str]], timings: dict[s
         buffer = io.BytesIO()
         np.save(buffer, np.asarray(index.centroid, dtype=np.float32), allow_pickle=False)
         _write_bytes(tmp / CENTROID_FILE, buffer.getbuffer())
-    index.lexical.save(tmp)
+    if not (tmp / IDF_FILE).exists():
+        index.lexical.save(tmp)
     manifest = dict(index.manifest)
     manifest["timings"] = {k: round(v, 3) for k, v in timings.items()}
     manifest["build_seconds"] = round(time.perf_counter() - started, 3)
@@ -456,12 +527,30 @@ class _RowWriter:
         """Stop writing (the file is about to be removed)."""
         self._handle.close()
 
-    def close(self) -> np.ndarray:
-        """Write the row count into the header; the rows, memory-mapped."""
+    def seal(self) -> Path:
+        """Write the row count into the header and close the file; its path."""
         self._handle.seek(0)
         self._handle.write(self._header(self.rows))
         self._handle.close()
-        return np.load(self.path, allow_pickle=False, mmap_mode="r")
+        return self.path
+
+    def close(self) -> np.ndarray:
+        """Write the row count into the header; the rows, memory-mapped."""
+        return np.load(self.seal(), allow_pickle=False, mmap_mode="r")
+
+
+def _row_blocks(path: Path, rows: int) -> Iterator[np.ndarray]:
+    """The rows of an ``.npy`` file of :class:`_RowWriter`'s, ``rows`` at a time, by plain reads
+    (a memory map would keep every page read in this process' resident memory until unmapped)."""
+    with open(path, "rb") as handle:
+        np.lib.format.read_magic(handle)
+        shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+        total, width = shape
+        for at in range(0, total, rows):
+            block = np.empty((min(rows, total - at), width), dtype=dtype)
+            if handle.readinto(memoryview(block).cast("B")) != block.nbytes:
+                raise OSError(f"{path.name} ends before its row {total}")
+            yield block
 
 
 class Stored(NamedTuple):
@@ -473,23 +562,46 @@ class Stored(NamedTuple):
     vectors: Vectors | None
 
 
+#: the chunk vectors of a build, in its staging folder until the dense index is built from them
+CHUNK_VECTORS_FILE = "chunk-vectors.tmp.npy"
+#: chunk vectors read back at a time into the dense index (32 MB of float32 at 512 dimensions)
+DENSE_BLOCK = 16384
+
+
 class _LocalWriter:
-    """Chunk vectors into FAISS and sentence vectors into ``sentences.npy``, batch by batch."""
+    """Sentence vectors into ``sentences.npy`` and chunk vectors into a file beside it, batch by
+    batch; the FAISS index is built from that file at :meth:`finish`, once the BM25 weights are
+    written and out of memory (:meth:`settle`), and the file is removed. The same vectors in the
+    same order: a flat index is the one adding them as they came would give."""
 
     def __init__(self, stage: Path, dim: int, threads: int, layout: dict[str, Any]) -> None:
-        self.dense = _dense_index(dim, threads, layout)
+        self.dense = _dense_index(dim, threads, layout)  # filled at :meth:`finish`
+        self.stage = stage
         self.sentences = _RowWriter(stage / "sentences.npy", dim, np.float16)
+        self.chunks = _RowWriter(stage / CHUNK_VECTORS_FILE, dim, np.float32)
 
     def add(self, chunk_rows: np.ndarray, chunk_vectors: np.ndarray, sentence_rows: np.ndarray,
             sentence_vectors: np.ndarray) -> None:
-        self.dense.add(np.ascontiguousarray(chunk_vectors, dtype=np.float32))
+        self.chunks.append(chunk_vectors)
         self.sentences.append(sentence_vectors)
 
+    def settle(self, lexical: LexicalIndex) -> LexicalIndex:
+        """``lexical`` written into the generation and read back with its weights memory-mapped,
+        so they are not in memory beside the dense index being built."""
+        lexical.save(self.stage)
+        return LexicalIndex.load(self.stage, mmap=True)
+
     def finish(self, lexical: LexicalIndex, n_sentences: int) -> Stored:
+        path = self.chunks.seal()
+        for block in _row_blocks(path, DENSE_BLOCK):
+            self.dense.add(block)
+        path.unlink()
         return Stored(self.dense, self.sentences.close(), lexical, None)
 
     def drop(self) -> None:
-        self.sentences.discard()  # the staging folder, and the file in it, go with the failed build
+        # the staging folder, and the files in it, go with the failed build
+        self.sentences.discard()
+        self.chunks.discard()
 
 
 class _MilvusWriter:
@@ -507,6 +619,9 @@ class _MilvusWriter:
     def add(self, chunk_rows: np.ndarray, chunk_vectors: np.ndarray, sentence_rows: np.ndarray,
             sentence_vectors: np.ndarray) -> None:
         self._writer.add(chunk_rows, chunk_vectors, sentence_rows, sentence_vectors)
+
+    def settle(self, lexical: LexicalIndex) -> LexicalIndex:
+        return lexical  # its weights go to Milvus at :meth:`finish`
 
     def finish(self, lexical: LexicalIndex, n_sentences: int) -> Stored:
         vectors = self._writer.finish(lexical, n_sentences)

@@ -24,6 +24,7 @@ from .embedders import Embedder, load_embedder
 from .lexical import LexicalIndex
 from .config import Settings
 from .store import (
+    TOKENS_FILE,
     Index,
     _build_lock,
     _drop_unused_collections,
@@ -186,7 +187,7 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
     (not a fresh look at the folder, which could hide a hand edit made meanwhile)."""
     started = time.perf_counter()
     gen = directory / _generation_name(directory)
-    old_tokens = _read_jsonl_lists(gen / "tokens.jsonl", len(index.chunks))
+    old_tokens = _read_jsonl_lists(gen / TOKENS_FILE, len(index.chunks))
     old = index.documents
     kept = np.array([bool(keep(doc_id)) for doc_id in old.ids], dtype=bool)
     documents = DocumentTable.merged(old, np.flatnonzero(kept), new_docs)
