@@ -207,7 +207,7 @@ KILL_MOMENTS = [
     ("0.5 s after start", 0.5),
     ("1.5 s after start", 1.5),
     ("3 s after start", 3.0),
-    ("as the embedding progress bar appears", "progress"),
+    ("as the indexing progress bar appears", "progress"),
     ("as a .tmp-gen-* folder appears", "tmpgen"),
 ]
 
@@ -237,7 +237,7 @@ def _run_and_kill(exe: Path, corpus: Path, directory: Path, when, log: Path) -> 
             if isinstance(when, float):
                 hit = elapsed >= when
             elif when == "progress":
-                hit = b"embedding with" in log.read_bytes()
+                hit = b"indexing with" in log.read_bytes()
             else:
                 hit = any(name.startswith(".tmp-gen-") for name in os.listdir(directory))
             if hit:
