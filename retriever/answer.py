@@ -18,11 +18,13 @@ from index.values import Value, ValueKind, language_of, lexicon
 
 from .search import Passage, Query
 
-from .check import AlignPolicy, Comparison, Question, Verdict
+from .check import AlignPolicy, Apart, Comparison, Question, Verdict
 
 if TYPE_CHECKING:
     from index.store import Index
 
+#: the heading of the values shown beside the comparison but not in it
+NOT_COMPARED = "Not compared (another period or measure, one of a series, or worded too differently)"
 NOT_FOUND_TEXT = "The sources do not answer this question."
 
 
@@ -403,6 +405,10 @@ def compose_checked_answer(query: Query, comparison: Comparison, passages: list[
         apart_reports.append(ApartReport(c.value.text, c.apart.value if c.apart else "", c.claim.period_label,
                                          tuple(sorted(c.claim.modifiers)), ref))
     lines = [_headline(verdict, reports)]
+    unmatched = [a for a in apart_reports if a.reason == Apart.UNMATCHED.value]
+    if unmatched:  # "agree" holds for the sources compared; say at once that another one differs
+        lines.append("Also " + "; ".join(f"{a.value} ({a.source.name})" for a in unmatched)
+                     + ", worded too differently to tell it is the same figure (below).")
     names = {ref.doc_id: ref.name for r in reports for ref in r.sources}
     lines += [f"{names.get(d, d)} states more than one of these values: it contradicts itself."
               for d in comparison.contradicting]
@@ -411,7 +417,7 @@ def compose_checked_answer(query: Query, comparison: Comparison, passages: list[
         lines.append(f"• {report.value} — " + "; ".join(s.describe() for s in _unique(report.sources)) + mark)
         lines.extend(quotes.lines[i] for i in quote_lines)
     if apart_reports:
-        lines.append("Not compared (another period, measure or one of a series):")
+        lines.append(f"{NOT_COMPARED}:")
         for a, quoted in zip(apart_reports, apart_lines):
             what = a.reason + (f", {a.period}" if a.period else "") + (f", {'/'.join(a.modifiers)}" if a.modifiers else "")
             lines.append(f"• {a.value} ({what}) — {a.source.describe()} [{a.source.citation}]")
@@ -599,7 +605,7 @@ def answer_markdown(data: dict[str, Any]) -> str:
         out += ["", f"*{_md(names.get(doc_id, doc_id))} states more than one of these values: it contradicts itself.*"]
     apart = check.get("apart", [])
     if apart:
-        out += ["", "Not compared (another period, measure or one of a series):"]
+        out += ["", f"{NOT_COMPARED}:"]
         for a in apart:
             why = ", ".join(_md(x) for x in (a.get("reason"), a.get("period"), *a.get("modifiers", [])) if x)
             src = a.get("source", {})

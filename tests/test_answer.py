@@ -8,6 +8,7 @@ import time
 import pytest
 
 from retriever import Answer, QuestionError
+from retriever.check import Apart, Verdict
 from retriever.factchecker import MAX_QUESTION_CHARS
 
 NOT_FOUND = "not_found"
@@ -261,3 +262,16 @@ def test_the_answer_json_keeps_every_field_and_adds_the_headline(fc):
             "number", "english", "modifiers"} <= set(group)
     assert {"doc_id", "name", "date", "reported", "citation", "label", "when"} <= set(group["sources"][0])
     assert data["answer"].startswith("Sources disagree: ")  # the text keeps its English first line
+
+
+def test_sources_agree_only_with_another_source_s_nearly_as_good_figure_shown_beside_them(fc):
+    # Three articles give the half-year loss in words this question matches; a fourth gives another
+    # figure in words too far from theirs to join: "agree" is said of the three, and the fourth's
+    # figure is shown beside them, not hidden.
+    answer = fc.ask("What was Zhipu's net loss in the first half of 2025?")
+    if answer.verdict is Verdict.CONSISTENT:
+        unmatched = [a for a in answer.check.apart if a.reason == Apart.UNMATCHED.value]
+        assert unmatched, answer.text
+        assert "worded too differently" in answer.text and unmatched[0].value in answer.text
+    else:
+        assert answer.verdict is Verdict.CONFLICT, answer.text  # or the two figures are compared outright

@@ -36,6 +36,7 @@ class Apart(str, Enum):
     OTHER_MEASURE = "other measure"
     AMBIGUOUS = "one of several values in a list"
     OTHER_ONE = "another one of a series"  # "her second album" when the first is asked
+    UNMATCHED = "worded too differently to tell it is the same figure"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class AlignPolicy:
             Jaccard, closer words weigh more, synonyms as one word) and whose document holds at
             least ``same_subject`` of the question words the best one's holds: a source on the same
             subject that words the fact its own way.
+        unmatched_margin: when sources are compared, another source's best figure of the same kind
+            and unit within this of the best one, on the same subject, that none of these rules
+            joins is shown apart ("worded too differently"), so "agree" is not said over it unseen.
         milestone_margin: so are those within this whose sentence, like the best one's, states the
             figure the question names (how long until a million users: both say a million).
         same_value_margin, same_value_context: a source whose best candidate is the leading value
@@ -93,6 +97,7 @@ class AlignPolicy:
     same_event: float = 0.6
     min_context: float = 0.2
     tie: float = 0.02
+    unmatched_margin: float = 0.2
     milestone_margin: float = 0.8
     reach_cjk: float = 6.0
     reach_latin: float = 20.0
@@ -320,10 +325,14 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
         overlap = weighted_overlap(context(c), context(other))
         return max(overlap, policy.same_context) if milestone(c, other) else overlap
 
-    chosen, ambiguous = _per_source(candidates, policy, alike, milestone, sources.document_similarity, names)
+    chosen, ambiguous, unmatched = _per_source(candidates, policy, alike, milestone, sources.document_similarity, names)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
-    return Alignment(chosen, [c for c in apart if c.score >= top - policy.margin], considered, notes, missing)
+    compared = {c.doc_id for c in chosen}
+    # where sources are compared, another's figure nearly as good an answer is shown beside them
+    shown = [replace(c, apart=Apart.UNMATCHED) for c in unmatched if c.doc_id not in compared] \
+        if len(compared) >= 2 else []
+    return Alignment(chosen, shown + [c for c in apart if c.score >= top - policy.margin], considered, notes, missing)
 
 
 def claim_view(text: str, claims: Sequence[Claim], claim: Claim) -> tuple[str, int, int]:
@@ -431,16 +440,19 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
 
 def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callable[[Candidate, Candidate], float],
                 milestone: Callable[[Candidate, Candidate], bool], similarity: Callable[[str, str], float],
-                names: Callable[[Candidate], frozenset[str]]) -> tuple[list[Candidate], dict[str, list[Candidate]]]:
+                names: Callable[[Candidate], frozenset[str]]
+                ) -> tuple[list[Candidate], dict[str, list[Candidate]], list[Candidate]]:
     """Each source's best candidate(s), for the sources that answer what the best of all answers;
-    and the sources whose best sentence holds several values that cannot be told apart.
+    the sources whose best sentence holds several values that cannot be told apart; and the other
+    sources' best candidates that answer nearly as well with another figure but could not be
+    matched to the leader's fact (shown apart, so "agree" is never said over them unseen).
 
     A source's best candidate joins when it scores within ``margin`` of the best of all, or within
     ``wide_margin`` when the words around it are those around the best one (``same_context``):
     a source that words the fact its own way ("共设21座车站", "设车站26座") still speaks of it.
     """
     if not candidates:
-        return [], {}
+        return [], {}, []
     by_doc: dict[str, list[Candidate]] = {}
     for c in sorted(candidates, key=lambda c: (-c.score, c.claim.value.start)):
         by_doc.setdefault(c.doc_id, []).append(c)
@@ -448,6 +460,7 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
     top = leader.score
     chosen: list[Candidate] = []
     ambiguous: dict[str, list[Candidate]] = {}
+    unmatched: list[Candidate] = []
     agreeing = [d for d, ranked in by_doc.items() if ranked[0].value.overlaps(leader.value)]
     for doc_id, ranked in by_doc.items():
         best = ranked[0]
@@ -466,6 +479,10 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
                            or milestone(c, leader) and c.score >= top - policy.milestone_margin]
                 fitting = [(a, c) for a, c in fitting if a >= policy.same_context]
                 if not fitting:
+                    if best.score >= top - policy.unmatched_margin and best.document >= subject \
+                            and best.value.kind is leader.value.kind and best.value.unit == leader.value.unit \
+                            and not best.value.overlaps(leader.value):
+                        unmatched.append(best)  # nearly as good an answer, another figure: shown, not hidden
                     continue
                 best = max(fitting, key=lambda ac: (ac[0], ac[1].score))[1]
                 ranked = [best] + [c for _, c in fitting if c is not best]  # the others are said of other things
@@ -488,7 +505,7 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
                   and c.sentence.sentence_id != best.sentence.sentence_id
                   and alike(c, best) >= policy.self_context]
         chosen.extend([best] + others[:1])
-    return chosen, ambiguous
+    return chosen, ambiguous, unmatched
 
 
 def _corroborates(best: Candidate, leader: Candidate, alike: float, top: float, policy: AlignPolicy) -> bool:
