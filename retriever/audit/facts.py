@@ -131,7 +131,7 @@ def periods_fit(a: Statement, b: Statement) -> bool:
 
 def names_fit(a: Statement, b: Statement) -> bool:
     """Not two statements that each name a numbered thing near their value, but not the same one
-    ("GLM-4.5 was released in July", "GLM-4.6 in September")."""
+    ("XR-4.5 was released in July", "XR-4.6 in September")."""
     return not (a.names and b.names and not a.names & b.names)
 
 

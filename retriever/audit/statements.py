@@ -36,7 +36,7 @@ class Statement:
     ``count``, ``ratio``, ``date``...). ``dates`` are the sentence's values in order, each its
     date as written (folded, no spaces) or "" for a figure: what a sentence printed twice must
     share besides the value compared. ``names`` are the names with a number near the value
-    ("GLM-4.6", "A380", "COVID-19"): each names one thing, so two statements naming only
+    ("XR-4.6", "A380", "COVID-19"): each names one thing, so two statements naming only
     different ones speak of different things. ``score`` is 1 (every source's statement counts
     alike when values are grouped, see :func:`retriever.check.group_values`).
     """
@@ -81,12 +81,12 @@ def _fact_claims(claims: list[Claim]) -> list[Claim]:
             or ((c.value.start, c.value.end) not in periods and not c.value.as_of)]
 
 
-# a name with a number: letters, an optional hyphen, digits ("GLM-4.6", "A380", "COVID-19")
+# a name with a number: letters, an optional hyphen, digits ("XR-4.6", "A380", "COVID-19")
 _NUMBERED_NAME = re.compile(r"(?<![a-z0-9.])[a-z]+-?\d+(?:\.\d+)*(?![0-9.]*[0-9])")
 
 
 def numbered_names(text: str) -> frozenset[str]:
-    """The names with a number in ``text`` (folded and lower-cased; "GLM 4.6" is not one: the
+    """The names with a number in ``text`` (folded and lower-cased; "XR 4.6" is not one: the
     space leaves "4.6" a figure of its own)."""
     return frozenset(_NUMBERED_NAME.findall(fold(text).lower()))
 
