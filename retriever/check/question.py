@@ -15,6 +15,7 @@ from index.text import fold
 from index.values import Value, ValueKind, language_of, lexicon, parse_values
 from index.values.zh import chinese_number
 
+from .shares import share_in
 from .terms import Terms
 
 NUMERIC_ASKS = {
@@ -184,7 +185,7 @@ def _asked_unit(low: str, lang: str) -> tuple[str, str]:
             # "总投资多少？", "经费是多少？": the question ends on its asking word, and is no share
             # ("海外收入占总收入多少", "收入有多少来自海外")
             ends = not low[pos:].strip(" ？?。.！!")
-            before = _noun_before(low[:m.start()], lex) if ends and not _names_share(low, lex) else None
+            before = _noun_before(low[:m.start()], lex) if ends and share_in(low, lex, question=True) is None else None
             if before:
                 return str(lex.asked_nouns.get(lex.asked_nouns.canonical(before.group(0)))), ""
             ch = low[pos:pos + 1]
@@ -216,12 +217,6 @@ def _asked_unit(low: str, lang: str) -> tuple[str, str]:
 
         return "count", singular(word)
     return "", ""
-
-
-def _names_share(low: str, lex) -> bool:  # type: ignore[no-untyped-def]
-    """The question is put as a share ("占", "占比", "中有")."""
-    return any(t.pattern is not None and t.pattern.search(low)
-               for t in (lex.share_between, lex.share_of_total, lex.share_whole_first))
 
 
 def _noun_before(before: str, lex) -> "re.Match[str] | None":  # type: ignore[no-untyped-def]
