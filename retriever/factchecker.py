@@ -28,6 +28,7 @@ from .answer import (
 )
 from .archive import Archive
 from .check import Apart, align, compare, read_question
+from .check.kin import WordKin
 from .search import HybridSearcher, Mode, Passage
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ class FactChecker:
                                        self.settings.sentence_weight, self.settings.bridge_weight)
         self._generation = _generation(index)
         self._unreadable: str | None = None  # a published generation that failed to load
+        similarity = getattr(embedder, "word_similarity", None)
+        self.kin = WordKin(index.lexical.idf, embedder.embed_queries, similarity) if similarity else None
 
     @classmethod
     def load(
@@ -171,7 +174,7 @@ class FactChecker:
         if off:
             return not_found(query, passages, off)
         scored = score_sentences(self.index, query, deep, self.policy.min_chars)
-        read = read_question(cleaned, self._today, self.index.lexical.idf)
+        read = read_question(cleaned, self._today, self.index.lexical.idf, self.kin)
         answer: Answer | None = None
         why = "the question does not ask for a figure" if not read.wants_value else ""
         if read.wants_value:

@@ -574,3 +574,37 @@ def test_a_source_stating_the_milestone_is_compared_though_it_answers_the_questi
     answer = far_milestone.ask("星桥App的注册用户用了多久突破100万？")
     assert answer.verdict is Verdict.CONFLICT, answer.text
     assert {v.value for v in answer.check.values} == {"两个月", "3個月"}
+
+
+KIN = {
+    "cloud-a.txt": "星云科技今日公布年度数据。星云开放平台目前聚集了120万名开发者，较去年翻倍。公司员工约有800人，"
+                   "研发人员占六成。平台日均调用量超过3亿次。",
+    "cloud-b.txt": "星雲科技的開放平台匯聚超過150萬名開發者，日均調用量突破3億次。公司去年營收增長四成，員工約800人。",
+}
+KIN_SOURCES = {
+    "cloud-a.txt": {"publisher": "科技日报", "date": "2025-03-01"},
+    "cloud-b.txt": {"publisher": "數位週刊", "date": "2025-03-02", "script": "Traditional"},
+}
+
+
+@pytest.fixture(scope="module")
+def kin_archive(tmp_path_factory, use_embedder, corpus_writer):
+    return _checker(tmp_path_factory, "kin", KIN, KIN_SOURCES, use_embedder, corpus_writer)
+
+
+def test_a_source_that_words_the_verb_its_own_way_is_compared(kin_archive):
+    # 聚集 (question, first outlet) and 匯聚 (second outlet): one meaning, one shared character
+    answer = kin_archive.ask("星云开放平台聚集了多少名开发者？")
+    assert answer.verdict is Verdict.CONFLICT, answer.text
+    assert {s.doc_id for v in answer.check.values for s in v.sources} == {"cloud-a", "cloud-b"}
+
+
+def test_word_kin_are_near_synonyms_sharing_a_character_never_antonyms(use_embedder):
+    from retriever.check.kin import WordKin
+
+    vocabulary = {w: 3.0 for w in ("汇聚", "聚会", "减少", "增多", "损失", "亏本", "国外", "交易所", "平台")}
+    kin = WordKin(vocabulary, use_embedder.embed_queries, use_embedder.word_similarity)(["聚集", "增加", "亏损", "国内"])
+    assert "汇聚" in kin["聚集"] and "损失" in kin["亏损"]
+    assert "减少" not in kin["增加"] and "国外" not in kin["国内"]  # opposites sit close, not close enough
+    assert all(len(w) == 2 for words in kin.values() for w in words)  # 交易所 is no kin of 交易
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 from index.text import fold
 from index.values import Value, ValueKind, language_of, lexicon, parse_values
@@ -89,8 +90,10 @@ class Question:
 _RELATIVE = re.compile(r"今年|去年|前年|明年|本年|this year|last year|next year|上半年|下半年", re.I)
 
 
-def read_question(text: str, today: str | None, idf: dict[str, float] | None = None) -> Question:
-    """Read ``text`` for what kind of value answers it; ``today`` resolves relative dates."""
+def read_question(text: str, today: str | None, idf: dict[str, float] | None = None,
+                  kin: Callable[[Sequence[str]], dict[str, tuple[str, ...]]] | None = None) -> Question:
+    """Read ``text`` for what kind of value answers it; ``today`` resolves relative dates; ``kin``
+    gives a Chinese word's near-synonyms in the corpus (:class:`.kin.WordKin`)."""
     lang = language_of(text)
     lex = lexicon(lang)
     low = fold(text).lower()
@@ -109,7 +112,7 @@ def read_question(text: str, today: str | None, idf: dict[str, float] | None = N
     if lex.change_words.pattern is not None and lex.change_words.pattern.search(low):
         modifiers |= {"change"}  # "by how much did revenue grow": a change may answer
     numbers = tuple(v.number for v in values if v.kind is not ValueKind.DATE)
-    terms = Terms.of_question(text, lex, idf or {}, skip=[(v.start, v.end) for v in values])
+    terms = Terms.of_question(text, lex, idf or {}, skip=[(v.start, v.end) for v in values], kin=kin)
     relative = period is not None and bool(_RELATIVE.search(period.text)) and not re.search(r"\d{4}", period.text)
     grains = [m.group(0) for m in lex.question_grains.pattern.finditer(low)] if lex.question_grains.pattern else []
     grain = str(lex.question_grains.get(lex.question_grains.canonical(max(grains, key=len)))) if grains else ""

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
 from index.text import content_tokens, fold, has_cjk, normalise, tokenize
 
 from ..bridge import bridge_for, holds
+from .kin import KIN_CREDIT
 
 # what makes a phrase of [question_kinds] a question word rather than a topic word
 _ASKING = ("多少", "几", "哪", "何", "什么", "谁", "多久", "多长", "多高", "多远", "多大", "多深", "多重", "多宽", "多快",
@@ -87,6 +88,7 @@ class Term:
     stems: tuple[str, ...] = ()  # English stems that count
     phrases: tuple[str, ...] = ()  # English phrases of several words that count
     name: bool = False  # written with a capital inside the question: a name ("Orland", "Keeper")
+    kin: tuple[str, ...] = ()  # Chinese words of nearly its meaning (see :mod:`.kin`): part credit
 
     def found_in(self, text: str, stems: frozenset[str]) -> float:
         """1 when ``text`` (folded, lower-cased) holds the word or a synonym, part credit for part of
@@ -95,11 +97,14 @@ class Term:
                 or any(p in text for p in self.phrases) or any(_stems_meet(s, t) for s in self.stems for t in stems):
             return 1.0
         word = self.word
+        share = 0.0
         if not self.stem and len(word) > 2:
             pairs = [word[i:i + 2] for i in range(len(word) - 1)]
             share = sum(p in text for p in pairs) / len(pairs)
-            return share if share >= 0.5 else 0.0
-        return 0.0
+            share = share if share >= 0.5 else 0.0
+        if share < KIN_CREDIT and any(k in text for k in self.kin):
+            return KIN_CREDIT
+        return share
 
     def places(self, folded: str, positions: dict[str, list[int]]) -> tuple[list[tuple[int, int]], float]:
         """Where in ``folded`` the word (or a synonym) stands, and the credit it gets there."""
@@ -113,9 +118,10 @@ class Term:
         if not self.stem and len(word) > 2:
             pairs = [word[i:i + 2] for i in range(len(word) - 1)]
             share = sum(p in folded for p in pairs) / len(pairs)
-            if share >= 0.5:
+            if share >= max(0.5, KIN_CREDIT) or share >= 0.5 and not any(k in folded for k in self.kin):
                 return [(m.start(), m.end()) for p in pairs for m in re.finditer(re.escape(p), folded)], share
-        return [], 0.0
+        hits = [(m.start(), m.end()) for k in self.kin for m in re.finditer(re.escape(k), folded)]
+        return (hits, KIN_CREDIT) if hits else ([], 0.0)
 
 
 @dataclass(frozen=True)
@@ -136,9 +142,10 @@ class Terms:
         return tuple(t.weight for t in self.terms)
 
     @classmethod
-    def of_question(cls, text: str, lex, idf: dict[str, float], skip: Sequence[tuple[int, int]] = ()  # type: ignore[no-untyped-def]
-                    ) -> "Terms":
-        """The question's words that name its topic: not its question words, figures or dates."""
+    def of_question(cls, text: str, lex, idf: dict[str, float], skip: Sequence[tuple[int, int]] = (),  # type: ignore[no-untyped-def]
+                    kin: Callable[[Sequence[str]], dict[str, tuple[str, ...]]] | None = None) -> "Terms":
+        """The question's words that name its topic: not its question words, figures or dates.
+        ``kin`` gives a Chinese word's near-synonyms in the corpus (:class:`.kin.WordKin`)."""
         chars = list(text)
         for start, end in skip:
             chars[start:end] = [" "] * (end - start)
@@ -163,6 +170,7 @@ class Terms:
         cap = 0.5 * sum(longer) / len(longer) if longer else 1.0
         terms = []
         bridged = _bridged(words, idf, groups)
+        kin_of = kin([w for w in words if has_cjk(w)]) if kin is not None else {}
         for word, weight in zip(words, weights):
             chinese = has_cjk(word)
             stem = "" if chinese else _stem(word)
@@ -182,10 +190,12 @@ class Terms:
                     # "赔掉": no article says it, but its verb stands in theirs (赔偿)
                     terms.append(Term(word, cap, chinese=(word[0],)))
                 continue  # a word no article uses, in no form: it tells no sentence from another
+            found_as = tuple(f for f in forms if has_cjk(f))
+            near = tuple(k for k in kin_of.get(word, ()) if not any(k in f or f in k for f in found_as))
             terms.append(Term(word, min(weight, cap) if chinese and len(word) == 1 else weight, stem,
-                              chinese=tuple(f for f in forms if has_cjk(f)),
+                              chinese=found_as,
                               stems=tuple(dict.fromkeys(_stem(f) for f in forms if not has_cjk(f) and " " not in f)),
-                              phrases=tuple(f for f in forms if " " in f), name=word in names))
+                              phrases=tuple(f for f in forms if " " in f), name=word in names, kin=near))
         return cls(tuple(terms), bool(terms) and bool(idf), any(t.stems for t in terms), idf)
 
     def __bool__(self) -> bool:
