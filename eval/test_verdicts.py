@@ -61,7 +61,7 @@ def test_citations_hold_their_values(seeds, topics):
 
 def test_topics_conflicts_and_false_alarms(topics):
     # measured: conflict P 0.85, R 0.56; false alarms 0.045; agree-on-conflict 0.05; both values 0.78;
-    # accuracy 0.70 (floors leave room for the noise of one or two items)
+    # accuracy 0.71 (floors leave room for the noise of one or two items)
     assert topics["all"]["conflict_R"] >= 0.5
     assert topics["all"]["conflict_P"] >= 0.75
     assert topics["all"]["false_alarm"] <= 0.08
@@ -71,15 +71,14 @@ def test_topics_conflicts_and_false_alarms(topics):
 
 
 def test_seeds_conflicts_and_false_alarms(seeds):
-    # measured: conflict P 1.00, R 0.81; false alarms 0; agree-on-conflict 0; accuracy 0.62. The issue's
-    # targets are P/R >= 0.9 and no false alarm: precision and no false alarm are asserted as they
-    # stand (one conflict said wrongly is a claim the user cannot trust); recall 0.9 is not met (README)
-    assert seeds["all"]["conflict_R"] >= 0.76
+    # measured: conflict P 1.00, R 0.905 (19 of 21); false alarms 0; agree-on-conflict 0; both values
+    # 1.00; accuracy 0.64. The targets (P/R >= 0.9, no false alarm) are asserted as they are
+    assert seeds["all"]["conflict_R"] >= 0.9
     assert seeds["all"]["conflict_P"] >= 0.9
     assert seeds["all"]["false_alarm"] == 0.0
     assert seeds["all"]["agree_on_conflict"] <= 0.05
-    assert seeds["all"]["both_values"] >= 0.80
-    assert seeds["all"]["accuracy"] >= 0.58
+    assert seeds["all"]["both_values"] >= 0.90
+    assert seeds["all"]["accuracy"] >= 0.61
 
 
 def test_conflict_answers_show_each_value_with_its_sources(fc, gold):

@@ -608,3 +608,14 @@ def test_word_kin_are_near_synonyms_sharing_a_character_never_antonyms(use_embed
     assert "减少" not in kin["增加"] and "国外" not in kin["国内"]  # opposites sit close, not close enough
     assert all(len(w) == 2 for words in kin.values() for w in words)  # 交易所 is no kin of 交易
 
+
+
+@pytest.mark.parametrize("question", ["智譜招股時，香港公開發售部分錄得多少倍的認購？",
+                                      "How many times oversubscribed was the Hong Kong public offering tranche of Zhipu's IPO?"])
+def test_of_two_listed_values_the_one_whose_words_are_all_asked_answers(fc, question):
+    # "1159.46 倍的香港公開發售倍數、15.28 倍的國際發售認購倍數": 國際 is not asked, so 15.28 is
+    # another tranche's figure, though both stretches hold question words
+    answer = fc.ask(question)
+    assert answer.verdict is Verdict.CONFLICT, answer.text
+    assert {v.value for v in answer.check.values} == {"1159.46 倍", "910倍"}
+

@@ -71,7 +71,9 @@ class AlignPolicy:
             one article on other matters rarely are).
         min_context: a candidate's sentence must hold at least this share of the question's words,
             when the corpus knows some of them (a question in another language is not held to it).
-        tie: values of one sentence closer than this cannot be told apart.
+        tie: values of one sentence closer than this cannot be told apart, unless one of them,
+            among those within ``contrast_margin``, is alone in having no words of its own the
+            question does not ask (it is then the answer).
         reach_cjk, reach_latin: characters at which a word near a value counts half.
         same_sentence: how alike two sources' sentences must be (numbers masked) to be the same
             sentence, whose differing numbers are then a disagreement.
@@ -97,6 +99,7 @@ class AlignPolicy:
     same_event: float = 0.6
     min_context: float = 0.2
     tie: float = 0.02
+    contrast_margin: float = 0.1
     unmatched_margin: float = 0.2
     milestone_margin: float = 0.8
     reach_cjk: float = 6.0
@@ -325,7 +328,12 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
         overlap = weighted_overlap(context(c), context(other))
         return max(overlap, policy.same_context) if milestone(c, other) else overlap
 
-    chosen, ambiguous, unmatched = _per_source(candidates, policy, alike, milestone, sources.document_similarity, names)
+    def unasked(c: Candidate) -> frozenset[str]:
+        """The words around the value that no question word is found in."""
+        return frozenset(k for k in context(c) if not k.startswith("=") and not terms.found(k))
+
+    chosen, ambiguous, unmatched = _per_source(candidates, policy, alike, milestone, sources.document_similarity,
+                                               names, unasked)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
     compared = {c.doc_id for c in chosen}
@@ -440,7 +448,7 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
 
 def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callable[[Candidate, Candidate], float],
                 milestone: Callable[[Candidate, Candidate], bool], similarity: Callable[[str, str], float],
-                names: Callable[[Candidate], frozenset[str]]
+                names: Callable[[Candidate], frozenset[str]], unasked: Callable[[Candidate], frozenset[str]]
                 ) -> tuple[list[Candidate], dict[str, list[Candidate]], list[Candidate]]:
     """Each source's best candidate(s), for the sources that answer what the best of all answers;
     the sources whose best sentence holds several values that cannot be told apart; and the other
@@ -486,9 +494,15 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
                     continue
                 best = max(fitting, key=lambda ac: (ac[0], ac[1].score))[1]
                 ranked = [best] + [c for _, c in fitting if c is not best]  # the others are said of other things
+        # values of one sentence nearly as good: the one whose own words the question asks
+        close = [c for c in ranked if c.sentence.sentence_id == best.sentence.sentence_id
+                 and best.score - c.score <= policy.contrast_margin]
+        told = _told_by_contrast(close, unasked) if len(close) > 1 else None
+        if told is not None and told is not best:
+            best, ranked = told, [told] + [c for c in ranked if c is not told]
         tied = [c for c in ranked if abs(c.score - best.score) <= policy.tie]
         rivals = [c for c in tied if not c.value.overlaps(best.value)]
-        if rivals and all(c.sentence.sentence_id == best.sentence.sentence_id for c in rivals):
+        if told is None and rivals and all(c.sentence.sentence_id == best.sentence.sentence_id for c in rivals):
             ambiguous[doc_id] = tied  # "0.85亿、3.4亿以及12.6亿": which one answers cannot be told
             continue
         if best is not leader and not best.value.overlaps(leader.value):
@@ -506,6 +520,19 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
                   and alike(c, best) >= policy.self_context]
         chosen.extend([best] + others[:1])
     return chosen, ambiguous, unmatched
+
+
+def _told_by_contrast(tied: list[Candidate], unasked: Callable[[Candidate], frozenset[str]]) -> Candidate | None:
+    """Of tied values of one sentence, the one whose own words are all asked when each other one
+    has a word of its own the question does not ask ("1159倍的香港公开发售倍数、15倍的国际发售认购
+    倍数" asked of the Hong Kong offering: 国际 says the second is another tranche); else None."""
+    own = {id(c): unasked(c) for c in tied}
+    clean = [c for c in tied if not own[id(c)] - frozenset().union(*(own[id(o)] for o in tied if o is not c))]
+    if len(clean) != 1:
+        return None
+    told = clean[0]
+    others = [c for c in tied if not c.value.overlaps(told.value)]
+    return told if all(own[id(c)] - own[id(told)] for c in others) else None
 
 
 def _corroborates(best: Candidate, leader: Candidate, alike: float, top: float, policy: AlignPolicy) -> bool:
