@@ -464,10 +464,13 @@ MILESTONE = {
                  "公司计划明年进入东南亚市场。",
     "app-b.txt": "星橋App創下紀錄\n\n星橋App是杭州一家初創企業的產品，主打即時翻譯。推出3個月，星橋App吸引了"
                  "超過100萬名註冊用戶，其中海外用戶約佔兩成。",
+    # states the milestone, but its span of time is said of another figure (paying users)
+    "app-c.txt": "星桥App商业化提速\n\n星桥App注册用户超过100万，上线6个月内吸引了超过20万名付费用户。",
 }
 MILESTONE_SOURCES = {
     "app-a": {"publisher": "钱塘科技报", "date": "2025-06-02", "script": "Simplified"},
     "app-b": {"publisher": "港灣日報", "date": "2025-06-05", "script": "Traditional"},
+    "app-c": {"publisher": "数字商业", "date": "2025-06-06", "script": "Simplified"},
 }
 
 
@@ -477,10 +480,27 @@ def milestone(tmp_path_factory, use_embedder, corpus_writer):
 
 
 def test_two_sources_timing_the_milestone_the_question_names_are_compared(milestone):
-    # the two sentences share few words around the durations, but both state the 100万 users asked of
+    # the two sentences share few words around the durations, but both state the 100万 users asked
+    # of; the third states 100万 too, but its 6个月 is the time to 20万 paying users
     answer = milestone.ask("星桥App用了多长时间让注册用户突破100万？")
     assert answer.verdict is Verdict.CONFLICT, answer.text
     assert {v.value for v in answer.check.values} == {"两个月", "3個月"}
+
+
+@pytest.mark.parametrize("question, unit", [("示范片面积有多大？", "area"), ("这座塔有多高？", "length"),
+                                            ("How deep is the lake?", "length"),
+                                            ("What was the area's population in 2020?", "")])
+def test_a_measure_asked_by_its_noun_is_of_that_dimension(question, unit):
+    assert read_question(question, "2025-01-01").unit == unit
+
+
+def test_a_measure_of_another_dimension_does_not_answer():
+    from index.values import parse_values
+    from retriever.check.align import unit_fits
+
+    asked = read_question("示范片面积有多大？", "2025-01-01")
+    area, mass = parse_values("示范片面积1.05万亩，亩产812公斤")
+    assert unit_fits(asked, area) and not unit_fits(asked, mass)
 
 
 def test_a_capitalised_word_before_chinese_is_a_name_without_the_chinese():

@@ -44,13 +44,14 @@ ASK_GRAINS = frozenset({"year", "month", "day"})
 # table name -> what its values must be
 _WORD_TABLES = {
     "hedge_before": "hedge", "hedge_after_number": "hedge", "hedge_after_unit": "hedge",
+    "hedge_before_magnitude": "hedge",
     "magnitudes": "number", "currency_prefix": "code", "currency_suffix": "code",
     "percent_prefix": "percent", "percent_suffix": "percent", "multiplier": "code",
     "units": "unit", "unit_before": "unit", "durations": "number", "counters": "code", "modifiers": "code",
     "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain", "asked_nouns": "noun_kind",
-    "asked_words": "words",
+    "asked_words": "words", "dimension_nouns": "dimension",
 }
-_LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",),
+_LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",), "not_units": ("words",),
                 "question_words": ("words",), "complements": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
                 "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total", "whole_first", "of_whole", "part_after")}
@@ -158,6 +159,7 @@ class Lexicon:
     hedge_before: Words
     hedge_after_number: Words
     hedge_after_unit: Words
+    hedge_before_magnitude: Words  # "破亿", "上万人": a magnitude written alone after these is one of it
     magnitudes: Words
     currency_prefix: Words
     currency_suffix: Words
@@ -170,6 +172,7 @@ class Lexicon:
     counters: Words
     not_counters: frozenset[str]
     not_hedges: Words
+    not_units: Words  # "年度" (annual) begins with the unit 年 but is no span of years
     numeral_words: Words
     modifiers: Words
     framing: frozenset[str]  # modifier names that frame the rest of their sentence ("planned", "expected")
@@ -189,6 +192,7 @@ class Lexicon:
     question_grains: Words  # "哪一年", "what year": a date asked to the year, month or day
     asked_nouns: Words  # "多少资金": a noun after the asking word that names the kind of figure
     asked_words: Words  # "how deep" → depth: the words an asking phrase implies its answer stands near
+    dimension_nouns: Words  # "面积", "height": what a measure asked with this noun measures
     share_between: Words  # "A占B": a share of A in B
     share_of_total: Words  # "A占比": a share of A in the whole
     share_whole_first: Words  # "B中有多大比例…A": the whole named first, then the part
@@ -247,6 +251,9 @@ def _check_value(source: str, table: str, word: str, value: object, what: str) -
             raise _fail(source, f"{where}: expected [dimension, factor] with a dimension in {sorted(DIMENSIONS)}, "
                                 f"got {value!r}")
         return Unit(value[0], float(value[1]))
+    elif what == "dimension":
+        if value not in DIMENSIONS:
+            raise _fail(source, f"{where}: expected a dimension from {sorted(DIMENSIONS)}, got {value!r}")
     elif what == "grain":
         if value not in ASK_GRAINS:
             raise _fail(source, f"{where}: expected one of {sorted(ASK_GRAINS)}, got {value!r}")
@@ -384,12 +391,14 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         language=language,
         hedge_before=phrases("hedge_before"), hedge_after_number=phrases("hedge_after_number"),
         hedge_after_unit=phrases("hedge_after_unit"), magnitudes=words("magnitudes"),
+        hedge_before_magnitude=phrases("hedge_before_magnitude"),
         currency_prefix=words("currency_prefix"), currency_suffix=words("currency_suffix"),
         percent_prefix=words("percent_prefix"), percent_suffix=words("percent_suffix"),
         multiplier=words("multiplier"), units=words("units"), unit_before=words("unit_before"),
         durations=words("durations"),
         counters=words("counters"), not_counters=frozenset(tables.get("not_counters.words", [])),
         not_hedges=Words(tables.get("not_hedges.words", []), any_case=True),
+        not_units=Words(tables.get("not_units.words", [])),
         numeral_words=Words(tables.get("numeral_words.words", [])),
         modifiers=phrases("modifiers"), framing=framing, ordinals=phrases("ordinals"), change_words=Words(tables.get("change.words", []), any_case=True),
         change_to=Words(tables.get("change.to_words", []), any_case=True),
@@ -401,7 +410,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         update=Words(tables.get("periods.update", []), any_case=True),
         baseline=Words(tables.get("periods.baseline", []), any_case=True), question_kinds=phrases("question_kinds"),
         question_grains=phrases("question_grains"), asked_nouns=phrases("asked_nouns"),
-        asked_words=phrases("asked_words"),
+        asked_words=phrases("asked_words"), dimension_nouns=phrases("dimension_nouns"),
         share_between=Words(tables.get("shares.between", [])), share_of_total=Words(tables.get("shares.of_total", [])),
         share_whole_first=Words(tables.get("shares.whole_first", [])),
         share_of_whole=Words(tables.get("shares.of_whole", []), any_case=True),

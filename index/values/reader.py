@@ -32,6 +32,7 @@ class Core:
     number: float
     step: float
     round_number: bool = False  # "50", "1000", 三千: an "over" hedge reaches the next leading step
+    hedge: Hedge = Hedge.NONE  # the hedge written as part of the number ("破亿": over)
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,8 @@ class Reader:
         negative = sign is not None and not joined
         if negative:
             start = sign.start()  # type: ignore[union-attr]
-        hedge = Hedge.NONE
-        found = lex.hedge_before.ending_at(text, start)
+        hedge = core.hedge
+        found = lex.hedge_before.ending_at(text, start) if hedge is Hedge.NONE else None
         if found and lex.not_hedges.ending_at(text, start) is None:
             hedge = lex.hedge(found[0], lex.hedge_before)
             start = found[1]
@@ -222,11 +223,12 @@ class Reader:
         lex = self.lex
         at = _skip_space(text, pos)
         candidates = []
+        word_after = lex.not_units.match(text, at)  # "1亿年度收入": 年度 is annual, not 年
         for table, kind in ((lex.percent_suffix, ValueKind.PERCENT), (lex.currency_suffix, ValueKind.MONEY),
                             (lex.multiplier, ValueKind.MULTIPLE), (lex.units, ValueKind.MEASURE),
                             (lex.durations, ValueKind.DURATION)):
             found = table.match(text, at)
-            if found:
+            if found and not (word_after and found[1] < word_after[1]):
                 candidates.append((found[1], kind, found[0], table))
         if candidates:
             end, kind, word, table = max(candidates, key=lambda c: c[0])

@@ -48,6 +48,7 @@ _COMPOUND = re.compile(r"(?P<a>\d+)\s*(?P<big>亿|万)\s*(?P<b>\d+)\s*(?P<small>
 _COMPOUND_MAG = {"亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3, "百": 1e2}
 _RANGE_AFTER = re.compile(rf"\s*(?:至|到|-|–|~)\s*[\d{_CN_DIGIT}十]")
 _ROUND_MAGNITUDE = re.compile(r"[百千万][万亿]+")
+_NUMERAL_BEFORE = re.compile(rf"[\d{_CN_NUM}]")
 _HALF_DURATION = re.compile(r"(?<![上下前后个多])半\s*(?:个\s*)?(?P<unit>年|月|天|小时|钟头)")
 _AND_A_HALF = re.compile(r"\s*个半\s*(?P<unit>小时|钟头|月|星期|礼拜|世纪)")
 _HALF_UNITS = {"年": 365.25, "月": 30.4375, "天": 1.0, "小时": 1 / 24, "钟头": 1 / 24, "星期": 7.0, "礼拜": 7.0,
@@ -116,6 +117,15 @@ class ChineseReader(Reader):
                 yield Core(m.start(), m.end(), number, 10.0 ** -decimals,
                            round_number=not decimals and raw.replace(",", "").endswith("0"))
                 continue
+            if raw in self.lex.magnitudes.table:
+                hedged = self.lex.hedge_before_magnitude.ending_at(text, m.start(), 2)
+                if hedged and not _NUMERAL_BEFORE.search(text, max(0, hedged[1] - 1), hedged[1]) \
+                        and self.lex.not_hedges.ending_at(text, m.start(), 4) is None \
+                        and (self.lex.numeral_words.match(text, m.start()) or ("", 0))[1] <= m.end():
+                    # "ARR破亿", "上万人": one of the magnitude, hedged (the magnitude is read after it)
+                    yield Core(hedged[1], m.start(), 1.0, 1.0, round_number=True,
+                               hedge=self.lex.hedge(hedged[0], self.lex.hedge_before_magnitude))
+                    continue
             value = chinese_number(raw)
             if value is None:
                 continue

@@ -164,6 +164,8 @@ def unit_fits(question: Question, value: Value) -> bool:
         return True  # "how many times oversubscribed": 120倍
     if value.kind is ValueKind.MONEY:
         return asked in ("CNY", "HKD", "USD", "EUR", "GBP", "JPY", "TWD") or not asked.isupper()
+    if value.kind is ValueKind.MEASURE:
+        return value.unit.startswith(asked) if asked.startswith("temperature") else False
     if value.kind is ValueKind.COUNT:
         if known_counter(asked) and known_counter(value.unit) and "item" not in (asked, value.unit):
             return False  # "how many shares" is not answered by a count of people (个 counts anything)
@@ -274,6 +276,9 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             reason = _apart(question, claim)
             if reason is None and places and not places & question.ordinals:
                 reason = Apart.OTHER_ONE
+            if reason is None and v.kind is ValueKind.DURATION and question.numbers \
+                    and _timed_figures(claim, own_claims, question) is Tie.OTHER:
+                reason = Apart.OTHER_MEASURE  # "6个月内吸引了20万付费用户": the time to another figure
             if reason is None and missing and v.kind is ValueKind.PERCENT:
                 reason = Apart.OTHER_MEASURE  # the share of something no source speaks of
             if reason is None and ValueKind.PERCENT in question.kinds and v.kind is ValueKind.PERCENT:
@@ -316,10 +321,9 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
 
     def states_asked_figure(c: Candidate) -> bool:
         """The candidate's sentence states a figure the question names ("…用户突破100万" asked of
-        "上线三个月，注册用户超过100万"): it speaks of the milestone the question asks about."""
-        return any(o.value.kind is not ValueKind.DATE and o.value is not c.value
-                   and any(abs(o.value.number - n) <= 1e-9 * max(1.0, abs(n)) for n in question.numbers)
-                   for o in claims_of(c.sentence))
+        "上线三个月，注册用户超过100万"): it speaks of the milestone the question asks about, unless
+        its own clause ties it to another figure only ("3个月内吸引了超过15万开发者", asked of 1亿)."""
+        return _timed_figures(c.claim, claims_of(c.sentence), question) is Tie.ASKED
 
     def milestone(c: Candidate, other: Candidate) -> bool:
         return bool(question.numbers) and states_asked_figure(c) and states_asked_figure(other)
@@ -429,6 +433,28 @@ def _stretch(text: str, start: int, end: int, spans: Sequence[tuple[int, int]], 
         if aside:
             chars[i] = " "
     return "".join(chars), start - lo, end - lo, lo
+
+
+class Tie(Enum):
+    """Which figure a value's sentence ties it to, for a question that names one ("多久用户突破100万")."""
+
+    ASKED = "asked"  # the sentence states the named figure, and the value's clause no other only
+    OTHER = "other"  # the value's clause holds only figures the question does not name
+    NONE = "none"
+
+
+def _timed_figures(claim: Claim, claims: Iterable[Claim], question: Question) -> Tie:
+    """:class:`Tie` of ``claim`` ("6个月内吸引了20万付费用户" is OTHER when 100万 is asked)."""
+    def named(value: Value) -> bool:  # the same figure, however written ("90分钟", "一个半小时")
+        return any(value.low <= n <= value.high or abs(value.number - n) <= 1e-9 * max(1.0, abs(n))
+                   for n in question.numbers)
+
+    others = [o for o in claims if o.value.kind is not ValueKind.DATE and o.value is not claim.value]
+    lo, hi = claim.context
+    clause = [o for o in others if lo <= o.value.start < hi]
+    if clause and not any(named(o.value) for o in clause):
+        return Tie.OTHER
+    return Tie.ASKED if any(named(o.value) for o in others) else Tie.NONE
 
 
 def _apart(question: Question, claim: Claim) -> Apart | None:

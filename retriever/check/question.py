@@ -103,6 +103,8 @@ def read_question(text: str, today: str | None, idf: dict[str, float] | None = N
     unit_kind, unit = _asked_unit(low, lang)
     if unit_kind and asks in ("number", "count", "what", ""):
         kinds = NUMERIC_ASKS[unit_kind]  # "多少米" asks a length, "how many days" a duration
+    if ValueKind.MEASURE in kinds and ValueKind.NUMBER not in kinds and not unit:
+        unit = _dimension_named(low, lex)  # "示范片面积有多大": an area (a measure asked as such)
     period = None
     if dates and ValueKind.DATE not in kinds:
         period = dates[-1]
@@ -155,6 +157,20 @@ def _asks(low: str, lex) -> tuple[str, tuple[ValueKind, ...]]:  # type: ignore[n
         # asked with 多少/几; "研发了什么系统" asks a name.)
         return "what", ANY_FIGURE
     return first, tuple(dict.fromkeys(kinds_out))
+
+
+def _dimension_named(low: str, lex) -> str:  # type: ignore[no-untyped-def]
+    """The dimension of the measure a question's noun names ("面积" area, "height" length), also
+    through the word its asking phrase implies ("多高": 高度); "" when it names none or several."""
+    table = lex.dimension_nouns
+    if table.pattern is None:
+        return ""
+    words = [m.group(0) for m in table.pattern.finditer(low)]
+    if lex.asked_words.pattern is not None:
+        words += [w for m in lex.asked_words.pattern.finditer(low)
+                  for w in lex.asked_words.get(lex.asked_words.canonical(m.group(0)))]
+    found = {str(table.get(table.canonical(w))) for w in words if table.get(table.canonical(w))}
+    return found.pop() if len(found) == 1 else ""
 
 
 def _asked_unit(low: str, lang: str) -> tuple[str, str]:
