@@ -639,3 +639,13 @@ def test_of_two_listed_values_the_one_whose_words_are_all_asked_answers(fc, ques
     assert answer.verdict is Verdict.CONFLICT, answer.text
     assert {v.value for v in answer.check.values} == {"1159.46 倍", "910倍"}
 
+
+
+def test_a_magnitude_alone_counts_no_people_but_a_bare_number_may():
+    from index.values import parse_values
+    from retriever.check.align import unit_fits
+
+    asked = read_question("这家公司目前有多少名员工？", "2025-01-01")
+    (alone,) = parse_values("公司营收首度破千亿")
+    (bare,) = parse_values("员工总数超过1.9万")
+    assert not unit_fits(asked, alone) and unit_fits(asked, bare)

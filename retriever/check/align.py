@@ -157,7 +157,8 @@ def unit_fits(question: Question, value: Value) -> bool:
     if not asked or value.kind is ValueKind.DATE:
         return True
     if value.kind is ValueKind.NUMBER:
-        return True  # a bare number may count anything
+        # a bare number may count anything, but a magnitude alone ("营收破千亿") counts no people
+        return not known_counter(asked) or any(ch.isdigit() or ch in _NUMERALS for ch in value.text)
     if value.unit == asked:
         return True
     if asked == OCCURRENCES and value.kind in (ValueKind.MULTIPLE, ValueKind.PERCENT):
@@ -171,6 +172,9 @@ def unit_fits(question: Question, value: Value) -> bool:
             return False  # "how many shares" is not answered by a count of people (个 counts anything)
         return asked not in ("length", "area", "volume", "mass", "speed", "day", "%", "x")
     return False
+
+
+_NUMERALS = frozenset("零〇一二两兩三四五六七八九十")
 
 
 def known_counter(unit: str) -> bool:
