@@ -649,3 +649,23 @@ def test_a_magnitude_alone_counts_no_people_but_a_bare_number_may():
     (alone,) = parse_values("公司营收首度破千亿")
     (bare,) = parse_values("员工总数超过1.9万")
     assert not unit_fits(asked, alone) and unit_fits(asked, bare)
+
+
+def test_a_list_item_without_words_of_its_own_takes_the_first_items_not_the_opening_words():
+    from index.values import parse_values
+    from retriever.check.align import value_view
+
+    text = "亏损增速快于营收:2022年净亏1.44亿元,2023年7.88亿元,2024年29.58亿元"
+    values = parse_values(text)
+    spans = [(v.start, v.end) for v in values]
+    later = next(v for v in values if v.text == "7.88亿元")
+    view = value_view(text, later.start, later.end, spans)[0]
+    assert "净亏" in view and "营收" not in view
+
+
+def test_a_source_whose_tied_answers_include_the_leading_figure_corroborates_it(fc):
+    # 赛乐咨询 lists H1 revenue 1.91亿元 and, in another sentence, on-premise revenue 1.62亿元: the
+    # two score alike for an English question; the figure the other sources give is its answer
+    answer = fc.ask("How much revenue did Zhipu book in the first half of 2025?")
+    assert answer.verdict is Verdict.CONSISTENT, answer.text
+    assert len({s.doc_id for v in answer.check.values for s in v.sources}) >= 3

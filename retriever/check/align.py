@@ -405,7 +405,12 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
         if has_content(re.sub(r"\d+\s*年|\d+", " ", own[:v0] + own[v1:])):
             return own, v0, v1
     first = min((s for s, _ in bounds), default=start)
+    # "净亏:2022年1.44亿元,…" is led by its opening words; "2022年净亏1.44亿元,2023年7.88亿元" by
+    # its first item's, which the items after it leave unsaid
     if lo > 0 and first > 0:
+        lead = _first_item(text, start, spans, bounds)
+        if lead:
+            return lead + " " + own, v0 + len(lead) + 1, v1 + len(lead) + 1
         head = text[:first]
         return head + own, v0 + len(head), v1 + len(head)
     # "1908年，5月，被总督府聘任…": dates that open the sentence are said of what it then says
@@ -414,6 +419,18 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
     if last >= end and has_content(tail):
         return own + " " + tail, v0, v1
     return own, v0, v1
+
+
+def _first_item(text: str, start: int, spans: Sequence[tuple[int, int]], bounds: Sequence[tuple[int, int]]) -> str:
+    """The words of a list's first item, said before a later item that has none of its own
+    ("2022年净亏1.44亿元,2023年7.88亿元": 净亏); "" when the first item has none either."""
+    before = sorted(b for b in bounds if b[1] <= start)
+    if not before:
+        return ""
+    a, b = before[0]
+    own, v0, v1, _ = _stretch(text, a, b, spans, bounds, True)
+    words = own[:v0] + " " + own[v1:]
+    return words if has_content(re.sub(r"\d+\s*年|\d+", " ", words)) else ""
 
 
 def _stretch(text: str, start: int, end: int, spans: Sequence[tuple[int, int]], bounds: Sequence[tuple[int, int]],
@@ -503,6 +520,12 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
     for doc_id, ranked in by_doc.items():
         best = ranked[0]
         if best is not leader:
+            # of a source's answers too close to tell apart, the leading figure itself (said in
+            # another of its sentences) is its answer: the score cannot choose, the other sources can
+            same = [c for c in ranked if best.score - c.score <= policy.tie and c.value.overlaps(leader.value)
+                    and c.sentence.sentence_id != best.sentence.sentence_id]
+            if same and not best.value.overlaps(leader.value):
+                best, ranked = same[0], [same[0]] + [c for c in ranked if c is not same[0]]
             overlap = 1.0 if _same_place(best, leader) else alike(best, leader)
             close = best.score >= top - policy.margin and overlap >= policy.min_same_context
             if not close and _corroborates(best, leader, overlap, top, policy):
