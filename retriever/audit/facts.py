@@ -66,6 +66,7 @@ class AuditPolicy:
     same_sentence: float = 0.85
     same_meaning: float = 0.7
     max_ratio: float = 2.5
+    same_noun: float = 0.1
     exact_documents: int = 5000
 
 
@@ -182,6 +183,8 @@ class Likeness:
             else:
                 w = self.policy.words_weight
                 found = w * weighted_overlap(a.context, b.context) + (1 - w) * max(0.0, meaning)
+                if a.noun and a.noun == b.noun:
+                    found = min(1.0, found + self.policy.same_noun)
         self._cache[key] = found
         return found
 

@@ -19,7 +19,7 @@ from index.text import fold
 from index.values import ValueKind, language_of, lexicon
 
 from ..check.align import AlignPolicy, claim_view, skeleton
-from ..check.terms import context_words
+from ..check.terms import context_words, has_content, normalise_keep, tokenize_keep, word_key
 
 if TYPE_CHECKING:
     from index.store import Index
@@ -37,7 +37,8 @@ class Statement:
     date as written (folded, no spaces) or "" for a figure: what a sentence printed twice must
     share besides the value compared. ``names`` are the names with a number near the value
     ("XR-4.6", "A380", "COVID-19"): each names one thing, so two statements naming only
-    different ones speak of different things. ``score`` is 1 (every source's statement counts
+    different ones speak of different things. ``noun`` is what a count counts, the word right
+    after it ("270万开发者", "4,000 runners"; :func:`counted_noun`), as a context key. ``score`` is 1 (every source's statement counts
     alike when values are grouped, see :func:`retriever.check.group_values`).
     """
 
@@ -50,6 +51,7 @@ class Statement:
     family: str
     dates: tuple[str, ...] = ()
     names: frozenset[str] = frozenset()
+    noun: str = ""
     score: float = 1.0
 
     @property
@@ -89,6 +91,26 @@ def numbered_names(text: str) -> frozenset[str]:
     """The names with a number in ``text`` (folded and lower-cased; "XR 4.6" is not one: the
     space leaves "4.6" a figure of its own)."""
     return frozenset(_NUMBERED_NAME.findall(fold(text).lower()))
+
+
+def counted_noun(view: str, end: int, value: "Value", lex) -> str:  # type: ignore[no-untyped-def]
+    """The word a count (or a plain number) is of: the content word right after it, past a
+    counter ("15个岛屿" → 岛屿, "300 萬開發者" → 开发者, "2,000 runners" → runner), as a
+    :func:`context_words` key; "" for another kind of value or when none follows in its clause."""
+    if value.kind not in (ValueKind.COUNT, ValueKind.NUMBER):
+        return ""
+    rest = normalise_keep(view[end:])
+    pos = len(rest) - len(rest.lstrip())
+    found = lex.counters.match(rest, pos)
+    if found is not None:
+        pos = found[1]
+    tokens = [t for t in tokenize_keep(rest[pos:]) if t.strip()]
+    if not tokens:
+        return ""
+    first = tokens[0]
+    if first in lex.not_counters or not has_content(first):
+        return ""
+    return word_key(first, lex)
 
 
 #: a date with fewer words of its own than this ("2023年起") is said of its clause's event
@@ -181,6 +203,7 @@ def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
                           for c in claims)
             words: dict[int, dict[str, float]] = {}
             names: dict[int, frozenset[str]] = {}
+            nouns: dict[int, str] = {}
             for claim in _fact_claims(claims):
                 view, v0, v1 = claim_view(sentence, claims, claim)
                 words[claim.value.start] = context_words(view, v0, v1, lex, idf, reach, default)
@@ -188,9 +211,11 @@ def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
                     words[claim.value.start] = _with_clause(claim, claims, sentence, words[claim.value.start],
                                                             lex, idf, reach, default)
                 names[claim.value.start] = numbered_names(view[:v0] + " " + view[v1:])
+                nouns[claim.value.start] = counted_noun(view, v1, claim.value, lex)
             for claim in _fact_claims(claims):
                 yield Statement(claim, d, sentence, _with_subject(claim, claims, words, lang), masked,
-                                claims.index(claim), family(claim.value), dates, names[claim.value.start])
+                                claims.index(claim), family(claim.value), dates, names[claim.value.start],
+                                nouns[claim.value.start])
         if progress is not None:
             progress(1)
         i = j
