@@ -43,7 +43,7 @@ ASK_GRAINS = frozenset({"year", "month", "day"})
 
 # table name -> what its values must be
 _WORD_TABLES = {
-    "hedge_before": "hedge", "hedge_after_number": "hedge", "hedge_after_unit": "hedge",
+    "hedge_before": "hedge", "hedge_after_number": "hedge", "hedge_after_unit": "hedge", "bare_magnitude": "hedge",
     "magnitudes": "number", "currency_prefix": "code", "currency_suffix": "code",
     "percent_prefix": "percent", "percent_suffix": "percent", "multiplier": "code",
     "units": "unit", "unit_before": "unit", "durations": "number", "counters": "code", "modifiers": "code",
@@ -158,6 +158,7 @@ class Lexicon:
     hedge_before: Words
     hedge_after_number: Words
     hedge_after_unit: Words
+    bare_magnitude: Words  # "破亿": a magnitude written with no number after these words is one of it
     magnitudes: Words
     currency_prefix: Words
     currency_suffix: Words
@@ -383,7 +384,8 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
     return Lexicon(
         language=language,
         hedge_before=phrases("hedge_before"), hedge_after_number=phrases("hedge_after_number"),
-        hedge_after_unit=phrases("hedge_after_unit"), magnitudes=words("magnitudes"),
+        hedge_after_unit=phrases("hedge_after_unit"), bare_magnitude=words("bare_magnitude"),
+        magnitudes=words("magnitudes"),
         currency_prefix=words("currency_prefix"), currency_suffix=words("currency_suffix"),
         percent_prefix=words("percent_prefix"), percent_suffix=words("percent_suffix"),
         multiplier=words("multiplier"), units=words("units"), unit_before=words("unit_before"),

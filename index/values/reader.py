@@ -32,6 +32,8 @@ class Core:
     number: float
     step: float
     round_number: bool = False  # "50", "1000", 三千: an "over" hedge reaches the next leading step
+    hedge: Hedge | None = None  # the hedge a word folded into the core said ("破亿": over)
+    bare: bool = False  # a magnitude with no number ("破亿"): no duration ("过亿年度收入" is no 1e8 years)
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,8 @@ class Reader:
         negative = sign is not None and not joined
         if negative:
             start = sign.start()  # type: ignore[union-attr]
-        hedge = Hedge.NONE
-        found = lex.hedge_before.ending_at(text, start)
+        hedge = Hedge.NONE if core.hedge is None else core.hedge
+        found = lex.hedge_before.ending_at(text, start) if core.hedge is None else None
         if found and lex.not_hedges.ending_at(text, start) is None:
             hedge = lex.hedge(found[0], lex.hedge_before)
             start = found[1]
@@ -146,6 +148,8 @@ class Reader:
             if second_magnitude and not magnitude:
                 low_number *= second_magnitude
         suffix = None if percent_factor is not None else self._suffix(text, pos, core)
+        if core.bare and suffix is not None and suffix.kind is ValueKind.DURATION:
+            suffix = None
         if (unit_before or currency) and suffix is not None and suffix.kind is ValueKind.COUNT:
             suffix = None  # "规模6.1地震", "$40 million worldwide": the unit was named before the number
         if suffix is None and percent_factor is None:

@@ -29,6 +29,7 @@ from .types import Grain, Hedge, Value, ValueKind, year_span
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUM = _CN_DIGIT + "十百千万亿点"
+_MAGNITUDE_CHARS = "十百千万亿"
 _CORE = re.compile(rf"\d+(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[{_CN_NUM}]+")
 
 _MONTH = r"1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]"
@@ -116,12 +117,29 @@ class ChineseReader(Reader):
                 yield Core(m.start(), m.end(), number, 10.0 ** -decimals,
                            round_number=not decimals and raw.replace(",", "").endswith("0"))
                 continue
+            bare = self._bare_magnitude(text, m.start(), raw)
+            if bare is not None:
+                yield bare
+                continue
             value = chinese_number(raw)
             if value is None:
                 continue
             if raw == "一" and not self._measured(text, m.end()):
                 continue  # "一家", "一度": an article, not a count; "一个半小时", "一亿元" are values
             yield Core(m.start(), m.end(), value, 1.0, round_number=raw[-1] in "十百千万亿")
+
+    def _bare_magnitude(self, text: str, start: int, raw: str) -> Core | None:
+        """"破亿", "过万": a magnitude with no number, after a word of ``[bare_magnitude]``, is one
+        of it with that word's hedge (the core spans the word)."""
+        if raw.strip(_MAGNITUDE_CHARS) or raw[0] == "十":
+            return None
+        word = self.lex.bare_magnitude.ending_at(text, start, 4)
+        number = chinese_number("一" + raw)
+        if word is None or number is None or text[word[1]:start].strip() != text[word[1]:start] \
+                or word[1] + len(word[0]) != start:
+            return None
+        return Core(word[1], start + len(raw), number, number, round_number=True,
+                    hedge=self.lex.hedge(word[0], self.lex.bare_magnitude), bare=True)
 
     def core_at(self, text: str, pos: int) -> Core | None:
         m = _CORE.match(text, pos)
