@@ -38,7 +38,10 @@ class Statement:
     share besides the value compared. ``names`` are the names with a number near the value
     ("XR-4.6", "A380", "COVID-19"): each names one thing, so two statements naming only
     different ones speak of different things. ``noun`` is what a count counts, the word right
-    after it ("270万开发者", "4,000 runners"; :func:`counted_noun`), as a context key. ``score`` is 1 (every source's statement counts
+    after it ("270万开发者", "4,000 runners"; :func:`counted_noun`), as a context key. ``reached``
+    is, for a duration, a figure its sentence states after it: the duration is then read as the
+    time taken to reach that figure ("上线两个月,用户超过15万": two months to pass 150,000 users),
+    one statement for each such figure (:func:`milestones`), besides the duration's own. ``score`` is 1 (every source's statement counts
     alike when values are grouped, see :func:`retriever.check.group_values`).
     """
 
@@ -52,6 +55,7 @@ class Statement:
     dates: tuple[str, ...] = ()
     names: frozenset[str] = frozenset()
     noun: str = ""
+    reached: Claim | None = None
     score: float = 1.0
 
     @property
@@ -111,6 +115,21 @@ def counted_noun(view: str, end: int, value: "Value", lex) -> str:  # type: igno
     if first in lex.not_counters or not has_content(first):
         return ""
     return word_key(first, lex)
+
+
+#: a duration is read as the time to reach each of the first few figures after it in its sentence
+_MILESTONES = 3
+
+
+def milestones(duration: Claim, claims: list[Claim]) -> list[Claim]:
+    """The figures a duration's sentence states after it (not dates, durations or changes), the
+    first :data:`_MILESTONES`: what the duration may be the time taken to reach ("上线半年即实现
+    过亿收入", "within three months it passed 150,000 users")."""
+    if duration.value.kind is not ValueKind.DURATION:
+        return []
+    return [c for c in claims if c.value.start >= duration.value.end
+            and c.value.kind not in (ValueKind.DATE, ValueKind.DURATION) and "change" not in c.modifiers
+            ][:_MILESTONES]
 
 
 #: a date with fewer words of its own than this ("2023年起") is said of its clause's event
@@ -212,10 +231,18 @@ def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
                                                             lex, idf, reach, default)
                 names[claim.value.start] = numbered_names(view[:v0] + " " + view[v1:])
                 nouns[claim.value.start] = counted_noun(view, v1, claim.value, lex)
-            for claim in _fact_claims(claims):
-                yield Statement(claim, d, sentence, _with_subject(claim, claims, words, lang), masked,
-                                claims.index(claim), family(claim.value), dates, names[claim.value.start],
-                                nouns[claim.value.start])
+            facts = _fact_claims(claims)
+            for claim in facts:
+                context = _with_subject(claim, claims, words, lang)
+                yield Statement(claim, d, sentence, context, masked, claims.index(claim), family(claim.value), dates,
+                                names[claim.value.start], nouns[claim.value.start])
+                for reached in milestones(claim, facts):
+                    joined = dict(context)
+                    for key, weight in words[reached.value.start].items():
+                        joined[key] = max(joined.get(key, 0.0), weight)
+                    yield Statement(claim, d, sentence, joined, masked, claims.index(claim),
+                                    f"{family(claim.value)}>{family(reached.value)}", dates, names[claim.value.start],
+                                    nouns[claim.value.start], reached)
         if progress is not None:
             progress(1)
         i = j
