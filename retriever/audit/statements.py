@@ -99,10 +99,14 @@ def numbered_names(text: str) -> frozenset[str]:
 
 def counted_noun(view: str, end: int, value: "Value", lex) -> str:  # type: ignore[no-untyped-def]
     """The word a count (or a plain number) is of: the content word right after it, past a
-    counter ("15个岛屿" → 岛屿, "300 萬開發者" → 开发者, "2,000 runners" → runner), as a
+    counter ("15个岛屿" → 岛屿, "300 萬開發者" → 开发者), or the noun an English count is read
+    with ("2,000 runners" → runner), as a
     :func:`context_words` key; "" for another kind of value or when none follows in its clause."""
     if value.kind not in (ValueKind.COUNT, ValueKind.NUMBER):
         return ""
+    written = normalise_keep(value.text).split()
+    if value.kind is ValueKind.COUNT and written and written[-1][-1:].isascii() and written[-1][-1:].isalpha():
+        return word_key(written[-1], lex)  # "40,000 runners": the noun is read as the value's counter
     rest = normalise_keep(view[end:])
     pos = len(rest) - len(rest.lstrip())
     found = lex.counters.match(rest, pos)
