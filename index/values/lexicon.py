@@ -158,7 +158,7 @@ class Lexicon:
     hedge_before: Words
     hedge_after_number: Words
     hedge_after_unit: Words
-    bare_magnitude: Words  # "破亿": a magnitude written with no number after these words is one of it
+    bare_magnitude: Words  # "破万": a magnitude written with no number after these words is one of it
     magnitudes: Words
     currency_prefix: Words
     currency_suffix: Words

@@ -32,8 +32,8 @@ class Core:
     number: float
     step: float
     round_number: bool = False  # "50", "1000", 三千: an "over" hedge reaches the next leading step
-    hedge: Hedge | None = None  # the hedge a word folded into the core said ("破亿": over)
-    bare: bool = False  # a magnitude with no number ("破亿"): no duration ("过亿年度收入" is no 1e8 years)
+    hedge: Hedge | None = None  # the hedge a word folded into the core said ("破万": over)
+    bare: bool = False  # a magnitude with no number ("破万"): no duration ("过亿年销量" is no 1e8 years)
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ class ChineseReader(Reader):
             yield Core(m.start(), m.end(), value, 1.0, round_number=raw[-1] in "十百千万亿")
 
     def _bare_magnitude(self, text: str, start: int, raw: str) -> Core | None:
-        """"破亿", "过万": a magnitude with no number, after a word of ``[bare_magnitude]``, is one
+        """"破百万", "过万": a magnitude with no number, after a word of ``[bare_magnitude]``, is one
         of it with that word's hedge (the core spans the word)."""
         if raw.strip(_MAGNITUDE_CHARS) or raw[0] == "十":
             return None

@@ -143,7 +143,7 @@ def names_fit(a: Statement, b: Statement) -> bool:
 
 def same_milestone(a: Statement, b: Statement) -> bool:
     """Two durations said of reaching the same figure: the same number of the same unit (as
-    written, but for a hedge: "超过15万" and "15 萬"), the same measure. A figure merely close is
+    written, but for a hedge: "超过8万" and "8 萬"), the same measure. A figure merely close is
     not enough (a time to reach 15% and one to reach 15.2% are two facts), nor one of another
     counter (12 districts, 12 counties)."""
     ra, rb = a.reached, b.reached

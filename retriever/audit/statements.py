@@ -33,16 +33,17 @@ class Statement:
     ``doc`` is the document's position in the index; ``context`` the words around the value
     (key → weight); ``skeleton`` its sentence with every value masked and ``place`` which of the
     sentence's values it is; ``family`` the units it can be compared with (``money:CNY``,
-    ``count``, ``ratio``, ``date``...). ``dates`` are the sentence's values in order, each its
-    date as written (folded, no spaces) or "" for a figure: what a sentence printed twice must
-    share besides the value compared. ``names`` are the names with a number near the value
-    ("XR-4.6", "A380", "COVID-19"): each names one thing, so two statements naming only
-    different ones speak of different things. ``noun`` is what a count counts, the word right
-    after it ("270万开发者", "4,000 runners"; :func:`counted_noun`), as a context key. ``reached``
+    ``count``, ``ratio``, ``date``...; ``duration>count`` for a time taken to reach a count).
+    ``dates`` are the sentence's values in order, each its date as written (folded, no spaces)
+    or "" for a figure: what a sentence printed twice must share besides the value compared.
+    ``names`` are the names with a number near the value ("XR-4.6", "A380", "COVID-19"): each
+    names one thing, so two statements naming only different ones speak of different things. ``noun`` is what a count counts, the word right
+    after it ("85万创作者", "4,000 runners"; :func:`counted_noun`), as a context key. ``reached``
     is, for a duration, a figure its sentence states after it: the duration is then read as the
-    time taken to reach that figure ("上线两个月,用户超过15万": two months to pass 150,000 users),
-    one statement for each such figure (:func:`milestones`), besides the duration's own. ``score`` is 1 (every source's statement counts
-    alike when values are grouped, see :func:`retriever.check.group_values`).
+    time taken to reach that figure ("开通三周,会员突破8万": three weeks to pass 80,000 members),
+    one statement for each such figure (:func:`milestones`), besides the duration's own.
+    ``score`` is 1 (every source's statement counts alike when values are grouped, see
+    :func:`retriever.check.group_values`).
     """
 
     claim: Claim
@@ -99,7 +100,7 @@ def numbered_names(text: str) -> frozenset[str]:
 
 def counted_noun(view: str, end: int, value: "Value", lex) -> str:  # type: ignore[no-untyped-def]
     """The word a count (or a plain number) is of: the content word right after it, past a
-    counter ("15个岛屿" → 岛屿, "300 萬開發者" → 开发者), or the noun an English count is read
+    counter ("9个岛屿" → 岛屿, "120 萬創作者" → 创作者), or the noun an English count is read
     with ("2,000 runners" → runner), as a
     :func:`context_words` key; "" for another kind of value or when none follows in its clause."""
     if value.kind not in (ValueKind.COUNT, ValueKind.NUMBER):
@@ -127,8 +128,8 @@ _MILESTONES = 3
 
 def milestones(duration: Claim, claims: list[Claim]) -> list[Claim]:
     """The figures a duration's sentence states after it (not dates, durations or changes), the
-    first :data:`_MILESTONES`: what the duration may be the time taken to reach ("上线半年即实现
-    过亿收入", "within three months it passed 150,000 users")."""
+    first :data:`_MILESTONES`: what the duration may be the time taken to reach ("开通一年即实现
+    过万会员", "within three weeks it passed 80,000 members")."""
     if duration.value.kind is not ValueKind.DURATION:
         return []
     return [c for c in claims if c.value.start >= duration.value.end
