@@ -120,14 +120,20 @@ RULES_B = ("蓝湾集团全年实现营业收入18.5亿元，同比增长18%。\
            "蓝湾集团现有员工总数为2300人。\n")
 
 
+def _audit_of(folder: Path, files: dict[str, str], sources: dict[str, dict[str, str]], embedder,  # type: ignore[no-untyped-def]
+              corpus_writer) -> AuditReport:
+    """The audit of an archive of ``files`` laid out under ``folder``."""
+    corpus = corpus_writer(folder / "corpus", files, sources)
+    settings = Settings(corpus_dir=corpus, index_dir=folder / "index")
+    build_index(settings, embedder=embedder, progress=False)
+    return FactChecker.load(index_dir=settings.index_dir, rebuild=False).audit()
+
+
 @pytest.fixture(scope="module")
 def rules(tmp_path_factory, use_embedder, corpus_writer) -> AuditReport:
-    corpus = corpus_writer(tmp_path_factory.mktemp("rules") / "corpus", {"bay-a.txt": RULES_A, "bay-b.txt": RULES_B},
-                           {"bay-a": {"publisher": "Harbour Daily", "date": "2025-10-01"},
-                            "bay-b": {"publisher": "Bay Times", "date": "2025-10-02"}})
-    settings = Settings(corpus_dir=corpus, index_dir=corpus.parent / "index")
-    build_index(settings, embedder=use_embedder, progress=False)
-    return FactChecker.load(index_dir=settings.index_dir, rebuild=False).audit()
+    return _audit_of(tmp_path_factory.mktemp("rules"), {"bay-a.txt": RULES_A, "bay-b.txt": RULES_B},
+                     {"bay-a": {"publisher": "Harbour Daily", "date": "2025-10-01"},
+                      "bay-b": {"publisher": "Bay Times", "date": "2025-10-02"}}, use_embedder, corpus_writer)
 
 
 def test_only_the_changed_figure_of_one_fact_is_a_disagreement(rules):
@@ -167,12 +173,9 @@ REACH_B = ("松果記賬是杭州松果科技推出的記賬應用，主打自�
 
 @pytest.fixture(scope="module")
 def reach(tmp_path_factory, use_embedder, corpus_writer) -> AuditReport:
-    corpus = corpus_writer(tmp_path_factory.mktemp("reach") / "corpus", {"pine-a.txt": REACH_A, "pine-b.txt": REACH_B},
-                           {"pine-a": {"publisher": "Pine Daily", "date": "2025-11-01"},
-                            "pine-b": {"publisher": "Cone Weekly", "date": "2025-11-03"}})
-    settings = Settings(corpus_dir=corpus, index_dir=corpus.parent / "index")
-    build_index(settings, embedder=use_embedder, progress=False)
-    return FactChecker.load(index_dir=settings.index_dir, rebuild=False).audit()
+    return _audit_of(tmp_path_factory.mktemp("reach"), {"pine-a.txt": REACH_A, "pine-b.txt": REACH_B},
+                     {"pine-a": {"publisher": "Pine Daily", "date": "2025-11-01"},
+                      "pine-b": {"publisher": "Cone Weekly", "date": "2025-11-03"}}, use_embedder, corpus_writer)
 
 
 def test_counts_of_one_counted_noun_worded_apart_are_one_fact(reach):
