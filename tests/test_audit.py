@@ -120,14 +120,20 @@ RULES_B = ("蓝湾集团全年实现营业收入18.5亿元，同比增长18%。\
            "蓝湾集团现有员工总数为2300人。\n")
 
 
+def _audit_of(folder: Path, files: dict[str, str], sources: dict[str, dict[str, str]], embedder,  # type: ignore[no-untyped-def]
+              corpus_writer) -> AuditReport:
+    """The audit of an archive of ``files`` laid out under ``folder``."""
+    corpus = corpus_writer(folder / "corpus", files, sources)
+    settings = Settings(corpus_dir=corpus, index_dir=folder / "index")
+    build_index(settings, embedder=embedder, progress=False)
+    return FactChecker.load(index_dir=settings.index_dir, rebuild=False).audit()
+
+
 @pytest.fixture(scope="module")
 def rules(tmp_path_factory, use_embedder, corpus_writer) -> AuditReport:
-    corpus = corpus_writer(tmp_path_factory.mktemp("rules") / "corpus", {"bay-a.txt": RULES_A, "bay-b.txt": RULES_B},
-                           {"bay-a": {"publisher": "Harbour Daily", "date": "2025-10-01"},
-                            "bay-b": {"publisher": "Bay Times", "date": "2025-10-02"}})
-    settings = Settings(corpus_dir=corpus, index_dir=corpus.parent / "index")
-    build_index(settings, embedder=use_embedder, progress=False)
-    return FactChecker.load(index_dir=settings.index_dir, rebuild=False).audit()
+    return _audit_of(tmp_path_factory.mktemp("rules"), {"bay-a.txt": RULES_A, "bay-b.txt": RULES_B},
+                     {"bay-a": {"publisher": "Harbour Daily", "date": "2025-10-01"},
+                      "bay-b": {"publisher": "Bay Times", "date": "2025-10-02"}}, use_embedder, corpus_writer)
 
 
 def test_only_the_changed_figure_of_one_fact_is_a_disagreement(rules):
@@ -152,6 +158,72 @@ def test_numbered_names_are_read_as_written():
     assert numbered_names("今年 7 月,公司發布了旗艦模型 GLM-4.5") == {"glm-4.5"}
     assert numbered_names("the A380 and COVID-19, then B6輪融資") == {"a380", "covid-19", "b6"}
     assert numbered_names("GLM 4.6 in 2024年, 3.5 years") == frozenset()
+
+
+# Two more outlets on an invented app, worded apart: one count of one counted noun (creators),
+# the time the app took to pass one revenue figure (written with no number: 破亿, 過億), and the
+# time it took to reach another figure, which is another fact.
+REACH_A = ("松果记账是杭州松果科技推出的记账应用，主打自动分类与家庭账本。\n"
+           "松果记账平台目前已聚拢了85万创作者，海外市场也在拓展。\n"
+           "松果记账App上线两个月，全球付费用户已经超过12万，年度经常性收入快速破亿。\n")
+REACH_B = ("松果記賬是杭州松果科技推出的記賬應用，主打自動分類與家庭賬本。\n"
+           "財報顯示，松果記賬去年營收3.2億元，目前平台已匯聚超 120 萬創作者，記賬訂閱產品上線半年即實現過億年度經常性收入。\n"
+           "松果記賬上線三個月內，下載量突破 500 萬次。\n")
+
+
+@pytest.fixture(scope="module")
+def reach(tmp_path_factory, use_embedder, corpus_writer) -> AuditReport:
+    return _audit_of(tmp_path_factory.mktemp("reach"), {"pine-a.txt": REACH_A, "pine-b.txt": REACH_B},
+                     {"pine-a": {"publisher": "Pine Daily", "date": "2025-11-01"},
+                      "pine-b": {"publisher": "Cone Weekly", "date": "2025-11-03"}}, use_embedder, corpus_writer)
+
+
+def test_counts_of_one_counted_noun_worded_apart_are_one_fact(reach):
+    listed = [_values(f) for f in reach.disagreements]
+    assert {"85万", "超 120 萬"} in listed, listed
+
+
+def test_times_taken_to_reach_one_figure_are_one_fact_whatever_their_ratio(reach):
+    listed = [_values(f) for f in reach.disagreements]
+    assert {"两个月", "半年"} in listed, listed  # two months and half a year to pass 100 million
+    # three months to 5 million downloads is another fact than two months to 120,000 users
+    assert not any({"两个月", "三個月"} <= v for v in listed), listed
+
+
+def test_a_duration_is_read_as_the_time_to_reach_the_figures_after_it():
+    from index.claims import sentence_claims
+    from retriever.audit.statements import milestones
+
+    sentence = "该应用上线两个月，付费用户超过12万，收入增长30%，年收入破亿。"
+    claims = sentence_claims("a", 0, 0, sentence, "2025-01-01", "")
+    duration = next(c for c in claims if c.value.text == "两个月")
+    assert [c.value.text for c in milestones(duration, claims)] == ["超过12万", "破亿"]  # not the change
+    assert milestones(claims[-1], claims) == []  # a figure reaches nothing
+
+
+def test_the_counted_noun_is_the_word_right_after_a_count():
+    from index.values import lexicon, parse_values
+    from retriever.audit.statements import counted_noun
+
+    for text, lang, noun in (("平台聚集了270万开发者", "zh", "=开发者"), ("匯聚超 300 萬開發者。", "zh", "=开发者"),
+                             ("共有15个岛屿", "zh", "岛屿"), ("it drew 40,000 runners", "en", "=参赛者"),
+                             ("用户数超290万。", "zh", ""), ("营收3.1亿元", "zh", "")):
+        value = parse_values(text)[-1]
+        assert counted_noun(text, value.end, value, lexicon(lang)) == noun, text
+
+
+def test_a_split_that_a_gold_conflict_sets_apart_is_no_false_alarm():
+    from retriever.audit.evaluation import GoldFact, GoldValue, score_audit
+
+    a, b, c = GoldValue("d1", "270万", 2.7e6), GoldValue("d2", "300万", 3e6), GoldValue("d3", "4500万", 4.5e7)
+    conflict = GoldFact("platform", "conflict", ((a,), (b,)))
+    other = GoldFact("all_vs_platform", "different measure", ((c,), (a, b)))
+    row = {"values": [{"sources": [{"doc_id": "d1", "number": 2.7e6, "value": "270万"}]},
+                      {"sources": [{"doc_id": "d2", "number": 3e6, "value": "300万"}]}]}
+    score = score_audit({"disagreements": [row]}, [conflict, other])
+    assert score.found == ["platform"] and score.false_alarms == []
+    wrong = {"values": [row["values"][0], {"sources": [{"doc_id": "d3", "number": 4.5e7, "value": "4500万"}]}]}
+    assert score_audit({"disagreements": [wrong]}, [conflict, other]).false_alarms == ["all_vs_platform"]
 
 
 # ----------------------------------------------------------------------------- factcheck audit

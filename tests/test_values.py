@@ -215,3 +215,13 @@ def test_reading_is_linear_on_pathological_text():
                             cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0, result.stderr
     assert float(result.stdout) < 20, f"slowest pathological text took {result.stdout.strip()} s"
+
+
+def test_a_magnitude_written_with_no_number_after_a_hedging_word_is_one_of_it():
+    from index.values import parse_values
+
+    found = [(v.text, v.number, v.kind.value, v.hedge.value) for v in parse_values("年收入快速破亿，用户数过万人")]
+    assert found == [("破亿", 1e8, "number", "over"), ("过万人", 1e4, "count", "over")]
+    revenue = parse_values("上線半年即實現過億年度經常性收入")
+    assert [(v.text, v.kind.value) for v in revenue] == [("半年", "duration"), ("過億", "number")]  # not 1e8 years
+    assert parse_values("营收亿元级别") == [] and parse_values("经过亿万年") == []  # no word before: no value

@@ -5,7 +5,8 @@ A gold fact names, per side, the documents and the values as they write them. A 
 *separates* two gold values when one source of one of its values states the first and a source of
 another of its values states the second (same document, same number). A conflict is found when a
 disagreement separates two of its sides; any other gold fact (rounding, hedge, other period or
-measure, identical reports) is a false alarm when a disagreement separates two of its values.
+measure, identical reports) is a false alarm when a disagreement separates two of its values
+(but for two that are the two sides of a gold conflict).
 Precision counts the disagreements that separate a gold conflict among all disagreements listed.
 """
 
@@ -115,9 +116,24 @@ def _separates_sides(row: dict[str, Any], fact: GoldFact) -> bool:
                for a in side for b in other)
 
 
-def _separates_any(row: dict[str, Any], fact: GoldFact) -> bool:
+def _key(value: GoldValue) -> tuple[str, float | None, str]:
+    return value.doc_id, value.number, value.text
+
+
+def _conflict_pairs(facts: Sequence[GoldFact]) -> set[frozenset[tuple[str, float | None, str]]]:
+    """The pairs of values that stand on two sides of a gold conflict."""
+    return {frozenset((_key(a), _key(b))) for f in facts if f.conflict
+            for i, side in enumerate(f.sides) for other in f.sides[i + 1:] for a in side for b in other}
+
+
+def _separates_any(row: dict[str, Any], fact: GoldFact,
+                   conflicting: set[frozenset[tuple[str, float | None, str]]] = frozenset()) -> bool:  # type: ignore[assignment]
+    """The row splits two of the fact's values, but not two that a gold conflict sets apart: a
+    fact "A is another measure than B" may hold on its side B two sources' values that are
+    themselves a conflict, and listing that conflict is no false alarm."""
     values = [v for side in fact.sides for v in side]
-    return any(separates(row, a, b) for i, a in enumerate(values) for b in values[i + 1:])
+    return any(separates(row, a, b) for i, a in enumerate(values) for b in values[i + 1:]
+               if frozenset((_key(a), _key(b))) not in conflicting)
 
 
 def score_audit(report: dict[str, Any], facts: Sequence[GoldFact]) -> AuditScore:
@@ -125,13 +141,14 @@ def score_audit(report: dict[str, Any], facts: Sequence[GoldFact]) -> AuditScore
     rows = report.get("disagreements", [])
     score = AuditScore(rows=len(rows))
     conflicts = [f for f in facts if f.conflict]
+    conflicting = _conflict_pairs(facts)
     for fact in facts:
         if fact.conflict:
             score.conflicts += 1
             (score.found if any(_separates_sides(r, fact) for r in rows) else score.missed).append(fact.name)
         else:
             score.others += 1
-            if any(_separates_any(r, fact) for r in rows):
+            if any(_separates_any(r, fact, conflicting) for r in rows):
                 score.false_alarms.append(fact.name)
     score.rows_on_conflicts = sum(any(_separates_sides(r, f) for f in conflicts) for r in rows)
     return score

@@ -53,6 +53,10 @@ class AuditPolicy:
             costly step).
         max_ratio: values further apart than this factor are not taken for one fact (a share of
             84.5% and one of 0.5% speak of different things).
+        same_noun: added to the likeness of two counts of the same counted noun (the word right
+            after the value: "4万名跑者", "40,000 runners"), which says what is counted.
+        same_milestone: added to the likeness of two durations read as the time taken to reach the
+            same figure (:func:`same_milestone`); their ratio is not capped by ``max_ratio``.
         exact_documents: up to this many documents, neighbours are found exactly; above, with an
             HNSW graph (near-linear).
     """
@@ -66,6 +70,8 @@ class AuditPolicy:
     same_sentence: float = 0.85
     same_meaning: float = 0.7
     max_ratio: float = 2.5
+    same_noun: float = 0.1
+    same_milestone: float = 0.3
     exact_documents: int = 5000
 
 
@@ -135,6 +141,19 @@ def names_fit(a: Statement, b: Statement) -> bool:
     return not (a.names and b.names and not a.names & b.names)
 
 
+def same_milestone(a: Statement, b: Statement) -> bool:
+    """Two durations said of reaching the same figure: the same number of the same unit (as
+    written, but for a hedge: "超过8万" and "8 萬"), the same measure. A figure merely close is
+    not enough (a time to reach 15% and one to reach 15.2% are two facts), nor one of another
+    counter (12 districts, 12 counties)."""
+    ra, rb = a.reached, b.reached
+    if (ra is None or rb is None or ra.modifiers != rb.modifiers or ra.value.kind is not rb.value.kind
+            or ra.value.unit != rb.value.unit):
+        return False
+    x, y = ra.value.number, rb.value.number
+    return abs(x - y) <= 1e-9 * max(1.0, abs(x), abs(y))
+
+
 def _near_enough(a: Statement, b: Statement, max_ratio: float) -> bool:
     """Values within ``max_ratio`` of each other (dates: always; signs must agree)."""
     va, vb = a.value, b.value
@@ -160,9 +179,16 @@ class Likeness:
         self._cache: dict[tuple[int, int], float | None] = {}
 
     def fits(self, a: Statement, b: Statement) -> bool:
-        """The rules say the two may be one fact (before asking how alike they are)."""
+        """The rules say the two may be one fact (before asking how alike they are). Two times
+        taken to reach a figure fit only when the figures are the same, and then whatever their
+        ratio (two months and half a year to pass one figure are one fact told two ways)."""
+        if (a.reached is None) != (b.reached is None):
+            return False
+        if a.reached is not None and not same_milestone(a, b):
+            return False
         return (a.doc != b.doc and a.claim.modifiers == b.claim.modifiers and comparable(a, b)  # type: ignore[arg-type]
-                and periods_fit(a, b) and _near_enough(a, b, self.policy.max_ratio) and names_fit(a, b))
+                and periods_fit(a, b) and (a.reached is not None or _near_enough(a, b, self.policy.max_ratio))
+                and names_fit(a, b))
 
     def __call__(self, i: int, j: int) -> float | None:
         """The likeness of statements ``i`` and ``j``, or None when they cannot be one fact."""
@@ -182,6 +208,10 @@ class Likeness:
             else:
                 w = self.policy.words_weight
                 found = w * weighted_overlap(a.context, b.context) + (1 - w) * max(0.0, meaning)
+                if a.noun and a.noun == b.noun:
+                    found = min(1.0, found + self.policy.same_noun)
+                if a.reached is not None:
+                    found = min(1.0, found + self.policy.same_milestone)
         self._cache[key] = found
         return found
 
@@ -228,7 +258,26 @@ def find_facts(statements: Sequence[Statement], directions: np.ndarray, sentence
         progress(len(near) % 256)
     stats.links = len(edges)
     clusters = _merge(statements, edges, likeness, policy)
-    return facts_of(statements, clusters, likeness), stats
+    return _without_repeats(facts_of(statements, clusters, likeness)), stats
+
+
+def _without_repeats(facts: list[Fact]) -> list[Fact]:
+    """The facts but those whose values (source and place) another fact holds all of: a duration
+    read as itself and as the time to reach a figure can gather the same sources twice."""
+    def values(fact: Fact) -> frozenset[tuple[int, int, int]]:
+        return frozenset((s.doc, s.value.start, s.value.end) for s in fact.members)
+
+    kept: list[Fact] = []
+    holding: dict[tuple[int, int, int], list[frozenset[tuple[int, int, int]]]] = {}
+    for fact in sorted(facts, key=lambda f: (-len(f.members), -f.likeness)):
+        own = values(fact)
+        first = min(own)
+        if any(own <= other for other in holding.get(first, ())):
+            continue
+        kept.append(fact)
+        for key in own:
+            holding.setdefault(key, []).append(own)
+    return kept
 
 
 def _closest(left: list[int], right: list[int], statements: Sequence[Statement], vectors: np.ndarray,

@@ -65,7 +65,8 @@ def audit_index(index: "Index", min_sources: int = 2, policy: AuditPolicy = Audi
             corroborated.append(audited)
     disagreements.sort(key=lambda f: (-f.strength, f.label))
     corroborated.sort(key=lambda f: (-f.sources, -f.likeness, f.label))
-    counts = AuditCounts(len(index.documents), len(statements), stats.documents, stats.blocks, stats.pairs, len(facts),
+    values = sum(s.reached is None for s in statements)  # a time to reach a figure is no value of its own
+    counts = AuditCounts(len(index.documents), values, stats.documents, stats.blocks, stats.pairs, len(facts),
                          time.perf_counter() - started, read - started, compared - read)
     return AuditReport(tuple(disagreements), tuple(corroborated), counts, min_sources, str(index.directory))
 

@@ -19,7 +19,7 @@ from index.text import fold
 from index.values import ValueKind, language_of, lexicon
 
 from ..check.align import AlignPolicy, claim_view, skeleton
-from ..check.terms import context_words
+from ..check.terms import context_words, has_content, normalise_keep, tokenize_keep, word_key
 
 if TYPE_CHECKING:
     from index.store import Index
@@ -33,12 +33,17 @@ class Statement:
     ``doc`` is the document's position in the index; ``context`` the words around the value
     (key → weight); ``skeleton`` its sentence with every value masked and ``place`` which of the
     sentence's values it is; ``family`` the units it can be compared with (``money:CNY``,
-    ``count``, ``ratio``, ``date``...). ``dates`` are the sentence's values in order, each its
-    date as written (folded, no spaces) or "" for a figure: what a sentence printed twice must
-    share besides the value compared. ``names`` are the names with a number near the value
-    ("XR-4.6", "A380", "COVID-19"): each names one thing, so two statements naming only
-    different ones speak of different things. ``score`` is 1 (every source's statement counts
-    alike when values are grouped, see :func:`retriever.check.group_values`).
+    ``count``, ``ratio``, ``date``...; ``duration>count`` for a time taken to reach a count).
+    ``dates`` are the sentence's values in order, each its date as written (folded, no spaces)
+    or "" for a figure: what a sentence printed twice must share besides the value compared.
+    ``names`` are the names with a number near the value ("XR-4.6", "A380", "COVID-19"): each
+    names one thing, so two statements naming only different ones speak of different things. ``noun`` is what a count counts, the word right
+    after it ("85万创作者", "4,000 runners"; :func:`counted_noun`), as a context key. ``reached``
+    is, for a duration, a figure its sentence states after it: the duration is then read as the
+    time taken to reach that figure ("开通三周,会员突破8万": three weeks to pass 80,000 members),
+    one statement for each such figure (:func:`milestones`), besides the duration's own.
+    ``score`` is 1 (every source's statement counts alike when values are grouped, see
+    :func:`retriever.check.group_values`).
     """
 
     claim: Claim
@@ -50,6 +55,8 @@ class Statement:
     family: str
     dates: tuple[str, ...] = ()
     names: frozenset[str] = frozenset()
+    noun: str = ""
+    reached: Claim | None = None
     score: float = 1.0
 
     @property
@@ -89,6 +96,45 @@ def numbered_names(text: str) -> frozenset[str]:
     """The names with a number in ``text`` (folded and lower-cased; "XR 4.6" is not one: the
     space leaves "4.6" a figure of its own)."""
     return frozenset(_NUMBERED_NAME.findall(fold(text).lower()))
+
+
+def counted_noun(view: str, end: int, value: "Value", lex) -> str:  # type: ignore[no-untyped-def]
+    """The word a count (or a plain number) is of: the content word right after it, past a
+    counter ("9个岛屿" → 岛屿, "120 萬創作者" → 创作者), or the noun an English count is read
+    with ("2,000 runners" → runner), as a
+    :func:`context_words` key; "" for another kind of value or when none follows in its clause."""
+    if value.kind not in (ValueKind.COUNT, ValueKind.NUMBER):
+        return ""
+    written = normalise_keep(value.text).split()
+    if value.kind is ValueKind.COUNT and written and written[-1][-1:].isascii() and written[-1][-1:].isalpha():
+        return word_key(written[-1], lex)  # "40,000 runners": the noun is read as the value's counter
+    rest = normalise_keep(view[end:])
+    pos = len(rest) - len(rest.lstrip())
+    found = lex.counters.match(rest, pos)
+    if found is not None:
+        pos = found[1]
+    tokens = [t for t in tokenize_keep(rest[pos:]) if t.strip()]
+    if not tokens:
+        return ""
+    first = tokens[0]
+    if first in lex.not_counters or not has_content(first):
+        return ""
+    return word_key(first, lex)
+
+
+#: a duration is read as the time to reach each of the first few figures after it in its sentence
+_MILESTONES = 3
+
+
+def milestones(duration: Claim, claims: list[Claim]) -> list[Claim]:
+    """The figures a duration's sentence states after it (not dates, durations or changes), the
+    first :data:`_MILESTONES`: what the duration may be the time taken to reach ("开通一年即实现
+    过万会员", "within three weeks it passed 80,000 members")."""
+    if duration.value.kind is not ValueKind.DURATION:
+        return []
+    return [c for c in claims if c.value.start >= duration.value.end
+            and c.value.kind not in (ValueKind.DATE, ValueKind.DURATION) and "change" not in c.modifiers
+            ][:_MILESTONES]
 
 
 #: a date with fewer words of its own than this ("2023年起") is said of its clause's event
@@ -181,6 +227,7 @@ def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
                           for c in claims)
             words: dict[int, dict[str, float]] = {}
             names: dict[int, frozenset[str]] = {}
+            nouns: dict[int, str] = {}
             for claim in _fact_claims(claims):
                 view, v0, v1 = claim_view(sentence, claims, claim)
                 words[claim.value.start] = context_words(view, v0, v1, lex, idf, reach, default)
@@ -188,9 +235,19 @@ def read_statements(index: "Index", policy: AlignPolicy = AlignPolicy(),
                     words[claim.value.start] = _with_clause(claim, claims, sentence, words[claim.value.start],
                                                             lex, idf, reach, default)
                 names[claim.value.start] = numbered_names(view[:v0] + " " + view[v1:])
-            for claim in _fact_claims(claims):
-                yield Statement(claim, d, sentence, _with_subject(claim, claims, words, lang), masked,
-                                claims.index(claim), family(claim.value), dates, names[claim.value.start])
+                nouns[claim.value.start] = counted_noun(view, v1, claim.value, lex)
+            facts = _fact_claims(claims)
+            for claim in facts:
+                context = _with_subject(claim, claims, words, lang)
+                yield Statement(claim, d, sentence, context, masked, claims.index(claim), family(claim.value), dates,
+                                names[claim.value.start], nouns[claim.value.start])
+                for reached in milestones(claim, facts):
+                    joined = dict(context)
+                    for key, weight in words[reached.value.start].items():
+                        joined[key] = max(joined.get(key, 0.0), weight)
+                    yield Statement(claim, d, sentence, joined, masked, claims.index(claim),
+                                    f"{family(claim.value)}>{family(reached.value)}", dates, names[claim.value.start],
+                                    nouns[claim.value.start], reached)
         if progress is not None:
             progress(1)
         i = j

@@ -382,6 +382,17 @@ def _is_hedge(token: str, lex) -> bool:  # type: ignore[no-untyped-def]
     return token in lex.hedge_before or token in lex.hedge_after_number or token in lex.hedge_after_unit
 
 
+def _key(token: str, groups: dict[str, tuple[str, ...]]) -> str:
+    key = token if has_cjk(token) else _stem(token)
+    group = groups.get(token) or groups.get(key)
+    return "=" + group[0] if group else key
+
+
+def word_key(token: str, lex) -> str:  # type: ignore[no-untyped-def]
+    """The key a word has among :func:`context_words`' keys (its synonym group's, its stem)."""
+    return _key(token, _synonyms(lex))
+
+
 def context_words(text: str, start: int, end: int, lex, idf: dict[str, float], reach: float,  # type: ignore[no-untyped-def]
                   default: float | None = None) -> dict[str, float]:
     """The content words around the value at ``[start, end)`` of ``text``, each as a key that
@@ -406,10 +417,7 @@ def context_words(text: str, start: int, end: int, lex, idf: dict[str, float], r
             gap = (len(folded) - pos) if before else at
             if gap > 4 * reach:
                 continue
-            key = token if has_cjk(token) else _stem(token)
-            group = groups.get(token) or groups.get(key)
-            if group:
-                key = "=" + group[0]
+            key = _key(token, groups)
             weight = idf.get(token, default) * reach / (reach + gap)
             out[key] = max(out.get(key, 0.0), weight)
     return out
