@@ -10,7 +10,7 @@ Layout of ``index_dir``::
         tokens.jsonl   each chunk's lexical terms (an update rebuilds BM25 from them)
         dense.faiss    chunk vectors (inner product on unit vectors = cosine)
         sentences.npy  sentence vectors (float16, memory-mapped), for the sentences an answer quotes
-        centroid.npy   the mean of the chunk vectors (its direction: what the corpus is about)
+        centroid.npy   the chunks' mean direction (what the corpus is about)
         bm25/ idf.json the lexical index
 
 A build streams: documents are chunked, tokenized and embedded in batches; sentence vectors go
@@ -67,7 +67,7 @@ from .vectors import LocalVectors, Vectors
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 5
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 TOKENS_FILE = "tokens.jsonl"
@@ -109,7 +109,7 @@ class Index:
     dense: Any  # faiss.Index; None when the vectors live in Milvus
     sentence_vectors: np.ndarray | None  # memory-mapped float16; None when in Milvus
     lexical: LexicalIndex  # with a Milvus backend, its vocabulary only
-    centroid: np.ndarray | None = None  # the mean of the chunk vectors (its direction: what the corpus is about)
+    centroid: np.ndarray | None = None  # the mean direction of the chunks (what the corpus is about)
     vectors: Vectors = None  # type: ignore[assignment]  # where search reads vectors; the local files unless given
 
     def __post_init__(self) -> None:
@@ -203,7 +203,7 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
             _write_tokens(stage, streamed.chunk_ids, streamed.vocabulary)  # an update rebuilds BM25 from them
             chunks_table = ChunkTable(_stacked(streamed.chunk_rows, 5), table)
             sentences_table = SentenceTable(_stacked(streamed.sentence_rows, 3), table)
-            centroid = centroid_of(streamed.chunk_sum[None, :] / max(len(chunks_table), 1))
+            centroid = centroid_of(streamed.chunk_sum[None, :])
             del streamed  # the term ids, the vocabulary and the rows by batch
             _return_freed_memory()
             stored = writer.finish(lexical, len(sentences_table))
@@ -387,12 +387,12 @@ def _batches(documents: list[Document]) -> Iterator[list[Document]]:
 
 
 def centroid_of(vectors: np.ndarray) -> np.ndarray | None:
-    """The mean of the chunk vectors, not made unit: its direction is what the corpus is about, and
-    search measures similarity from it (None for an empty index)."""
+    """The unit mean direction of the chunk vectors (None for an empty index)."""
     if not len(vectors):
         return None
     mean = np.asarray(vectors, dtype=np.float64).mean(axis=0)
-    return mean.astype(np.float32) if float(np.linalg.norm(mean)) else None
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm).astype(np.float32) if norm else None
 
 
 def _dense_index(dim: int, threads: int, layout: dict[str, Any]):  # type: ignore[no-untyped-def]

@@ -227,8 +227,7 @@ class FactChecker:
         if best < self.policy.min_passage_similarity:
             return f"no passage is close to the question (best similarity {best:.2f})"
         if self.index.centroid is not None and query.coverage == 0.0:
-            centroid = self.index.centroid
-            topic = float(centroid @ query.vector) / max(float(np.linalg.norm(centroid)), 1e-12)
+            topic = float(self.index.centroid @ query.vector)
             if topic < self.policy.min_topic_similarity:
                 return f"the question shares no word with the articles and is far from their topic ({topic:.2f})"
         return ""

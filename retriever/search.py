@@ -8,16 +8,12 @@ are min-max normalised over the union of their candidates and mixed as
 content words that the corpus vocabulary knows: ~0 for English questions
 whose words the articles lack (a brand name or acronym they share counts),
 up to ``lexical_weight`` for Chinese ones that reuse the articles' words.
-
-The dense side enters the mix measured from the corpus' mean vector (:func:`_centred`): with a
-multilingual embedder a few passages are near every question of the other language (hubs), and
-taking out what all passages share ranks the one that answers above them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -92,26 +88,6 @@ def _minmax(values: np.ndarray) -> np.ndarray:
     return (values - low) / (high - low)
 
 
-class DenseScores(NamedTuple):
-    """A pool's dense scores: the embedder's similarity (what a passage reports, and what the
-    not-found threshold reads) and the same measured from the corpus' mean (what fusion mixes)."""
-
-    similarity: np.ndarray
-    centred: np.ndarray
-
-
-def _centred(sims: np.ndarray, rows: np.ndarray, mean: np.ndarray | None, offset: float) -> np.ndarray:
-    """Cosine similarities of the question to ``rows`` once the corpus' mean vector is taken out
-    of both rows and question direction: ``(row·q − mean·q) / |row − mean|``. A passage like
-    every other one (the mean direction of the corpus, a "hub" that is near many questions)
-    loses what it owed to that shared part."""
-    if mean is None:
-        return sims
-    rows = np.asarray(rows, dtype=np.float32)
-    norms = np.sqrt(np.maximum((rows * rows).sum(axis=1) - 2.0 * (rows @ mean) + float(mean @ mean), 1e-12))
-    return (sims - offset) / norms
-
-
 class HybridSearcher:
     """Search an :class:`~index.store.Index` with its own embedder.
 
@@ -125,12 +101,10 @@ class HybridSearcher:
             whole passage); the rest is the chunk's own similarity.
         bridge_weight: lexical weight of the question's words translated into the corpus' other
             language (:mod:`retriever.bridge`), against 1 for its own words.
-        centre: fuse the dense side measured from the corpus' mean vector (:func:`_centred`),
-            not the raw similarity; passages still report the raw one.
     """
 
     def __init__(self, index: "Index", embedder: "Embedder", lexical_weight: float = 0.7, candidates: int = 50,
-                 sentence_weight: float = 0.3, bridge_weight: float = 1.0, centre: bool = True) -> None:
+                 sentence_weight: float = 0.3, bridge_weight: float = 0.5) -> None:
         if embedder.name != index.embedder_name or embedder.dim != index.dim:
             from index.errors import IndexStaleError
 
@@ -144,7 +118,6 @@ class HybridSearcher:
         self.candidates = candidates
         self.sentence_weight = sentence_weight
         self.bridge_weight = bridge_weight
-        self.centre = centre
 
     def prepare(self, question: str) -> Query:
         """Embed and tokenize a question once, for search and for answering."""
@@ -156,7 +129,8 @@ class HybridSearcher:
         coverage = self.index.lexical.coverage(tokens)
         # The BM25 weight follows the share of the question's words the articles contain: as
         # written (an English question over Chinese articles keeps the brand names and acronyms
-        # they share), or else in the corpus' other language at bridge_weight.
+        # they share), or else in the corpus' other language at bridge_weight (a dictionary
+        # gloss is weaker evidence than the word itself).
         translation = translate(tokens, self.index.lexical.idf) if self.bridge_weight else Translation()
         reach = min(1.0, coverage + self.bridge_weight * translation.share)
         return Query(question, vector, tokens, coverage, self.lexical_weight * reach, translation.groups)
@@ -182,8 +156,7 @@ class HybridSearcher:
             pool = np.unique(np.concatenate([dense_ids, lexical_ids]))
         if pool.size == 0:
             return []
-        scored = self._dense_scores(query.vector, pool)
-        dense = scored.similarity
+        dense = self._dense_scores(query.vector, pool)
         lexical = hits.scores(pool)
         if mode == "dense":
             fused = dense
@@ -191,7 +164,7 @@ class HybridSearcher:
             fused = lexical
         else:
             a = query.lexical_weight
-            fused = a * _minmax(lexical) + (1 - a) * _minmax(scored.centred)
+            fused = a * _minmax(lexical) + (1 - a) * _minmax(dense)
         order = np.lexsort((pool, -fused))[:k]
         return [self.passage(rank, int(pool[i]), float(fused[i]), float(dense[i]), float(lexical[i]))
                 for rank, i in enumerate(order, start=1)]
@@ -201,31 +174,23 @@ class HybridSearcher:
         other language at ``bridge_weight`` (a word's translations share its weight)."""
         return LexicalQuery(tuple(query_terms(query.tokens)), query.bridged, self.bridge_weight)
 
-    def _dense_scores(self, vector: np.ndarray, ids: np.ndarray) -> DenseScores:
+    def _dense_scores(self, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
         vectors = self.index.vectors
         rows = vectors.chunk_vectors(ids)
         chunk = rows @ vector
-        mean = self.index.centroid if self.centre else None
-        offset = float(mean @ vector) if mean is not None else 0.0
-        chunk_c = _centred(chunk, rows, mean, offset)
         if not self.sentence_weight:
-            return DenseScores(chunk, chunk_c)
+            return chunk
         # Best sentence of each chunk in one matrix product: the pool's sentences side by side,
         # then the maximum over each chunk's run of them.
         runs = [self.index.chunks[cid].sentence_ids for cid in ids.tolist()]
         flat = np.fromiter((sid for run in runs for sid in run), dtype=np.int64)
         if not flat.size:
-            return DenseScores(chunk, chunk_c)
-        sentence_rows = vectors.sentence_vectors(flat)
-        sims = sentence_rows @ vector
-        sims_c = _centred(sims, sentence_rows, mean, offset)
+            return chunk
+        sims = vectors.sentence_vectors(flat) @ vector
         lengths = np.fromiter((len(run) for run in runs), dtype=np.int64, count=len(runs))
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        at = np.minimum(starts, flat.size - 1)
-        w = self.sentence_weight
-        best = np.where(lengths > 0, np.maximum.reduceat(sims, at), chunk)
-        best_c = np.where(lengths > 0, np.maximum.reduceat(sims_c, at), chunk_c)
-        return DenseScores((1 - w) * chunk + w * best, (1 - w) * chunk_c + w * best_c)
+        best = np.where(lengths > 0, np.maximum.reduceat(sims, np.minimum(starts, flat.size - 1)), chunk)
+        return (1 - self.sentence_weight) * chunk + self.sentence_weight * best
 
     def passage(self, rank: int, chunk_id: int, score: float = 0.0, dense: float = 0.0, lexical: float = 0.0) -> Passage:
         """The :class:`Passage` of one chunk, as search returns it."""
