@@ -178,6 +178,26 @@ class LexicalIndex:
             return np.zeros(self.n_chunks, dtype=np.float32)
         return np.asarray(self._model.get_scores(known), dtype=np.float32)
 
+    def term_weights(self, terms: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        """The stored BM25 weight of each term (as stored) in each chunk of ``ids``: a
+        ``len(ids) × len(terms)`` array, 0 where a chunk lacks the term or the corpus does."""
+        if self._model is None:
+            raise ValueError("this lexical index holds its vocabulary only; its weights are stored elsewhere")
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.zeros((len(ids), len(terms)), dtype=np.float32)
+        scores, columns = self._model.scores, self.term_ids()
+        indptr, indices, data = scores["indptr"], scores["indices"], scores["data"]
+        for j, term in enumerate(terms):
+            col = columns.get(term)
+            if col is None or not len(ids):
+                continue
+            lo, hi = int(indptr[col]), int(indptr[col + 1])
+            chunks = indices[lo:hi]  # the term's chunks, in order
+            at = np.minimum(np.searchsorted(chunks, ids), max(hi - lo - 1, 0))
+            found = (hi > lo) & (chunks[at] == ids) if hi > lo else np.zeros(len(ids), dtype=bool)
+            out[found, j] = data[lo:hi][at[found]]
+        return out
+
     def term_ids(self) -> dict[str, int]:
         """Each stored term's column in :meth:`chunk_weights` (and in a backend's sparse vectors)."""
         if self._term_ids is None:

@@ -29,7 +29,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
@@ -375,6 +375,25 @@ class MilvusVectors:
             self._fetch(kind, wanted)
             rows = self._cache[kind].rows
             return np.asarray([rows[i] for i in wanted], dtype=np.float32).reshape(len(wanted), -1)
+
+    def term_weights(self, terms: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        wanted = np.asarray(ids, dtype=np.int64).tolist()
+        out = np.zeros((len(wanted), len(terms)), dtype=np.float32)
+        columns = [self.term_ids.get(t) for t in terms]
+        if not wanted or all(c is None for c in columns):
+            return out
+        self._fetch("lexical", wanted)
+        rows = self._cache["lexical"].rows
+        for n, i in enumerate(wanted):
+            stored = rows.get(i)
+            if stored is None:
+                self._fetch("lexical", [i])
+                stored = self._cache["lexical"].rows.get(i, {})
+            for j, col in enumerate(columns):
+                value = stored.get(col) if col is not None else None
+                if value is not None:
+                    out[n, j] = value
+        return out
 
     def _lexical_scores(self, weights: dict[int, float], ids: np.ndarray) -> np.ndarray:
         wanted = np.asarray(ids, dtype=np.int64).tolist()

@@ -8,7 +8,7 @@ answer) stays on this side whatever the backend.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -70,6 +70,11 @@ class Vectors(Protocol):
         """The at most ``depth`` best chunks by BM25 for ``query``."""
         ...
 
+    def term_weights(self, terms: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        """The stored BM25 weight of each term (as stored) in each chunk of ``ids``
+        (``len(ids) × len(terms)``, 0 where absent)."""
+        ...
+
     def close(self) -> None:
         """Release connections (nothing to do for local files)."""
         ...
@@ -121,6 +126,9 @@ class LocalVectors:
             # a word's translations share its weight: the five senses of "share" count as one word
             scores = scores + query.group_weight / len(group) * lexical.term_scores(group)
         return _ScoredAll(scores, depth)
+
+    def term_weights(self, terms: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        return self._index.lexical.term_weights(terms, ids)
 
     def close(self) -> None:
         return None

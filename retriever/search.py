@@ -8,6 +8,12 @@ are min-max normalised over the union of their candidates and mixed as
 content words that the corpus vocabulary knows: ~0 for English questions
 whose words the articles lack (a brand name or acronym they share counts),
 up to ``lexical_weight`` for Chinese ones that reuse the articles' words.
+
+A passage often leaves its subject to its document's first sentence (the title, or the
+paragraph's opening): "it had grown to ten thousand volumes", "该品牌正式撤出". On the lexical side
+a passage therefore also holds, at ``lead_weight``, each question word it lacks that the first
+sentence of its document has (with that first passage's BM25 weight for it; words of one
+character are left out: 上, 一 say nothing of a subject).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from index.lexical import query_terms
-from index.text import fold, tokenize
+from index.text import fold, lexical_terms, tokenize
 from index.vectors import LexicalQuery
 
 from .bridge import Translation, translate
@@ -101,10 +107,15 @@ class HybridSearcher:
             whole passage); the rest is the chunk's own similarity.
         bridge_weight: lexical weight of the question's words translated into the corpus' other
             language (:mod:`retriever.bridge`), against 1 for its own words.
+        lead_weight: lexical weight, in a passage that lacks it, of a question word that its
+            document's first sentence holds (0: none).
     """
 
+    #: first sentences whose terms are remembered (a few per document searched)
+    LEAD_CACHE = 20_000
+
     def __init__(self, index: "Index", embedder: "Embedder", lexical_weight: float = 0.7, candidates: int = 50,
-                 sentence_weight: float = 0.3, bridge_weight: float = 0.5) -> None:
+                 sentence_weight: float = 0.3, bridge_weight: float = 0.5, lead_weight: float = 0.2) -> None:
         if embedder.name != index.embedder_name or embedder.dim != index.dim:
             from index.errors import IndexStaleError
 
@@ -118,6 +129,8 @@ class HybridSearcher:
         self.candidates = candidates
         self.sentence_weight = sentence_weight
         self.bridge_weight = bridge_weight
+        self.lead_weight = lead_weight
+        self._lead_terms: dict[int, frozenset[str]] = {}
 
     def prepare(self, question: str) -> Query:
         """Embed and tokenize a question once, for search and for answering."""
@@ -158,6 +171,8 @@ class HybridSearcher:
             return []
         dense = self._dense_scores(query.vector, pool)
         lexical = hits.scores(pool)
+        if self.lead_weight:
+            lexical = lexical + self.lead_weight * self._from_lead(query, pool)
         if mode == "dense":
             fused = dense
         elif mode == "lexical":
@@ -173,6 +188,37 @@ class HybridSearcher:
         """The question's lexical side: its own terms, and its words carried into the corpus'
         other language at ``bridge_weight`` (a word's translations share its weight)."""
         return LexicalQuery(tuple(query_terms(query.tokens)), query.bridged, self.bridge_weight)
+
+    def _from_lead(self, query: Query, ids: np.ndarray) -> np.ndarray:
+        """For each chunk of ``ids``, the BM25 weight its document's first chunk has for the
+        question's terms that the chunk lacks and the document's first sentence holds."""
+        known = self.index.lexical.idf.terms()
+        # words of two characters or more: a subject is named by a word, not by 上 or 一
+        terms = [t for t in dict.fromkeys(query_terms(query.tokens)) if len(t) > 1 and t in known]
+        if not terms or not ids.size:
+            return np.zeros(ids.size, dtype=np.float32)
+        documents = self.index.chunks.rows[:, 0]  # chunks are stored document by document
+        leads = np.searchsorted(documents, documents[ids], "left").astype(np.int64)
+        away = leads != ids
+        if not away.any():
+            return np.zeros(ids.size, dtype=np.float32)
+        vectors = self.index.vectors
+        own = vectors.term_weights(terms, ids)
+        lead = vectors.term_weights(terms, leads)
+        titled = np.array([[t in self._lead_sentence_terms(int(c)) for t in terms] for c in leads], dtype=bool)
+        carried = (own == 0) & titled & away[:, None]
+        return np.where(carried, lead, 0.0).sum(axis=1).astype(np.float32)
+
+    def _lead_sentence_terms(self, lead_chunk: int) -> frozenset[str]:
+        """The lexical terms of the first sentence of the document whose first chunk is ``lead_chunk``."""
+        found = self._lead_terms.get(lead_chunk)
+        if found is None:
+            run = self.index.chunks[lead_chunk].sentence_ids
+            found = frozenset(lexical_terms(self.index.sentences[run[0]].text)) if run else frozenset()
+            if len(self._lead_terms) >= self.LEAD_CACHE:
+                self._lead_terms.clear()
+            self._lead_terms[lead_chunk] = found
+        return found
 
     def _dense_scores(self, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
         vectors = self.index.vectors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from index.text import display_script, has_cjk
@@ -186,3 +187,86 @@ def test_questions_of_only_symbols_are_refused(fc, question):
     # QuestionError's own contract: "The question cannot be searched (empty, or nothing but symbols)".
     with pytest.raises(QuestionError):
         fc.search(question)
+
+
+# A document that names its subject only in its first sentence, and another that names a different
+# harbour beside the same words. Invented; long enough that the breakwater sentence is a chunk of
+# its own, away from the first sentence.
+_FILLER = (
+    "Fishing boats land cod and herring there every morning of the season. "
+    "A small museum near the market shows old nets, lamps and photographs. "
+    "The village school has about two hundred pupils and a choir. "
+    "Ferries to the outer islands run twice a day in summer. "
+    "Most houses along the front were built of grey stone. "
+    "A lifeboat station was opened by volunteers long ago. "
+)
+LEAD_CORPUS = {
+    "kestrel.txt": "Kestrel Harbour is a fishing port on the northern coast. " + _FILLER + _FILLER
+    + "Its breakwater was extended to 640 metres in 1931.\n",
+    "arnholt.txt": "The ferry company published a new timetable. "
+    "Arnholt Harbour saw its breakwater extended to 410 metres in 1978.\n",
+}
+LEAD_QUESTION = "When was the Kestrel Harbour breakwater extended?"
+
+
+@pytest.fixture(scope="module")
+def lead_fc(tmp_path_factory, use_embedder):
+    from index import Settings, build_index
+    from retriever import FactChecker
+
+    folder = tmp_path_factory.mktemp("lead")
+    (folder / "corpus").mkdir()
+    for name, text in LEAD_CORPUS.items():
+        (folder / "corpus" / name).write_text(text, encoding="utf-8")
+    settings = Settings(corpus_dir=folder / "corpus", index_dir=folder / "index")
+    build_index(settings, embedder=use_embedder, progress=False)
+    return FactChecker.load(index_dir=settings.index_dir, rebuild=False)
+
+
+def _breakwater_chunk(fc) -> int:
+    ids = fc.index.chunks.of_document("kestrel").tolist()
+    found = [c for c in ids if "1931" in fc.index.chunks[c].text]
+    assert found and "Kestrel" not in fc.index.chunks[found[0]].text, "the fixture must leave the subject out"
+    return found[0]
+
+
+def test_a_passage_holds_the_question_words_of_its_documents_first_sentence(lead_fc):
+    # The breakwater passage lacks "Kestrel" and "Harbour"; its document's first sentence has both:
+    # its lexical score gains lead_weight x the first chunk's BM25 weight for them, no more.
+    searcher = lead_fc.searcher
+    assert searcher.lead_weight > 0
+    chunk = _breakwater_chunk(lead_fc)
+    lead = int(lead_fc.index.chunks.of_document("kestrel")[0])
+    query = searcher.prepare(LEAD_QUESTION)
+    scores = {p.chunk_id: p.lexical_score for p in searcher.search(query, k=10, mode="lexical")}
+    lexical = lead_fc.index.lexical
+    own = float(lexical.term_scores(list(searcher.lexical_query(query).terms))[chunk])
+    carried = float(lexical.term_scores(["kestrel", "harbour"])[lead])
+    assert carried > 0
+    assert scores[chunk] == pytest.approx(own + searcher.lead_weight * carried, rel=1e-5)
+    # the first chunk itself, and the other document (whose first sentence names no harbour), gain nothing
+    assert scores[lead] == pytest.approx(float(lexical.term_scores(list(searcher.lexical_query(query).terms))[lead]))
+    other = int(lead_fc.index.chunks.of_document("arnholt")[0])
+    assert scores[other] == pytest.approx(float(lexical.term_scores(list(searcher.lexical_query(query).terms))[other]))
+
+
+def test_the_first_sentence_brings_the_subjects_passage_above_another_subjects(lead_fc):
+    # Without the first sentence, "Arnholt Harbour ... breakwater extended" shares more of the
+    # question's words than "Its breakwater was extended"; carried at full weight, Kestrel's wins.
+    chunk = _breakwater_chunk(lead_fc)
+    index, embedder = lead_fc.index, lead_fc.embedder
+    without = HybridSearcher(index, embedder, lead_weight=0.0).search(LEAD_QUESTION, k=5, mode="lexical")
+    assert without[0].doc_id == "arnholt"
+    full = HybridSearcher(index, embedder, lead_weight=1.0).search(LEAD_QUESTION, k=5, mode="lexical")
+    assert full[0].chunk_id == chunk
+
+
+def test_term_weights_are_the_bm25_weights_term_scores_adds(lead_fc):
+    lexical = lead_fc.index.lexical
+    ids = np.arange(len(lead_fc.index.chunks))
+    terms = ["kestrel", "breakwat", "harbour", "nowhere-in-corpus"]
+    weights = lead_fc.index.vectors.term_weights(terms, ids)
+    assert weights.shape == (len(ids), len(terms))
+    for j, term in enumerate(terms):
+        np.testing.assert_allclose(weights[:, j], lexical.term_scores([term]), rtol=1e-6)
+    np.testing.assert_allclose(lead_fc.index.vectors.term_weights(terms, ids[::-1]), weights[::-1])
