@@ -16,8 +16,9 @@ from retriever.evaluation import PAIR_FAMILIES, format_table, load_pair_question
 
 MODES = ("dense", "lexical", "hybrid")
 
-# measured (hybrid hit@5): en→en 0.94, en→zh 0.83, zh→en 0.65, zh→zh 0.92
-MIN_HIT5 = {"en→en": 0.88, "en→zh": 0.75, "zh→en": 0.55, "zh→zh": 0.88, "all": 0.80}
+# measured (hybrid hit@5): en→en 0.97, en→zh 0.85, zh→en 0.68, zh→zh 0.94, all 0.88 (0.94, 0.83,
+# 0.63, 0.92, 0.85 before a passage held its document's first sentence's words)
+MIN_HIT5 = {"en→en": 0.91, "en→zh": 0.78, "zh→en": 0.60, "zh→zh": 0.90, "all": 0.84}
 
 
 @pytest.fixture(scope="module")

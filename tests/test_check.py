@@ -293,6 +293,9 @@ def test_a_plan_frames_every_figure_after_it_and_a_measure_only_its_clause():
     assert [(c.text, sorted(c.modifiers)) for c in planned] == [("70%", ["planned"]), ("约10%", ["planned"])]
     adjusted = sentence_claims("d", 0, 0, "Adjusted profit rose to $3bn, while revenue fell to $9bn.", "2026-01-08")
     assert [(c.text, sorted(c.modifiers)) for c in adjusted] == [("$3bn", ["adjusted"]), ("$9bn", [])]
+    # a share that "opened at" a price (以每股…開出) states its opening price, as 开盘 does
+    opened = sentence_claims("d", 0, 0, "該股以每股 58 港元開出，收市報 61.5 港元。", "2026-01-08")
+    assert ("58 港元", ["opening"]) in [(c.text, sorted(c.modifiers)) for c in opened]
 
 
 def test_a_question_for_the_year_is_answered_by_years_not_by_the_month_after_them(archive):
