@@ -189,12 +189,12 @@ class LexicalIndex:
         indptr, indices, data = scores["indptr"], scores["indices"], scores["data"]
         for j, term in enumerate(terms):
             col = columns.get(term)
-            if col is None or not len(ids):
+            lo, hi = (int(indptr[col]), int(indptr[col + 1])) if col is not None else (0, 0)
+            if hi == lo or not len(ids):
                 continue
-            lo, hi = int(indptr[col]), int(indptr[col + 1])
-            chunks = indices[lo:hi]  # the term's chunks, in order
-            at = np.minimum(np.searchsorted(chunks, ids), max(hi - lo - 1, 0))
-            found = (hi > lo) & (chunks[at] == ids) if hi > lo else np.zeros(len(ids), dtype=bool)
+            chunks = indices[lo:hi]  # the chunks holding the term, in order
+            at = np.minimum(np.searchsorted(chunks, ids), hi - lo - 1)
+            found = chunks[at] == ids
             out[found, j] = data[lo:hi][at[found]]
         return out
 
