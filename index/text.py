@@ -241,6 +241,29 @@ def _proper_words() -> frozenset[str]:
                          if len(parts) >= 3 and parts[2] in _PROPER)
 
 
+@lru_cache(maxsize=1)
+def _magnitude_words() -> dict[str, str]:
+    """jieba's (small) dictionary words that begin with a magnitude character, with their
+    part-of-speech tags: 万元 and 千克 are numerals and measure words (m, q); 百度, 万达 and 百姓
+    are nouns."""
+    import jieba
+
+    with open(_small_dictionary(jieba), encoding="utf-8") as handle:
+        return {parts[0]: parts[2] for parts in (line.split() for line in handle)
+                if len(parts) >= 3 and len(parts[0]) >= 2 and parts[0][0] in "十百千万亿"}
+
+
+def word_from_magnitude(normalised: str, start: int, end: int) -> str:
+    """The dictionary word, other than a numeral or a measure word, that the magnitude at
+    ``[start, end)`` of a normalised text begins ("上百度搜索": 百度; "路过万达广场": 万达), or ""."""
+    table = _magnitude_words()
+    for stop in range(min(len(normalised), start + 4), end, -1):
+        tag = table.get(normalised[start:stop])
+        if tag is not None:
+            return normalised[start:stop] if tag not in ("m", "q", "mq") else ""
+    return ""
+
+
 def proper_nouns(normalised: str) -> list[str]:
     """The places, people and organisations of a normalised Chinese text, as jieba's dictionary
     tags them ("来自南极洲的收入" → 南极洲)."""

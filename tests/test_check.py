@@ -629,7 +629,55 @@ def test_word_kin_are_near_synonyms_sharing_a_character_never_antonyms(use_embed
     kin = WordKin(vocabulary, use_embedder.embed_queries, use_embedder.word_similarity)(["聚集", "增加", "亏损", "国内"])
     assert "汇聚" in kin["聚集"] and "损失" in kin["亏损"]
     assert "减少" not in kin["增加"] and "国外" not in kin["国内"]  # opposites sit close, not close enough
-    assert all(len(w) == 2 for words in kin.values() for w in words)  # 交易所 is no kin of 交易
+    assert "交易所" not in WordKin(vocabulary, use_embedder.embed_queries, use_embedder.word_similarity)(
+        ["交易"])["交易"]  # a longer word is no near-synonym of a two-character one
+
+
+def test_kin_are_never_words_set_apart_by_contrasting_characters(use_embedder):
+    from retriever.check.kin import WordKin
+
+    vocabulary = {w: 3.0 for w in ("出境", "年薪", "下游", "汇聚")}
+    kin = WordKin(vocabulary, use_embedder.embed_queries, use_embedder.word_similarity)(["入境", "月薪", "上游", "聚集"])
+    assert kin["入境"] == kin["月薪"] == kin["上游"] == () and kin["聚集"] == ("汇聚",)
+
+
+CONTRAST = {
+    "river-a.txt": "清江水文站报告，受连日降雨影响，清江上游水位昨日升至45.2米，超过警戒线。",
+    "river-b.txt": "據清江水文站消息，清江下游水位昨日升至38.6米，當地已組織人員巡堤。",
+    "pay-a.txt": "青禾软件公司员工平均月薪为1.2万元。",
+    "pay-b.txt": "青禾软件公司员工平均年薪为18万元。",
+}
+CONTRAST_SOURCES = {name: {"publisher": f"outlet-{i}", "date": f"2025-04-0{i + 1}"} for i, name in enumerate(CONTRAST)}
+
+
+@pytest.fixture(scope="module")
+def contrast(tmp_path_factory, use_embedder, corpus_writer):
+    return _checker(tmp_path_factory, "contrast", CONTRAST, CONTRAST_SOURCES, use_embedder, corpus_writer)
+
+
+@pytest.mark.parametrize("question", ["清江上游水位有多高？", "青禾软件员工平均月薪是多少？"])
+def test_a_figure_of_the_contrasting_word_is_no_conflict(contrast, question):
+    assert contrast.ask(question).verdict is Verdict.SINGLE_SOURCE
+
+
+SPEED = {
+    "rail-a.txt": "青江高铁设计时速350公里，全长286公里，于2024年通车。",
+    "rail-b.txt": "青江高鐵最高時速達350公里，全線長280公里。",
+}
+SPEED_SOURCES = {name: {"publisher": f"outlet-{i}", "date": f"2025-04-0{i + 1}"} for i, name in enumerate(SPEED)}
+
+
+@pytest.fixture(scope="module")
+def speed(tmp_path_factory, use_embedder, corpus_writer):
+    return _checker(tmp_path_factory, "speed", SPEED, SPEED_SOURCES, use_embedder, corpus_writer)
+
+
+@pytest.mark.parametrize("question", ["青江高铁的速度有多快？", "How fast is the Qingjiang high-speed railway?"])
+def test_a_speed_written_after_shisu_answers_how_fast(speed, question):
+    # 时速350公里 is read as a length: a speed noun must not make the question refuse it
+    answer = speed.ask(question)
+    assert answer.verdict is Verdict.CONSISTENT, answer.text
+    assert {v.value for v in answer.check.values} == {"350公里"}
 
 
 
@@ -648,10 +696,11 @@ def test_a_magnitude_alone_counts_no_people_but_a_bare_number_may():
     from index.values import parse_values
     from retriever.check.align import unit_fits
 
-    asked = read_question("这家公司目前有多少名员工？", "2025-01-01")
     (alone,) = parse_values("公司营收首度破千亿")
     (bare,) = parse_values("员工总数超过1.9万")
-    assert not unit_fits(asked, alone) and unit_fits(asked, bare)
+    for question in ("这家公司目前有多少名员工？", "這家公司有多少員工？", "How many employees does the company have?"):
+        asked = read_question(question, "2025-01-01")
+        assert not unit_fits(asked, alone) and unit_fits(asked, bare), question
 
 
 def test_a_list_item_without_words_of_its_own_takes_the_first_items_not_the_opening_words():

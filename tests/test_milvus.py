@@ -120,6 +120,18 @@ def test_search_and_info_match_local(fc, seeds_milvus):
     assert seeds_milvus.index.vectors.kind == "milvus" and fc.index.vectors.kind == "local"
 
 
+def test_term_weights_match_local(fc, seeds_milvus):
+    # the first-sentence words of search read stored BM25 weights from either backend
+    import numpy as np
+
+    terms = ["营收", "亏损", "上市", "估值", "not-a-term"]
+    ids = np.arange(0, len(fc.index.chunks), 7, dtype=np.int64)
+    got = seeds_milvus.index.vectors.term_weights(terms, ids)
+    want = fc.index.vectors.term_weights(terms, ids)
+    assert got.shape == want.shape == (len(ids), len(terms)) and want.any()
+    assert np.allclose(got, want, atol=1e-6)
+
+
 def test_add_and_remove_on_milvus(tmp_path, lite, use_embedder, seed_ids):
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS_DIR, corpus)

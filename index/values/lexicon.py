@@ -51,7 +51,7 @@ _WORD_TABLES = {
     "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain", "asked_nouns": "noun_kind",
     "asked_words": "words", "dimension_nouns": "dimension",
 }
-_LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",), "not_units": ("words",),
+_LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",), "not_units": ("words",), "contrasts": ("pairs",),
                 "question_words": ("words",), "complements": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
                 "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total", "whole_first", "of_whole", "part_after")}
@@ -173,6 +173,7 @@ class Lexicon:
     not_counters: frozenset[str]
     not_hedges: Words
     not_units: Words  # "年度" (annual) begins with the unit 年 but is no span of years
+    contrasts: frozenset[frozenset[str]]  # 上/下, 月/年: words differing only by these say different things
     numeral_words: Words
     modifiers: Words
     framing: frozenset[str]  # modifier names that frame the rest of their sentence ("planned", "expected")
@@ -399,6 +400,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         counters=words("counters"), not_counters=frozenset(tables.get("not_counters.words", [])),
         not_hedges=Words(tables.get("not_hedges.words", []), any_case=True),
         not_units=Words(tables.get("not_units.words", [])),
+        contrasts=frozenset(frozenset(p) for p in tables.get("contrasts.pairs", []) if len(set(p)) == 2),
         numeral_words=Words(tables.get("numeral_words.words", [])),
         modifiers=phrases("modifiers"), framing=framing, ordinals=phrases("ordinals"), change_words=Words(tables.get("change.words", []), any_case=True),
         change_to=Words(tables.get("change.to_words", []), any_case=True),

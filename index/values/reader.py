@@ -115,7 +115,8 @@ class Reader:
         if prefix:
             currency = str(lex.currency_prefix.get(prefix[0]))
             start = prefix[1]
-        unit_before = lex.unit_before.ending_at(text, start, 16)
+        # "用户规模破亿": a magnitude written alone takes no unit written before it
+        unit_before = lex.unit_before.ending_at(text, start, 16) if core.hedge is Hedge.NONE else None
         if unit_before:
             start = unit_before[1]
         percent_before = lex.percent_prefix.ending_at(text, start, 8)

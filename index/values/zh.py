@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
+from ..text import word_from_magnitude
 from .lexicon import Lexicon
 from .reader import (
     PART_END,
@@ -121,8 +122,9 @@ class ChineseReader(Reader):
                 hedged = self.lex.hedge_before_magnitude.ending_at(text, m.start(), 2)
                 if hedged and not _NUMERAL_BEFORE.search(text, max(0, hedged[1] - 1), hedged[1]) \
                         and self.lex.not_hedges.ending_at(text, m.start(), 4) is None \
+                        and not word_from_magnitude(text, m.start(), m.end()) \
                         and (self.lex.numeral_words.match(text, m.start()) or ("", 0))[1] <= m.end():
-                    # "ARR破亿", "上万人": one of the magnitude, hedged (the magnitude is read after it)
+                    # "销量破亿", "上万人": one of the magnitude, hedged (the magnitude is read after it)
                     yield Core(hedged[1], m.start(), 1.0, 1.0, round_number=True,
                                hedge=self.lex.hedge(hedged[0], self.lex.hedge_before_magnitude))
                     continue

@@ -128,8 +128,8 @@ _MILESTONES = 3
 
 def milestones(duration: Claim, claims: list[Claim]) -> list[Claim]:
     """The figures a duration's sentence states after it (not dates, durations or changes), the
-    first :data:`_MILESTONES`: what the duration may be the time taken to reach ("开通一年即实现
-    过万会员", "within three weeks it passed 80,000 members")."""
+    first :data:`_MILESTONES`: what the duration may be the time taken to reach ("展出三周，参观人数
+    突破20万", "within three weeks it passed 80,000 members")."""
     if duration.value.kind is not ValueKind.DURATION:
         return []
     return [c for c in claims if c.value.start >= duration.value.end

@@ -157,8 +157,9 @@ def unit_fits(question: Question, value: Value) -> bool:
     if not asked or value.kind is ValueKind.DATE:
         return True
     if value.kind is ValueKind.NUMBER:
-        # a bare number may count anything, but a magnitude alone ("营收破千亿") counts no people
-        return not known_counter(asked) or any(ch.isdigit() or ch in _NUMERALS for ch in value.text)
+        # a bare number may count anything, but a magnitude alone ("营收破千亿") counts nothing the
+        # question names, neither people (名, 人) nor a noun written out ("多少员工", "how many employees")
+        return any(ch.isdigit() or ch in _NUMERALS for ch in value.text)
     if value.unit == asked:
         return True
     if asked == OCCURRENCES and value.kind in (ValueKind.MULTIPLE, ValueKind.PERCENT):
@@ -326,7 +327,7 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     def states_asked_figure(c: Candidate) -> bool:
         """The candidate's sentence states a figure the question names ("…用户突破100万" asked of
         "上线三个月，注册用户超过100万"): it speaks of the milestone the question asks about, unless
-        its own clause ties it to another figure only ("3个月内吸引了超过15万开发者", asked of 1亿)."""
+        its own clause ties it to another figure only ("4周内吸引了超过8万名会员", asked of 50万)."""
         return _timed_figures(c.claim, claims_of(c.sentence), question) is Tie.ASKED
 
     def milestone(c: Candidate, other: Candidate) -> bool:
@@ -378,7 +379,7 @@ def _view(text: str, claims: Sequence[Claim], claim: Claim, by_dates: bool) -> t
 
 
 _OPEN, _CLOSE = "(（[【", ")）]】"
-# where one value's stretch ends and the next one's begins: "320.5倍的公开发售倍数、12.8倍的…"
+# where one value's stretch ends and the next one's begins: "首批认购230倍、次批认购18倍"
 _SEPARATOR = re.compile(r"[、，；;：:。！？!?]|,(?!\d{3})")
 
 
@@ -388,7 +389,7 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
     sentence's other values.
 
     That is its own stretch: from the value or clause mark before it to the value or clause mark
-    after it ("320.5倍的公开发售倍数、12.8倍的国际发售倍数"), without asides in brackets
+    after it ("首批认购230倍、次批认购18倍"), without asides in brackets
     that do not hold it ("2022年8440万元(占营收147%),2023年…": that 营收 is said of 147%). When the
     stretch has no words of its own ("1969年，韩国废除…"), the stretch between the values around it;
     when neither has ("…:2022年A,2023年B"), the sentence's opening words before its first value,
@@ -405,7 +406,7 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
         if has_content(re.sub(r"\d+\s*年|\d+", " ", own[:v0] + own[v1:])):
             return own, v0, v1
     first = min((s for s, _ in bounds), default=start)
-    # "净亏:2022年1.44亿元,…" is led by its opening words; "2022年净亏1.44亿元,2023年7.88亿元" by
+    # "净利:2021年3.2亿元,…" is led by its opening words; "2021年净利3.2亿元,2022年4.1亿元" by
     # its first item's, which the items after it leave unsaid
     if lo > 0 and first > 0:
         lead = _first_item(text, start, spans, bounds)
@@ -423,7 +424,7 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
 
 def _first_item(text: str, start: int, spans: Sequence[tuple[int, int]], bounds: Sequence[tuple[int, int]]) -> str:
     """The words of a list's first item, said before a later item that has none of its own
-    ("2022年净亏1.44亿元,2023年7.88亿元": 净亏); "" when the first item has none either."""
+    ("2021年净利3.2亿元,2022年4.1亿元": 净利); "" when the first item has none either."""
     before = sorted(b for b in bounds if b[1] <= start)
     if not before:
         return ""
@@ -577,8 +578,8 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
 
 def _told_by_contrast(tied: list[Candidate], unasked: Callable[[Candidate], frozenset[str]]) -> Candidate | None:
     """Of tied values of one sentence, the one whose own words are all asked when each other one
-    has a word of its own the question does not ask ("1159倍的香港公开发售倍数、15倍的国际发售认购
-    倍数" asked of the Hong Kong offering: 国际 says the second is another tranche); else None."""
+    has a word of its own the question does not ask ("首批认购230倍、次批认购18倍" asked of the
+    first batch: 次批 says the second is another batch); else None."""
     own = {id(c): unasked(c) for c in tied}
     clean = [c for c in tied if not own[id(c)] - frozenset().union(*(own[id(o)] for o in tied if o is not c))]
     if len(clean) != 1:

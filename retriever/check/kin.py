@@ -1,13 +1,15 @@
 """Near-synonyms of a question's Chinese words among the corpus' own words, found by meaning.
 
-Two outlets word one fact their own way ("平台聚集了…开发者", "平台汇聚…开发者"): a question
+Two outlets word one fact their own way ("展会聚集了…参展商", "展会汇聚…参展商"): a question
 that uses one verb finds the other source only if the other verb counts too. The lexicon's
 ``[synonyms]`` groups cover the common measure words; this covers the rest without a list. A
 corpus word is a question word's kin when it shares one of its characters (Chinese words of one
 meaning mostly do: 聚集/汇聚, 亏损/损失, 员工/雇员) and the embedder puts the two words
-close (cosine ≥ ``similarity``, set on the default embedder: antonyms such as 增加/减少 sit near
-0.5, 买入/卖出 at 0.74, near-synonyms above 0.8). Kin count as part of a word, never as the word
-(:data:`KIN_CREDIT`).
+close (cosine ≥ ``similarity``, set on the default embedder: 增加/减少 sit near 0.5, 买入/卖出
+at 0.74, near-synonyms above 0.8). Some words that differ by one character of opposite or other
+meaning sit as close (上游/下游 0.84, 月薪/年薪 0.81, 今年/去年 0.92): the lexicon's
+``[contrasts]`` pairs of characters keep them apart. Kin count as part of a word, never as the
+word (:data:`KIN_CREDIT`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,17 @@ from index.text import has_cjk
 
 #: share of a word's weight a kin of it earns where it stands
 KIN_CREDIT = 0.85
-#: word vectors kept (a few MB); the cache starts over past it
-MAX_REMEMBERED = 50_000
+#: word vectors kept (16 MB at 512 dimensions); the cache starts over past it
+MAX_REMEMBERED = 8_192
+
+
+def _contrasting(word: str, other: str) -> bool:
+    """The two words differ only by a pair of [contrasts] characters (上游/下游, 月薪/年薪): close in
+    the embedder's space, opposite or other in meaning."""
+    from index.values import lexicon
+
+    mine, theirs = set(word) - set(other), set(other) - set(word)
+    return len(mine) == 1 and len(theirs) == 1 and frozenset(mine | theirs) in lexicon("zh").contrasts
 
 
 class WordKin:
@@ -45,7 +56,8 @@ class WordKin:
         pools = {w: self._pool(w) for w in asked}
         every = list(dict.fromkeys([*asked, *(p for pool in pools.values() for p in pool)]))
         vectors = dict(zip(every, self._vectors(every)))
-        return {w: tuple(p for p in pools[w] if float(vectors[p] @ vectors[w]) >= self._similarity) for w in asked}
+        return {w: tuple(p for p in pools[w] if float(vectors[p] @ vectors[w]) >= self._similarity
+                         and not _contrasting(w, p)) for w in asked}
 
     def _chars(self) -> dict[str, list[str]]:
         with self._lock:
@@ -60,7 +72,8 @@ class WordKin:
 
     def _vectors(self, words: Sequence[str]) -> list[np.ndarray]:
         """Unit vectors of ``words``, embedding only those not seen before (in one batch)."""
-        found = {w: self._known[w] for w in words if w in self._known}
+        with self._lock:
+            found = {w: self._known[w] for w in words if w in self._known}
         missing = [w for w in dict.fromkeys(words) if w not in found]
         if missing:
             vectors = np.asarray(self._embed(missing), dtype=np.float32)
