@@ -49,7 +49,7 @@ _FURNITURE = [
         r"(图片来源|头图来源|图源)\s*[:：]",
         r"[（(]图\s*[:：][^）)]*[）)]$",  # photo caption "（图：Shutterstock）"
         r"^文\s*[|｜]\s*.{0,20}作者",  # byline "文 | ... 作者 ..."
-        r"^.{0,16}编译.{0,8}\d{4}-\d{2}-\d{2}",  # dateline "鉅亨網編譯陳韋廷 2026-01-08 13:00"
+        r"^.{0,16}编译.{0,8}\d{4}-\d{2}-\d{2}",  # dateline "某财经网编译李明 2025-03-01 09:30"
         r"仅提供信息存储服务|only provides information storage services",
         r"未经授权禁止转载",
     )
