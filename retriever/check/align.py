@@ -324,11 +324,16 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             named[sid] = terms.names_in(normalise(c.sentence.text) + "\n" + normalise(previous(sid)))
         return named[sid]
 
+    ties: dict[tuple[int, int], Tie] = {}
+
     def states_asked_figure(c: Candidate) -> bool:
         """The candidate's sentence states a figure the question names ("…用户突破100万" asked of
         "上线三个月，注册用户超过100万"): it speaks of the milestone the question asks about, unless
         its own clause ties it to another figure only ("4周内吸引了超过8万名会员", asked of 50万)."""
-        return _timed_figures(c.claim, claims_of(c.sentence), question) is Tie.ASKED
+        key = (c.claim.sentence_id, c.value.start)
+        if key not in ties:
+            ties[key] = _timed_figures(c.claim, claims_of(c.sentence), question)
+        return ties[key] is Tie.ASKED
 
     def milestone(c: Candidate, other: Candidate) -> bool:
         return bool(question.numbers) and states_asked_figure(c) and states_asked_figure(other)
@@ -403,7 +408,7 @@ def value_view(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
     bounds = spans if bounds is None else bounds
     for bounded in (True, False):
         own, v0, v1, lo = _stretch(text, start, end, spans, bounds, bounded)
-        if has_content(re.sub(r"\d+\s*年|\d+", " ", own[:v0] + own[v1:])):
+        if _has_words(own[:v0] + own[v1:]):
             return own, v0, v1
     first = min((s for s, _ in bounds), default=start)
     # "净利:2021年3.2亿元,…" is led by its opening words; "2021年净利3.2亿元,2022年4.1亿元" by
@@ -431,7 +436,12 @@ def _first_item(text: str, start: int, spans: Sequence[tuple[int, int]], bounds:
     a, b = before[0]
     own, v0, v1, _ = _stretch(text, a, b, spans, bounds, True)
     words = own[:v0] + " " + own[v1:]
-    return words if has_content(re.sub(r"\d+\s*年|\d+", " ", words)) else ""
+    return words if _has_words(words) else ""
+
+
+def _has_words(text: str) -> bool:
+    """Whether ``text`` holds a word that says what a figure is, years and digits left out."""
+    return has_content(re.sub(r"\d+\s*年|\d+", " ", text))
 
 
 def _stretch(text: str, start: int, end: int, spans: Sequence[tuple[int, int]], bounds: Sequence[tuple[int, int]],

@@ -115,13 +115,16 @@ class Term:
         if hits:
             return hits, 1.0
         word = self.word
+        share = 0.0
         if not self.stem and len(word) > 2:
             pairs = [word[i:i + 2] for i in range(len(word) - 1)]
             share = sum(p in folded for p in pairs) / len(pairs)
-            if share >= max(0.5, KIN_CREDIT) or share >= 0.5 and not any(k in folded for k in self.kin):
-                return [(m.start(), m.end()) for p in pairs for m in re.finditer(re.escape(p), folded)], share
-        hits = [(m.start(), m.end()) for k in self.kin for m in re.finditer(re.escape(k), folded)]
-        return (hits, KIN_CREDIT) if hits else ([], 0.0)
+            hits = [(m.start(), m.end()) for p in pairs for m in re.finditer(re.escape(p), folded)]
+            share = share if share >= 0.5 else 0.0
+        kin = [(m.start(), m.end()) for k in self.kin for m in re.finditer(re.escape(k), folded)]
+        if kin and KIN_CREDIT > share:
+            return kin, KIN_CREDIT
+        return (hits, share) if share else ([], 0.0)
 
 
 @dataclass(frozen=True)
