@@ -13,10 +13,12 @@ import pytest
 
 from retriever.evaluation import (
     LANGS,
+    asks_a_name,
     format_table,
     gold_cases,
     load_topics,
     metrics_by_language,
+    name_metrics,
     run_cases,
 )
 
@@ -94,3 +96,21 @@ def test_conflict_answers_show_each_value_with_its_sources(fc, gold):
             assert all(s.name and (s.date or s.reported) for s in value.sources)
         assert answer.text.startswith("Sources disagree: "), case.id
         assert sum(v.latest for v in answer.check.values) >= 1, case.id
+
+
+def test_who_and_where_questions_compare_names_without_a_wrong_verdict(fc, gold, topics_fc, report):
+    # issue 9's stretch: names compared like values (index/values/names.py). Measured: seeds 6
+    # questions, 3 compared (all agree, right names; the CFO question no source answers is quoted,
+    # not "not found", as before); topics 11, 5 compared (2 conflicts, 3 agreements, right names)
+    table = {"seeds": name_metrics(run_cases(fc, [c for c in gold_cases(gold) if asks_a_name(c)])),
+             "topics": name_metrics(run_cases(topics_fc, [c for c in load_topics() if asks_a_name(c)]))}
+    report(format_table(table, "who/where questions: answered by comparing names (compared), verdicts right "
+                               "(accuracy), compared answers whose verdict is right (compared_P) and whose names the sources state "
+                               "(names_P)",
+                        ["n", "compared", "compared_P", "accuracy", "names_P"]), "names")
+    for row in table.values():
+        assert row["n"] >= 5
+        assert row["compared"] >= 0.3
+        assert row["accuracy"] >= 0.8
+        assert row["compared_P"] == 1.0
+        assert row["names_P"] == 1.0

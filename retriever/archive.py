@@ -10,6 +10,7 @@ import numpy as np
 
 from index.claims import Claim, sentence_claims
 from index.text import normalise
+from index.values.names import read_names
 
 if TYPE_CHECKING:
     from index.store import Index
@@ -27,6 +28,7 @@ class Archive:
     def __init__(self, index: "Index") -> None:
         self.index = index
         self._claims: dict[int, list[Claim]] = {}
+        self._names: dict[int, list[Claim]] = {}
         self._texts: dict[str, str] = {}
         self._directions: dict[str, np.ndarray] = {}
 
@@ -40,6 +42,20 @@ class Archive:
             if len(self._claims) >= CLAIM_CACHE:
                 self._claims.clear()
             self._claims[sentence.sentence_id] = found
+        return found
+
+    def names_of(self, sentence: "ScoredSentence") -> list[Claim]:
+        """The names one retrieved sentence states (:mod:`index.values.names`), as claims."""
+        found = self._names.get(sentence.sentence_id)
+        if found is None:
+            s = self.index.sentences[sentence.sentence_id]
+            date = self.index.documents.meta(s.doc_id).get("date")
+            span = (s.start, s.start + len(s.text))
+            found = [Claim(s.doc_id, s.sentence_id, v.shifted(s.start), span, span, doc_date=date)
+                     for v in read_names(s.text)]
+            if len(self._names) >= CLAIM_CACHE:
+                self._names.clear()
+            self._names[sentence.sentence_id] = found
         return found
 
     def previous(self, sentence_id: int) -> str:

@@ -242,6 +242,38 @@ def metrics_by_language(results: Sequence[CaseResult]) -> dict[str, dict[str, fl
     return table
 
 
+def asks_a_name(case: VerdictCase) -> bool:
+    """Whether a question is read as a who/where question (answered by a name)."""
+    from index.values import ValueKind
+
+    from .check import read_question
+
+    return read_question(case.question, None).kinds == (ValueKind.NAME,)
+
+
+def name_metrics(results: Sequence[CaseResult]) -> dict[str, float]:
+    """Who/where questions: how many were answered by comparing names (``compared``), the verdicts
+    counted right (``accuracy``), and of the compared ones, those whose verdict is right
+    (``compared_P``) and those whose every name shown is one a source states for the question
+    (``names_P``)."""
+    from index.values.names import name_key
+    from index.values.types import same_name
+
+    compared = [r for r in results if r.verdict in ("conflict", "consistent")]
+
+    def names_right(r: CaseResult) -> bool:
+        stated = [name_key(v) for _, v in r.case.values]
+        return all(any(same_name(name_key(v.value), s) for s in stated) for v in r.answer.check.values)
+
+    return {
+        "n": len(results),
+        "compared": len(compared) / len(results) if results else 0.0,
+        "accuracy": sum(r.verdict in r.case.accept for r in results) / len(results) if results else 0.0,
+        "compared_P": sum(r.verdict in r.case.accept for r in compared) / len(compared) if compared else 1.0,
+        "names_P": sum(names_right(r) for r in compared) / len(compared) if compared else 1.0,
+    }
+
+
 _DIGIT = re.compile(r"[0-9０-９]")
 
 

@@ -15,6 +15,8 @@ from index.config import Settings
 from index.embedders import Embedder, load_embedder
 from index.errors import FactCheckError, IndexStaleError
 from index.store import MANIFEST, Index, current_generation, ensure_index, index_exists, load_index, read_manifest
+from index.values import ValueKind
+from index.values.names import chinese_names_available
 
 from .answer import (
     Answer,
@@ -27,7 +29,7 @@ from .answer import (
     support_floor,
 )
 from .archive import Archive
-from .check import Apart, align, compare, read_question
+from .check import Apart, Verdict, align, compare, read_question
 from .check.kin import WordKin
 from .search import HybridSearcher, Mode, Passage
 
@@ -183,7 +185,11 @@ class FactChecker:
             pool = [s for s in scored if s.score >= floor]
             alignment = align(read, pool, self.archive, self.policy.align)
             comparison = compare(read, alignment)
-            if comparison.groups:
+            if comparison.verdict is Verdict.SINGLE_SOURCE and ValueKind.NAME in read.kinds:
+                # one source's name: the others may name someone in words the reading did not tie
+                # to the question, so "no other source names one" is not said; the sentences are
+                why = "only one source's name could be tied to the question"
+            elif comparison.groups:
                 answer = compose_checked_answer(query, comparison, passages)
             else:
                 other_periods = sorted({c.claim.period_label for c in alignment.apart
@@ -197,6 +203,9 @@ class FactChecker:
         if answer is None:
             top = [s for s in scored if s.passage.rank <= k]
             answer = compose_answer(self.index, query, passages, self.policy, scored=top, why=why)
+            if ValueKind.NAME in read.kinds and not chinese_names_available():
+                answer.notes.append("names in Chinese text are not read without the optional tagger: "
+                                    "pip install -e '.[names]'")
         answer.question_read = read
         return answer
 

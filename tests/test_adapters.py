@@ -27,7 +27,7 @@ from retriever.adapters.langchain import FactCheckRetriever, format_docs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFLICT = "智譜的企業客戶有多少家？"  # the sources disagree; four articles are cited
-QUOTED = "智谱的CEO是谁？"
+QUOTED = "智谱为什么选择在香港上市？"  # a why question: sentences quoted, nothing compared
 
 
 def python(code: str) -> subprocess.CompletedProcess:

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from index.text import display_script
 from retriever import Answer, QuestionError
 from retriever.check import Apart, Verdict
 from retriever.factchecker import MAX_QUESTION_CHARS
@@ -192,11 +193,14 @@ def test_headlines_never_claim_more_than_the_verdict(fc):
     agreed = fc.ask("智譜2024年的營收是多少？")
     assert agreed.verdict == "consistent"
     assert agreed.headline == f"2個來源一致：3.12 億元（{'、'.join(_shown_names(agreed))}）。"
-    quoted = fc.ask("智谱的CEO是谁？")
+    quoted = fc.ask("智谱为什么选择在香港上市？")
     assert quoted.verdict == "quoted"
-    assert quoted.headline.startswith(f"“{quoted.citations[0].quote}”[1]——")
+    # the quote in the asker's script (this one is Traditional in its article)
+    assert quoted.headline.startswith(f"“{display_script(quoted.citations[0].quote, 'Simplified')}”[1]——")
     assert quoted.headline.endswith("（原文引用，未比对数值）")
-    assert fc.ask("Who is the CEO of Zhipu?").headline.endswith("(quoted; no figure compared)")
+    assert fc.ask("Why did Zhipu list in Hong Kong?").headline.endswith("(quoted; no figure compared)")
+    named = fc.ask("智谱的CEO是谁？")  # a who question: the names the sources give, compared
+    assert named.verdict == "consistent" and named.headline.startswith("4个来源一致：张鹏（")
     assert fc.ask(UNRELATED[1]).headline == "资料中没有这个问题的答案。"
     assert fc.ask(UNRELATED[0]).headline == "The sources do not answer this question."
     single = fc.ask("What is Zhipu valuation?")

@@ -137,7 +137,10 @@ def archive(tmp_path_factory, use_embedder, corpus_writer):
     ("How long did it take to build the bridge?", "duration", {"duration"}, "", ""),  # a span, not a length
     ("How much did the bridge cost in the first half of 2024?", "money", {"money"}, "", "2024H1"),
     ("How much water does the dam hold?", "money", {"money", "measure", "count", "number", "percent", "multiple"}, "", ""),
-    ("Who cut the ribbon?", "who", set(), "", ""),
+    ("Who cut the ribbon?", "who", {"name"}, "person", ""),
+    ("Where did the ribbon get cut?", "where", {"name"}, "place", ""),
+    ("岚溪河大堤是在哪个镇决口的？", "where", {"name"}, "place", ""),
+    ("Why was the bridge closed?", "why", set(), "", ""),
     ("智谱的股票代码是多少？", "code", set(), "", ""),
 ])
 def test_questions_are_read_for_the_kind_of_value_they_ask(question, asks, kinds, unit, period):
@@ -429,12 +432,18 @@ def test_a_source_that_contradicts_itself_is_shown_as_such(archive):
     assert 'class="fc-self"><bdi>Harbor Ledger' in html
 
 
-def test_a_who_question_is_quoted_not_compared(archive):
+def test_a_who_question_compares_the_names_sources_give(archive):
+    # tests/test_names.py has who and where questions in full; here the wire copy's name agrees
     answer = archive.ask("Who cut the ribbon at the Harlow Bridge?")
+    assert answer.verdict is Verdict.CONSISTENT, answer.text
+    assert [v.value for v in answer.check.values] == ["Mayor Dana Ruiz"]
+
+
+def test_a_why_question_is_quoted_not_compared(archive):
+    answer = archive.ask("Why did Mayor Dana Ruiz cut the ribbon at the Harlow Bridge?")
     assert answer.verdict is Verdict.QUOTED, answer.text
     assert answer.check is None and answer.citations
     assert "no values were compared" in answer.text
-    assert any("Dana Ruiz" in c.quote for c in answer.citations)
 
 
 # ----------------------------------------------------------------------------- what the answer shows

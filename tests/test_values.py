@@ -162,6 +162,7 @@ def test_a_user_adds_a_unit_in_one_file(tmp_path):
     ('language = "zh"\n[colours]\n"红" = "red"\n', "unknown table"),
     ('language = "en"\n[asked_words]\n"how deep" = "depth"\n', "list of words"),
     ('language = "zh"\n[complements]\nwords = ["掉了"]\n', "one character"),
+    ('language = "en"\n[name_words]\n"Guild" = "club"\n', "organisation"),
     ('language = "fr"\n', "language"),
     ('language = "zh"\n[units\n', "not valid TOML"),
 ])

@@ -38,6 +38,9 @@ ASK_KINDS = frozenset({"date", "count", "money", "percent", "measure", "duration
 #: What a noun after 多少/几 says is asked (``[asked_nouns]``): "多少资金" asks money.
 NOUN_KINDS = frozenset({"money", "percent", "count", "measure", "duration"})
 
+#: What a name ending in a ``[name_words]`` word names ("Harbour Alliance", "Ashby Park").
+NAME_KINDS = frozenset({"organisation", "place"})
+
 #: How precisely a question asks for a date (``[question_grains]``).
 ASK_GRAINS = frozenset({"year", "month", "day"})
 
@@ -49,7 +52,7 @@ _WORD_TABLES = {
     "percent_prefix": "percent", "percent_suffix": "percent", "multiplier": "code",
     "units": "unit", "unit_before": "unit", "durations": "number", "counters": "code", "modifiers": "code",
     "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain", "asked_nouns": "noun_kind",
-    "asked_words": "words", "dimension_nouns": "dimension",
+    "asked_words": "words", "dimension_nouns": "dimension", "name_words": "name_kind",
 }
 _LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",), "not_units": ("words",), "contrasts": ("pairs",),
                 "question_words": ("words",), "complements": ("words",),
@@ -194,6 +197,7 @@ class Lexicon:
     asked_nouns: Words  # "多少资金": a noun after the asking word that names the kind of figure
     asked_words: Words  # "how deep" → depth: the words an asking phrase implies its answer stands near
     dimension_nouns: Words  # "面积", "height": what a measure asked with this noun measures
+    name_words: Words  # "Alliance", "Park": an English name ending in one names an organisation or a place
     share_between: Words  # "A占B": a share of A in B
     share_of_total: Words  # "A占比": a share of A in the whole
     share_whole_first: Words  # "B中有多大比例…A": the whole named first, then the part
@@ -252,6 +256,9 @@ def _check_value(source: str, table: str, word: str, value: object, what: str) -
             raise _fail(source, f"{where}: expected [dimension, factor] with a dimension in {sorted(DIMENSIONS)}, "
                                 f"got {value!r}")
         return Unit(value[0], float(value[1]))
+    elif what == "name_kind":
+        if value not in NAME_KINDS:
+            raise _fail(source, f"{where}: expected one of {sorted(NAME_KINDS)}, got {value!r}")
     elif what == "dimension":
         if value not in DIMENSIONS:
             raise _fail(source, f"{where}: expected a dimension from {sorted(DIMENSIONS)}, got {value!r}")
@@ -412,7 +419,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         update=Words(tables.get("periods.update", []), any_case=True),
         baseline=Words(tables.get("periods.baseline", []), any_case=True), question_kinds=phrases("question_kinds"),
         question_grains=phrases("question_grains"), asked_nouns=phrases("asked_nouns"),
-        asked_words=phrases("asked_words"), dimension_nouns=phrases("dimension_nouns"),
+        asked_words=phrases("asked_words"), dimension_nouns=phrases("dimension_nouns"), name_words=phrases("name_words"),
         share_between=Words(tables.get("shares.between", [])), share_of_total=Words(tables.get("shares.of_total", [])),
         share_whole_first=Words(tables.get("shares.whole_first", [])),
         share_of_whole=Words(tables.get("shares.of_whole", []), any_case=True),

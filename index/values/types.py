@@ -23,6 +23,7 @@ class ValueKind(str, Enum):
     MEASURE = "measure"  # a length, area, mass ... (the unit says which dimension)
     DURATION = "duration"
     DATE = "date"  # a year, month, day, decade, half or quarter
+    NAME = "name"  # a person, place or organisation (who/where questions; see index/values/names.py)
 
 
 class Hedge(str, Enum):
@@ -84,6 +85,8 @@ class Value:
 
     def overlaps(self, other: "Value") -> bool:
         """The two intervals share a point: the values can be the same."""
+        if self.kind is ValueKind.NAME or other.kind is ValueKind.NAME:
+            return self.kind is other.kind and same_name(self.label, other.label)
         if (self.year_inferred or other.year_inferred) and self.kind is other.kind is ValueKind.DATE:
             a, b = self.low - math.floor(self.low), other.low - math.floor(other.low)
             return a <= b + (other.high - other.low) and b <= a + (self.high - self.low)
@@ -95,6 +98,16 @@ class Value:
         data["hedge"] = self.hedge.value
         data["grain"] = self.grain.value
         return data
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two names' keys (see :func:`index.values.names.name_key`) can name one person or place: the
+    same, or one is the other with a title or given name more ("peterlindqvist",
+    "councillorpeterlindqvist"). One character is not enough to tell."""
+    if a == b:
+        return bool(a)
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 2 and (long.startswith(short) or long.endswith(short))
 
 
 # ----------------------------------------------------------------------------- intervals

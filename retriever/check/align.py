@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 from index.claims import Claim
 from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind, language_of, lexicon
+from index.values.names import ANY_NAME
 
+from .names import in_list, named_for_role, with_names
 from .question import OCCURRENCES, Question, ordinals_in
 from .shares import MIN_IDF, other_part, share_in, swapped, unheard
 from .terms import context_words, has_content, weighted_overlap
@@ -82,6 +84,8 @@ class AlignPolicy:
         period_weight: bonus for a value of exactly the period the question names.
         focus_documents: near a value, words found in few of the first this many retrieved
             documents count more (they name the fact; the others, its subject).
+        name_role: a name answers a who/where question only where the words of the asked role
+            nearest to it make up this share of the role (:func:`.names.named_for_role`).
     """
 
     sentence_weight: float = 0.4
@@ -109,6 +113,7 @@ class AlignPolicy:
     diff_sentences: int = 6
     period_weight: float = 0.1
     focus_documents: int = 12
+    name_role: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,8 @@ def unit_fits(question: Question, value: Value) -> bool:
     asked = question.unit
     if not asked or value.kind is ValueKind.DATE:
         return True
+    if value.kind is ValueKind.NAME:
+        return value.unit in (asked, ANY_NAME)  # an English name may name a person or a place
     if value.kind is ValueKind.NUMBER:
         # a bare number may count anything, but a magnitude alone ("营收破千亿") counts nothing the
         # question names, neither people (名, 人) nor a noun written out ("多少员工", "how many employees")
@@ -221,6 +228,9 @@ class Sources(Protocol):
     def claims_of(self, sentence: "ScoredSentence") -> list[Claim]:
         """The claims of a retrieved sentence."""
 
+    def names_of(self, sentence: "ScoredSentence") -> list[Claim]:
+        """The names a retrieved sentence states, as claims (who/where questions)."""
+
     def previous(self, sentence_id: int) -> str:
         """The text of the sentence before this one in its document ("" if none)."""
 
@@ -235,6 +245,8 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
           policy: AlignPolicy = AlignPolicy()) -> Alignment:
     """Score every fitting claim of ``sentences``; choose each source's answer."""
     claims_of, document_text, previous = sources.claims_of, sources.document_text, sources.previous
+    if ValueKind.NAME in question.kinds:
+        claims_of = with_names(question, sources)
     candidates: list[Candidate] = []
     apart: list[Candidate] = []
     doc_cover: dict[str, float] = {}
@@ -297,6 +309,11 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
             (apart if candidate.apart else candidates).append(candidate)
     if terms.known:  # a sentence that does not speak of the question does not answer it
         candidates = [c for c in candidates if c.context >= policy.min_context]
+    if ValueKind.NAME in question.kinds:
+        candidates = named_for_role(question, candidates, policy.name_role)
+        listed = [c for c in candidates if c.value.kind is ValueKind.NAME and in_list(c, claims_of(c.sentence))]
+        apart += [replace(c, apart=Apart.AMBIGUOUS) for c in listed]
+        candidates = [c for c in candidates if c not in listed]
 
     if question.period is not None and any(c.claim.period is None for c in candidates):
         # a figure whose sentence names no period answers a question about 2024 only when no
@@ -495,7 +512,7 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
         wanted = question.period_for(claim.doc_date)
         if claim.period is not None and wanted is not None and not same_period(claim.period, wanted):
             return Apart.OTHER_PERIOD
-    if claim.value.kind is ValueKind.DATE:
+    if claim.value.kind in (ValueKind.DATE, ValueKind.NAME):
         return None  # "哪一年改为每年2月举行": a measure word qualifies figures, not the date asked
     asked = question.modifiers
     own = claim.modifiers

@@ -34,6 +34,8 @@ NUMERIC_ASKS = {
 }
 #: "what was the revenue", "这家公司的估值是？": any figure may answer; alignment decides
 ANY_FIGURE = NUMERIC_ASKS["number"]
+#: who and where questions are answered by a name (index/values/names.py), of what it names
+NAME_ASKS = {"who": "person", "where": "place"}
 #: the unit of "how many times": occurrences, or a multiple
 OCCURRENCES = "occurrence"
 _ASK_AFTER = re.compile(r"(?:多少|几)\s*")
@@ -45,8 +47,9 @@ _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z'-]*)(?:\s+([a
 class Question:
     """A question read for checking.
 
-    ``kinds`` are the value kinds that can answer it (empty for who/why questions), ``unit`` the
-    unit or counter it names (``length``, ``person``, ``helicopter``, a currency), ``period`` a
+    ``kinds`` are the value kinds that can answer it (``name`` for who/where questions, empty for
+    why/how ones), ``unit`` the unit or counter it names (``length``, ``person``, ``helicopter``, a
+    currency; for a name, ``person`` or ``place``), ``period`` a
     date or period it names, ``relative`` whether that period was relative (今年, last year) and
     must be re-read against each article's date, ``modifiers`` the measure it names (adjusted,
     expected...), ``terms`` its content words with weights, ``numbers`` the figures it states.
@@ -105,6 +108,8 @@ def read_question(text: str, today: str | None, idf: dict[str, float] | None = N
         kinds = NUMERIC_ASKS[unit_kind]  # "多少米" asks a length, "how many days" a duration
     if ValueKind.MEASURE in kinds and ValueKind.NUMBER not in kinds and not unit:
         unit = _dimension_named(low, lex)  # "示范片面积有多大": an area (a measure asked as such)
+    if not kinds and asks in NAME_ASKS:
+        kinds, unit = (ValueKind.NAME,), NAME_ASKS[asks]
     period = None
     if dates and ValueKind.DATE not in kinds:
         period = dates[-1]

@@ -37,16 +37,16 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
+def word_stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
 def english_stems(text: str) -> frozenset[str]:
     """Stems of the Latin words of a lower-cased text."""
-    return frozenset(_stem(w) for _, w in _latin_words(text))
+    return frozenset(word_stem(w) for _, w in latin_words(text))
 
 
-def _latin_words(text: str) -> list[tuple[int, str]]:
+def latin_words(text: str) -> list[tuple[int, str]]:
     """The Latin words of a lower-cased text with their offsets; a hyphenated word also gives its
     parts ("t-shirt": t-shirt, t, shirt), as the tokenizer cuts the question's."""
     out = []
@@ -135,6 +135,7 @@ class Terms:
     known: bool = False  # some of the words are in the corpus vocabulary
     english: bool = field(default=False)  # some forms are English stems
     idf: dict[str, float] = field(default_factory=dict, repr=False, compare=False)  # the corpus' word weights
+    unheard: tuple[str, ...] = ()  # the question's words no article uses in any form (left out of ``terms``)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -172,11 +173,12 @@ class Terms:
         longer = [wt for w, wt in zip(words, weights) if len(w) > 1 or not has_cjk(w)]
         cap = 0.5 * sum(longer) / len(longer) if longer else 1.0
         terms = []
+        unheard: list[str] = []
         bridged = _bridged(words, idf, groups)
         kin_of = kin([w for w in words if has_cjk(w)]) if kin is not None else {}
         for word, weight in zip(words, weights):
             chinese = has_cjk(word)
-            stem = "" if chinese else _stem(word)
+            stem = "" if chinese else word_stem(word)
             group = groups.get(word) or (groups.get(stem) if stem else None) or ()
             forms = (word, *group)
             if word in bridged:
@@ -184,22 +186,24 @@ class Terms:
                 phrase, found = bridged[word]
                 if not found:
                     continue  # the second word of a bridged phrase ("computing power")
-                terms.append(Term(phrase, max(idf.get(f, cap) for f in found), _stem(word), chinese=found,
-                                  stems=(_stem(word),) if " " not in phrase else (),
+                terms.append(Term(phrase, max(idf.get(f, cap) for f in found), word_stem(word), chinese=found,
+                                  stems=(word_stem(word),) if " " not in phrase else (),
                                   phrases=(phrase,) if " " in phrase else ()))
                 continue
             if idf and not any(f in idf for f in forms) and not (chinese and len(word) > 2):
                 if chinese and len(word) == 2 and word[1] in lex.complements:
                     # "赔掉": no article says it, but its verb stands in theirs (赔偿)
                     terms.append(Term(word, cap, chinese=(word[0],)))
+                else:
+                    unheard.append(word)
                 continue  # a word no article uses, in no form: it tells no sentence from another
             found_as = tuple(f for f in forms if has_cjk(f))
             near = tuple(k for k in kin_of.get(word, ()) if not any(k in f or f in k for f in found_as))
             terms.append(Term(word, min(weight, cap) if chinese and len(word) == 1 else weight, stem,
                               chinese=found_as,
-                              stems=tuple(dict.fromkeys(_stem(f) for f in forms if not has_cjk(f) and " " not in f)),
+                              stems=tuple(dict.fromkeys(word_stem(f) for f in forms if not has_cjk(f) and " " not in f)),
                               phrases=tuple(f for f in forms if " " in f), name=word in names, kin=near))
-        return cls(tuple(terms), bool(terms) and bool(idf), any(t.stems for t in terms), idf)
+        return cls(tuple(terms), bool(terms) and bool(idf), any(t.stems for t in terms), idf, tuple(unheard))
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -235,8 +239,8 @@ class Terms:
             return 0.0
         positions: dict[str, list[int]] = {}
         if self.english:
-            for at, word in _latin_words(folded):
-                positions.setdefault(_stem(word), []).append(at)
+            for at, word in latin_words(folded):
+                positions.setdefault(word_stem(word), []).append(at)
         found = 0.0
         for term, weight in zip(self.terms, weights):
             hits, credit = term.places(folded, positions)
@@ -279,7 +283,7 @@ def _synonym_index(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, 
         for word in group:
             index.setdefault(word, group)
             if not has_cjk(word) and " " not in word:
-                index.setdefault(_stem(word), group)
+                index.setdefault(word_stem(word), group)
     return index
 
 
@@ -298,7 +302,7 @@ def _bridged(words: list[str], idf: dict[str, float], groups: dict[str, tuple[st
     def unknown(word: str) -> bool:
         if has_cjk(word) or word in idf:
             return False
-        group = groups.get(word) or groups.get(_stem(word)) or ()
+        group = groups.get(word) or groups.get(word_stem(word)) or ()
         return not any(f in idf for f in group)
 
     if not any(unknown(w) for w in words):
@@ -386,7 +390,7 @@ def _is_hedge(token: str, lex) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _key(token: str, groups: dict[str, tuple[str, ...]]) -> str:
-    key = token if has_cjk(token) else _stem(token)
+    key = token if has_cjk(token) else word_stem(token)
     group = groups.get(token) or groups.get(key)
     return "=" + group[0] if group else key
 
