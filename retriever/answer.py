@@ -329,7 +329,7 @@ class ValueReport:
     interval: tuple[float, float]
     sources: tuple[SourceRef, ...]
     latest: bool
-    number: float | None = None  # the value as written, in its kind's base unit (for a chart)
+    number: float | None = None  # the value as written, in its kind's base unit (for a chart; None for a name)
     english: str = ""  # restated for an English reader ("CNY 1.25 billion"); "" when not needed
     modifiers: tuple[str, ...] = ()  # the measure its sentences name (adjusted, expected...)
 
@@ -392,7 +392,8 @@ def compose_checked_answer(query: Query, comparison: Comparison, passages: list[
         shown = next(c.value for c in group.members if c.value.text == label)
         modifiers = tuple(sorted(set().union(*(c.claim.modifiers for c in group.members))))
         reports.append(ValueReport(label, group.members[0].value.kind.value, group.members[0].value.unit,
-                                   (group.low, group.high), tuple(refs), latest, shown.number, in_english(shown),
+                                   (group.low, group.high), tuple(refs), latest,
+                                   None if shown.kind is ValueKind.NAME else shown.number, in_english(shown),
                                    modifiers))
         blocks.append((group.label(), list(range(first_line, len(quotes.lines)))))
     apart_reports = []

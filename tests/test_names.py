@@ -186,3 +186,12 @@ def test_a_user_adds_a_name_word_in_one_file(tmp_path):
 def test_reading_names_never_raises_and_spans_are_exact(text):
     for v in read_names(text):
         assert text[v.start:v.end] == v.text and v.label
+
+
+def test_a_names_conflict_is_shown_without_a_chart_of_numbers(names):
+    from ui.render import answer_html
+
+    data = names.ask("Who won the Golden Reel award for best director?").to_dict()
+    assert all(g["number"] is None and g["kind"] == "name" for g in data["check"]["groups"])
+    html = answer_html(data)
+    assert "fc-chart" not in html and "Ilse Marren" in html and "Tobias Fenwick" in html
