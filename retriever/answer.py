@@ -514,7 +514,7 @@ HEADLINES = {
         "consistent": "{n} sources agree: {value} ({who}).",
         "single_source": "One source says {value} ({who}); no other source gives this figure.",
         "quoted": "“{quote}” [{cite}] — {who} (quoted; no figure compared)",
-        "not_found": NOT_FOUND_TEXT, "names": "; ", "more": "{names} and {n} more", "about": " ≈ ",
+        "not_found": NOT_FOUND_TEXT, "names": "; ", "more": "{names} and {rest} more", "about": " ≈ ",
     },
     "zh": {
         "conflict": "来源说法不一：{items}。", "join": "；", "item": "{value}（{who}）",
@@ -540,7 +540,7 @@ def make_headline(answer: Answer) -> str:
     def who(sources: Sequence[str]) -> str:
         names = list(dict.fromkeys(sources))
         shown = words["names"].join(names[:3])
-        return words["more"].format(names=shown, n=len(names)) if len(names) > 3 else shown
+        return words["more"].format(names=shown, n=len(names), rest=len(names) - 3) if len(names) > 3 else shown
 
     def value(r: ValueReport) -> str:
         english = f"{words['about']}{r.english}" if words["about"] and r.english else ""

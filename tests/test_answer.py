@@ -201,6 +201,9 @@ def test_headlines_never_claim_more_than_the_verdict(fc):
     assert fc.ask("Why did Zhipu list in Hong Kong?").headline.endswith("(quoted; no figure compared)")
     named = fc.ask("智谱的CEO是谁？")  # a who question: the names the sources give, compared
     assert named.verdict == "consistent" and named.headline.startswith("4个来源一致：张鹏（")
+    assert named.headline.endswith("等4个来源）。")  # three names shown, and the count of all
+    english = fc.ask("Who is the CEO of Zhipu?")
+    assert english.headline.startswith("4 sources agree: ") and english.headline.endswith(" and 1 more).")
     assert fc.ask(UNRELATED[1]).headline == "资料中没有这个问题的答案。"
     assert fc.ask(UNRELATED[0]).headline == "The sources do not answer this question."
     single = fc.ask("What is Zhipu valuation?")
