@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--index", default=None, help="index directory (default: the project's)")
     parser.add_argument("--json", default=None, help="also write the result to this JSON file")
+    parser.add_argument("--results", default=str(RESULTS),
+                        help="folder for the table and JSON (default bench/results; the test suite uses its own)")
     parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -195,10 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args.seconds, args.clients, args.index)
     text = table(result)
     print(text)
-    RESULTS.mkdir(exist_ok=True)
+    results = Path(args.results)
+    results.mkdir(parents=True, exist_ok=True)
     name = "load" if args.seconds >= 60 else "load-short"
-    (RESULTS / f"{name}.md").write_text(text + "\n", encoding="utf-8")
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    (results / f"{name}.md").write_text(text + "\n", encoding="utf-8")
+    (results / f"{name}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
     return 0 if result["errors"] == 0 else 1

@@ -20,7 +20,7 @@ def test_sixteen_clients_get_answers_without_errors(tmp_path, seeds_index_dir):
     out = tmp_path / "load.json"
     proc = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "bench" / "load.py"), "--seconds", str(SECONDS), "--clients", "16",
-         "--index", str(seeds_index_dir), "--json", str(out)],
+         "--index", str(seeds_index_dir), "--json", str(out), "--results", str(tmp_path)],
         capture_output=True, text=True, timeout=SECONDS + 240,
     )
     assert out.exists(), proc.stderr[-2000:]
@@ -30,3 +30,4 @@ def test_sixteen_clients_get_answers_without_errors(tmp_path, seeds_index_dir):
     assert result["requests"] >= 16
     assert result["rss_after_mb"] - result["rss_before_mb"] < 200, result
     assert proc.returncode == 0
+    assert (tmp_path / "load-short.md").exists()  # the table goes to the folder asked, not bench/results
