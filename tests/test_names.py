@@ -36,6 +36,10 @@ NAMES = {
                     "university.",
     "studio-b.txt": "Kestrel Games grows\n\nKestrel Games, founded by Ada Kovac and Rui Tanaka, now employs "
                     "forty people.",
+    # a county head named by his title only; the question says what he did besides
+    "county-a.txt": "青川县灾情\n\n青川县县长罗明远表示，受灾群众已全部转移到安置点。",
+    "county-b.txt": "青川县桥梁冲毁\n\n青川县县长罗明远10日说，县内三座桥梁已被洪水冲毁。",
+    "county-c.txt": "青川县抗洪\n\n武警部队连夜赶到青川县，在大堤上指挥抗洪抢险。",
     # only one outlet names the coach
     "club-a.txt": "Wexham swimmers\n\nThe Wexham swimming club's head coach, Marta Lindell, said the pool "
                   "would reopen in June.",
@@ -52,6 +56,9 @@ SOURCES = {
     "chip-b": {"publisher": "Valley Wire", "date": "2025-03-02"},
     "studio-a": {"publisher": "Harbor Ledger", "date": "2025-01-10"},
     "studio-b": {"publisher": "City Weekly", "date": "2025-01-12"},
+    "county-a": {"publisher": "江城晚报", "date": "2025-07-10"},
+    "county-b": {"publisher": "财经观察", "date": "2025-07-11"},
+    "county-c": {"publisher": "北岭日报", "date": "2025-07-11"},
     "club-a": {"publisher": "Harbor Ledger", "date": "2025-05-01"},
     "club-b": {"publisher": "Valley Wire", "date": "2025-05-01"},
 }
@@ -120,6 +127,14 @@ def test_two_sources_naming_one_person_agree(names):
     assert answer.verdict is Verdict.CONSISTENT, answer.text
     assert [v.value for v in answer.check.values] == ["何立群"]
     assert {s.doc_id for s in answer.check.values[0].sources} == {"mine-a", "mine-b"}
+
+
+def test_a_chinese_who_question_asks_for_the_noun_before_shei(names):
+    # "指挥抗洪的县长": 县长 is the role; what he directed says which 县长, and the articles that
+    # name him do not repeat it (another one says who else directed the flood fight)
+    answer = names.ask("在青川县指挥抗洪的县长是谁？")
+    assert answer.verdict is Verdict.CONSISTENT, answer.text
+    assert [v.value for v in answer.check.values] == ["罗明远"]
 
 
 def test_a_where_question_compares_places(names):

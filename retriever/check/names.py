@@ -70,6 +70,11 @@ def named_for_role(question: Question, candidates: list["Candidate"], share: flo
     labels = [v.label for v in named]
     role = [t for t in question.terms.terms if not any(name_key(t.word) in a for a in labels)] \
         or list(question.terms.terms)
+    head = _head(question)
+    if head:
+        # "在岚溪县指挥抗洪的县长是谁": the role is the noun asked about (县长); what comes before
+        # 的 only says which one
+        role = [t for t in role if any(f in head for f in (t.word, *t.chinese))] or role
     if _unheard_inside(question, role):
         return others  # "chief *financial* officer", a role no article words: none says who holds it
     # the words right after a name the question holds say what of it is asked ("Port Edrin mayoral
@@ -93,6 +98,19 @@ def named_for_role(question: Question, candidates: list["Candidate"], share: flo
         kept += [c for c, w in zip(group, weight) if w >= share * total
                  and not any(_follows(folded, c.value.end - offset, t) for t in after)]
     return [c for c in candidates if c.value.kind is not ValueKind.NAME or c in kept]
+
+
+# the noun a Chinese who question asks about: after the last 的, before 是谁 ("…的县长是谁")
+_ZH_HEAD = re.compile(r"([^的，,、\s]+?)\s*(?:是|为|為)?\s*(?:谁|誰|哪位)")
+
+
+def _head(question: Question) -> str:
+    """The noun a Chinese who question asks about, folded ("县长" of "在岚溪县指挥抗洪的县长是谁？"),
+    or "" when it is not written so."""
+    if not has_cjk(question.text):
+        return ""
+    m = _ZH_HEAD.search(normalise(question.text))
+    return m.group(1) if m else ""
 
 
 def _role_weights(group: list["Candidate"], folded: str, offset: int, role: list[Term]) -> list[float]:
