@@ -175,7 +175,8 @@ class HybridSearcher:
         # The BM25 weight follows the share of the question's words the articles contain: as
         # written (an English question over Chinese articles keeps the brand names and acronyms
         # they share), or else in the corpus' other language at bridge_weight (a dictionary
-        # gloss is weaker evidence than the word itself).
+        # gloss is weaker evidence than the word itself) or, for a question in a language the
+        # corpus does not hold, at cross_bridge_weight (its glosses are all the words it has there).
         vocabulary = self.index.lexical.idf
         crosses = crossing(tokens, vocabulary)
         weight = self._bridge_weight(crosses)
