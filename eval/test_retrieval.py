@@ -12,13 +12,15 @@ from retriever.evaluation import LANGS, by_language, format_table, run_retrieval
 COLUMNS = ["n", "R@1", "R@5", "MRR@10", "hit@5"]
 
 # Measured on the seeds with use-m (2 cores): hybrid hit@5 zh-Hans 1.000, zh-Hant 1.000,
-# en 0.926 (0.852 before English stems and the dictionary bridge), all 0.975; R@1 all 0.888,
-# zh-Hans 0.943 (0.925 before a passage held its document's first sentence's words), en 0.815
-# (0.685 before the bridge); MRR@10 all 0.936.
+# en 0.963 (0.852 before English stems and the dictionary bridge, 0.926 before a crossing
+# question's glosses counted as full words and its dense side was ranked off the corpus' topic),
+# all 0.988; R@1 all 0.901, zh-Hans 0.943 (0.925 before a passage held its document's first
+# sentence's words), en 0.852 (0.685 before the bridge, 0.815 before the crossing rules);
+# MRR@10 all 0.943. English floors are the issue's targets (hit@5 0.95, R@1 0.85).
 MIN_HIT5_ALL = 0.95
-MIN_HIT5 = {"zh-Hans": 0.97, "zh-Hant": 0.97, "en": 0.90}
-MIN_R1_ALL = 0.86
-MIN_R1 = {"zh-Hans": 0.92, "en": 0.79}
+MIN_HIT5 = {"zh-Hans": 0.97, "zh-Hant": 0.97, "en": 0.95}
+MIN_R1_ALL = 0.87
+MIN_R1 = {"zh-Hans": 0.92, "en": 0.85}
 MIN_MRR_ALL = 0.92
 
 

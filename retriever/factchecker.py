@@ -101,7 +101,8 @@ class FactChecker:
         self.archive = Archive(index)
         self.searcher = HybridSearcher(index, embedder, self.settings.lexical_weight, self.settings.candidates,
                                        self.settings.sentence_weight, self.settings.bridge_weight,
-                                       self.settings.lead_weight)
+                                       self.settings.lead_weight, self.settings.cross_bridge_weight,
+                                       self.settings.cross_centring)
         self._generation = _generation(index)
         self._unreadable: str | None = None  # a published generation that failed to load
         similarity = getattr(embedder, "word_similarity", None)

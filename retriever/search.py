@@ -14,20 +14,28 @@ paragraph's opening): "it had grown to ten thousand volumes", "该品牌正式�
 a passage therefore also holds, at ``lead_weight``, each question word it lacks that the first
 sentence of its document has (with that first passage's BM25 weight for it; words of one
 character are left out: 上, 一 say nothing of a subject).
+
+A question asked in a language the corpus does not hold (English over Chinese articles, the
+reverse) is *crossing*. Its dictionary glosses are then its only lexical evidence and count at
+``cross_bridge_weight`` (a full word) instead of ``bridge_weight``, which weighs a gloss against
+the question's own words in a corpus that holds them. And its dense similarities are small and
+led by what every passage shares with the question (the corpus' topic): with ``cross_centring``
+the fusion ranks them with the corpus' mean direction projected out of both vectors, so what is
+particular to a passage decides. The similarities a passage reports stay the plain cosines.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 import numpy as np
 
 from index.lexical import query_terms
-from index.text import fold, lexical_terms, tokenize
+from index.text import fold, has_cjk, lexical_terms, tokenize
 from index.vectors import LexicalQuery
 
-from .bridge import Translation, translate
+from .bridge import Translation, holds, translate
 
 if TYPE_CHECKING:
     from index.embedders import Embedder
@@ -83,6 +91,25 @@ class Query:
     coverage: float
     lexical_weight: float
     bridged: tuple[tuple[str, ...], ...] = ()  # per question word, its lexical terms in the corpus' other language
+    crossing: bool = False  # asked in a language the corpus does not hold
+
+
+def _off_topic(rows: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Unit vectors ``rows`` with their component along the unit ``direction`` taken out (renormalised)."""
+    rows = np.asarray(rows, dtype=np.float32)
+    rows = rows - np.outer(rows @ direction, direction)
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+
+
+def crossing(tokens: Sequence[str], vocabulary: Mapping[str, float]) -> bool:
+    """Whether a question (its tokens) is asked in a language the corpus vocabulary does not hold
+    but holds the other one (Chinese, when at least half its words have Chinese characters, over
+    English articles; English over Chinese ones). A small corpus that holds neither crosses nothing."""
+    words = [t for t in tokens if has_cjk(t) or t[:1].isalpha()]
+    if not words:
+        return False
+    asked, other = ("zh", "en") if 2 * sum(1 for t in words if has_cjk(t)) >= len(words) else ("en", "zh")
+    return not holds(vocabulary, asked) and holds(vocabulary, other)
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -107,6 +134,8 @@ class HybridSearcher:
             whole passage); the rest is the chunk's own similarity.
         bridge_weight: lexical weight of the question's words translated into the corpus' other
             language (:mod:`retriever.bridge`), against 1 for its own words.
+        cross_bridge_weight: the same for a question in a language the corpus does not hold.
+        cross_centring: rank a crossing question's dense similarities off the corpus' topic.
         lead_weight: lexical weight, in a passage that lacks it, of a question word that its
             document's first sentence holds (0: none).
     """
@@ -115,7 +144,8 @@ class HybridSearcher:
     LEAD_CACHE = 20_000
 
     def __init__(self, index: "Index", embedder: "Embedder", lexical_weight: float = 0.7, candidates: int = 50,
-                 sentence_weight: float = 0.3, bridge_weight: float = 0.5, lead_weight: float = 0.2) -> None:
+                 sentence_weight: float = 0.3, bridge_weight: float = 0.5, lead_weight: float = 0.2,
+                 cross_bridge_weight: float = 1.0, cross_centring: bool = True) -> None:
         if embedder.name != index.embedder_name or embedder.dim != index.dim:
             from index.errors import IndexStaleError
 
@@ -130,6 +160,8 @@ class HybridSearcher:
         self.sentence_weight = sentence_weight
         self.bridge_weight = bridge_weight
         self.lead_weight = lead_weight
+        self.cross_bridge_weight = cross_bridge_weight
+        self.cross_centring = cross_centring
         self._lead_terms: dict[int, frozenset[str]] = {}
 
     def prepare(self, question: str) -> Query:
@@ -143,10 +175,17 @@ class HybridSearcher:
         # The BM25 weight follows the share of the question's words the articles contain: as
         # written (an English question over Chinese articles keeps the brand names and acronyms
         # they share), or else in the corpus' other language at bridge_weight (a dictionary
-        # gloss is weaker evidence than the word itself).
-        translation = translate(tokens, self.index.lexical.idf) if self.bridge_weight else Translation()
-        reach = min(1.0, coverage + self.bridge_weight * translation.share)
-        return Query(question, vector, tokens, coverage, self.lexical_weight * reach, translation.groups)
+        # gloss is weaker evidence than the word itself) or, for a question in a language the
+        # corpus does not hold, at cross_bridge_weight (its glosses are all the words it has there).
+        vocabulary = self.index.lexical.idf
+        crosses = crossing(tokens, vocabulary)
+        weight = self._bridge_weight(crosses)
+        translation = translate(tokens, vocabulary) if weight else Translation()
+        reach = min(1.0, coverage + weight * translation.share)
+        return Query(question, vector, tokens, coverage, self.lexical_weight * reach, translation.groups, crosses)
+
+    def _bridge_weight(self, crosses: bool) -> float:
+        return self.cross_bridge_weight if crosses else self.bridge_weight
 
     def search(self, query: Query | str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
         """The ``k`` best passages for a question (``mode`` picks one side for comparisons)."""
@@ -170,24 +209,28 @@ class HybridSearcher:
         if pool.size == 0:
             return []
         dense = self._dense_scores(query.vector, pool)
+        centroid = self.index.centroid
+        ranked = (self._dense_scores(query.vector, pool, centroid)
+                  if mode == "hybrid" and query.crossing and self.cross_centring and centroid is not None else dense)
         lexical = hits.scores(pool)
         if self.lead_weight:
             lexical = lexical + self.lead_weight * self._from_lead(query, pool)
         if mode == "dense":
-            fused = dense
+            fused = dense  # the plain cosines: what a passage reports and the checker reads
         elif mode == "lexical":
             fused = lexical
         else:
             a = query.lexical_weight
-            fused = a * _minmax(lexical) + (1 - a) * _minmax(dense)
+            fused = a * _minmax(lexical) + (1 - a) * _minmax(ranked)
         order = np.lexsort((pool, -fused))[:k]
         return [self.passage(rank, int(pool[i]), float(fused[i]), float(dense[i]), float(lexical[i]))
                 for rank, i in enumerate(order, start=1)]
 
     def lexical_query(self, query: Query) -> LexicalQuery:
         """The question's lexical side: its own terms, and its words carried into the corpus'
-        other language at ``bridge_weight`` (a word's translations share its weight)."""
-        return LexicalQuery(tuple(query_terms(query.tokens)), query.bridged, self.bridge_weight)
+        other language at ``bridge_weight`` (``cross_bridge_weight`` for a crossing question; a
+        word's translations share its weight)."""
+        return LexicalQuery(tuple(query_terms(query.tokens)), query.bridged, self._bridge_weight(query.crossing))
 
     def _from_lead(self, query: Query, ids: np.ndarray) -> np.ndarray:
         """For each chunk of ``ids``, the BM25 weight its document's first chunk has for the
@@ -220,9 +263,14 @@ class HybridSearcher:
             self._lead_terms[lead_chunk] = found
         return found
 
-    def _dense_scores(self, vector: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    def _dense_scores(self, vector: np.ndarray, ids: np.ndarray, off: np.ndarray | None = None) -> np.ndarray:
+        """Each chunk's similarity to ``vector``, part its own and part its best sentence's; with
+        ``off`` (a unit direction) taken out of every vector first."""
         vectors = self.index.vectors
         rows = vectors.chunk_vectors(ids)
+        if off is not None:
+            vector = _off_topic(vector[None, :], off)[0]
+            rows = _off_topic(rows, off)
         chunk = rows @ vector
         if not self.sentence_weight:
             return chunk
@@ -232,7 +280,8 @@ class HybridSearcher:
         flat = np.fromiter((sid for run in runs for sid in run), dtype=np.int64)
         if not flat.size:
             return chunk
-        sims = vectors.sentence_vectors(flat) @ vector
+        sentences = vectors.sentence_vectors(flat)
+        sims = (_off_topic(sentences, off) if off is not None else sentences) @ vector
         lengths = np.fromiter((len(run) for run in runs), dtype=np.int64, count=len(runs))
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         best = np.where(lengths > 0, np.maximum.reduceat(sims, np.minimum(starts, flat.size - 1)), chunk)

@@ -730,3 +730,39 @@ def test_a_source_whose_tied_answers_include_the_leading_figure_corroborates_it(
     answer = fc.ask("How much revenue did Zhipu book in the first half of 2025?")
     assert answer.verdict is Verdict.CONSISTENT, answer.text
     assert len({s.doc_id for v in answer.check.values for s in v.sources}) >= 3
+
+
+def _candidates(doc_id: str, sentence_id: int, text: str, scores: dict[str, float]):
+    """The alignment's candidates for the figures of one invented sentence, at given scores."""
+    from retriever.answer import ScoredSentence
+    from retriever.check.align import Candidate
+
+    sentence = ScoredSentence(1.0, sentence_id, None, 0, len(text), text)  # type: ignore[arg-type]
+    return [Candidate(c, sentence, scores[c.value.text], 0.6, None, 1.0, 0.0)
+            for c in sentence_claims(doc_id, sentence_id, 0, text, "2025-12-01") if c.value.text in scores]
+
+
+def test_a_source_giving_the_leading_figure_is_not_compared_on_a_lesser_figure_that_shares_a_word():
+    # The second outlet states the leading figure (worded apart from the question, so its words
+    # around it differ from the leader's) and, lower, another figure of another measure whose
+    # clause shares a word with the leader's ("达"): that lesser figure is not its answer.
+    from retriever.check.align import AlignPolicy, _per_source
+
+    leader = _candidates("a", 1, "2025年上半年,星河科技研发费用达9.87亿元。", {"9.87亿元": 1.0})[0]
+    same = _candidates("b", 2, "2025年上半年進一步攀升至9.87億元。", {"9.87億元": 0.7})
+    loss = _candidates("b", 3, "今年上半年,星河科技凈虧損卻達12.34億元。", {"12.34億元": 0.6})
+    assert same and loss
+
+    def alike(c, other):  # what the words around the values share: the loss clause a little
+        return 1.0 if c is other else 0.0 if c.value.overlaps(leader.value) else 0.15
+
+    policy = AlignPolicy()
+    assert alike(loss[0], leader) >= policy.same_context > alike(same[0], leader)
+    chosen, ambiguous, _ = _per_source([leader, *same, *loss], policy, alike, lambda c, o: False,
+                                       lambda a, b: 1.0, lambda c: frozenset(), lambda c: frozenset())
+    assert [(c.doc_id, c.value.text) for c in chosen] == [("a", "9.87亿元")] and not ambiguous
+    # without the leading figure in it, the same source's figure said of what the leader's is
+    # said of is still compared
+    chosen, _, _ = _per_source([leader, *loss], policy, alike, lambda c, o: False,
+                               lambda a, b: 1.0, lambda c: frozenset(), lambda c: frozenset())
+    assert ("b", "12.34億元") in [(c.doc_id, c.value.text) for c in chosen]

@@ -74,12 +74,14 @@ def test_chinese_questions_get_a_real_lexical_weight(fc, question):
 )
 def test_english_questions_over_chinese_articles_get_lexical_weight_only_through_the_bridge(fc, question):
     # The BM25 weight follows the share of the question's words the corpus contains, in the
-    # question's words or (at bridge_weight) in their dictionary translations.
+    # question's words or (at cross_bridge_weight: the corpus holds no English) in their
+    # dictionary translations.
     searcher = fc.searcher
     query = searcher.prepare(question)
+    assert query.crossing
     assert query.bridged and all(has_cjk(w) and w in fc.index.lexical.idf for group in query.bridged for w in group)
-    assert 0 < query.lexical_weight <= searcher.lexical_weight * searcher.bridge_weight + 1e-9
-    closed = HybridSearcher(fc.index, fc.embedder, searcher.lexical_weight, bridge_weight=0.0)
+    assert 0 < query.lexical_weight <= searcher.lexical_weight * searcher.cross_bridge_weight + 1e-9
+    closed = HybridSearcher(fc.index, fc.embedder, searcher.lexical_weight, bridge_weight=0.0, cross_bridge_weight=0.0)
     assert closed.prepare(question).lexical_weight < 0.1 and not closed.prepare(question).bridged
 
 
@@ -106,8 +108,13 @@ def test_a_two_language_synonym_group_of_the_lexicon_outweighs_the_dictionarys_s
     [("What was Zhipu's revenue in 2024?", "智谱2024年的收入是多少？"),
      ("What is Zhipu's stock code?", "智谱的股票代码是多少？")],
 )
-def test_english_questions_weigh_bm25_less_than_chinese_ones(fc, english, chinese):
-    assert fc.searcher.prepare(english).lexical_weight < fc.searcher.prepare(chinese).lexical_weight
+def test_english_questions_weigh_bm25_no_more_than_chinese_ones(fc, english, chinese):
+    # the English question's glosses count as full words (cross_bridge_weight 1.0): at most as
+    # much as the Chinese question's own words, less when glosses weigh less than words
+    searcher = fc.searcher
+    assert searcher.prepare(english).lexical_weight <= searcher.prepare(chinese).lexical_weight
+    halved = HybridSearcher(fc.index, fc.embedder, searcher.lexical_weight, cross_bridge_weight=0.5)
+    assert halved.prepare(english).lexical_weight < halved.prepare(chinese).lexical_weight
 
 
 @pytest.mark.parametrize(

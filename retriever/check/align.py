@@ -574,6 +574,11 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
                         unmatched.append(best)  # nearly as good an answer, another figure: shown, not hidden
                     continue
                 best = max(fitting, key=lambda ac: (ac[0], ac[1].score))[1]
+                if not best.value.overlaps(leader.value) and any(
+                        c.value.overlaps(leader.value) and c.score > best.score for c in ranked):
+                    # the source gives the leading figure itself as a better answer than this one:
+                    # a lesser figure that shares a word with the leader's is not its answer
+                    continue
                 ranked = [best] + [c for _, c in fitting if c is not best]  # the others are said of other things
         # values of one sentence nearly as good: the one whose own words the question asks
         close = [c for c in ranked if c.sentence.sentence_id == best.sentence.sentence_id
