@@ -120,13 +120,20 @@ RULES_B = ("蓝湾集团全年实现营业收入18.5亿元，同比增长18%。\
            "蓝湾集团现有员工总数为2300人。\n")
 
 
-def _audit_of(folder: Path, files: dict[str, str], sources: dict[str, dict[str, str]], embedder,  # type: ignore[no-untyped-def]
-              corpus_writer) -> AuditReport:
-    """The audit of an archive of ``files`` laid out under ``folder``."""
+def _index_of(folder: Path, files: dict[str, str], sources: dict[str, dict[str, str]], embedder,  # type: ignore[no-untyped-def]
+              corpus_writer) -> Path:
+    """The index of an archive of ``files`` laid out under ``folder``."""
     corpus = corpus_writer(folder / "corpus", files, sources)
     settings = Settings(corpus_dir=corpus, index_dir=folder / "index")
     build_index(settings, embedder=embedder, progress=False)
-    return FactChecker.load(index_dir=settings.index_dir, rebuild=False).audit()
+    return Path(settings.index_dir)
+
+
+def _audit_of(folder: Path, files: dict[str, str], sources: dict[str, dict[str, str]], embedder,  # type: ignore[no-untyped-def]
+              corpus_writer) -> AuditReport:
+    """The audit of an archive of ``files`` laid out under ``folder``."""
+    index_dir = _index_of(folder, files, sources, embedder, corpus_writer)
+    return FactChecker.load(index_dir=index_dir, rebuild=False).audit()
 
 
 @pytest.fixture(scope="module")
@@ -225,13 +232,9 @@ ELSEWHERE_B = ("濱江一中是濱江市歷史最悠久的公立中學，今年�
 
 @pytest.fixture(scope="module")
 def elsewhere_index(tmp_path_factory, use_embedder, corpus_writer) -> Path:
-    folder = tmp_path_factory.mktemp("elsewhere")
-    corpus = corpus_writer(folder / "corpus", {"school-a.txt": ELSEWHERE_A, "school-b.txt": ELSEWHERE_B},
-                           {"school-a": {"publisher": "River Daily", "date": "2025-07-01"},
-                            "school-b": {"publisher": "Riverside Post", "date": "2025-07-02"}})
-    settings = Settings(corpus_dir=corpus, index_dir=folder / "index")
-    build_index(settings, embedder=use_embedder, progress=False)
-    return Path(settings.index_dir)
+    return _index_of(tmp_path_factory.mktemp("elsewhere"), {"school-a.txt": ELSEWHERE_A, "school-b.txt": ELSEWHERE_B},
+                     {"school-a": {"publisher": "River Daily", "date": "2025-07-01"},
+                      "school-b": {"publisher": "Riverside Post", "date": "2025-07-02"}}, use_embedder, corpus_writer)
 
 
 def test_a_figure_whose_clause_leaves_its_subject_to_another_clause_is_found(elsewhere_index):

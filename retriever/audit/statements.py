@@ -176,16 +176,21 @@ def words_elsewhere(sentence: str, claims: list[Claim], lex) -> dict[int, frozen
     spans = [(c.value.start - offset, c.value.end - offset) for c in claims]
     figures = [(c, family(c.value), value_stretch(sentence, a, b, spans))
                for c, (a, b) in zip(claims, spans) if c.value.kind is not ValueKind.DATE]
+    if not figures:
+        return {}
     blank = list(sentence)
     for a, b in spans:
         blank[a:b] = " " * (b - a)
+    text = "".join(blank)
+    # the sentence cut at every stretch's ends, each piece's words read once
+    cuts = sorted({0, len(text), *(x for _, _, stretch in figures for x in stretch)})
+    pieces = [(lo, hi, frozenset(context_words(text[lo:hi], 0, 0, lex, {}, 1e6, 1.0)))
+              for lo, hi in zip(cuts, cuts[1:])]
     out: dict[int, frozenset[str]] = {}
     for claim, kin, _ in figures:
-        chars = list(blank)
-        for other, other_kin, (lo, hi) in figures:
-            if other_kin == kin:  # its own stretch and its kin's
-                chars[lo:hi] = " " * (hi - lo)
-        out[claim.value.start] = frozenset(context_words("".join(chars), 0, 0, lex, {}, 1e6, 1.0))
+        held = [stretch for _, other, stretch in figures if other == kin]  # its own stretch and its kin's
+        out[claim.value.start] = frozenset().union(*(words for lo, hi, words in pieces
+                                                     if not any(a <= lo and hi <= b for a, b in held)))
     return out
 
 
