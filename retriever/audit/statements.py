@@ -174,7 +174,9 @@ def words_elsewhere(sentence: str, claims: list[Claim], lex) -> dict[int, frozen
     already takes those of its clause (:func:`_with_clause`)."""
     offset = claims[0].sentence[0] if claims else 0
     spans = [(c.value.start - offset, c.value.end - offset) for c in claims]
-    figures = [(c, family(c.value), value_stretch(sentence, a, b, spans))
+    # a figure's stretch is ended by the other figures, not by a date (as its words are read)
+    bounds = [s for c, s in zip(claims, spans) if c.value.kind is not ValueKind.DATE]
+    figures = [(c, family(c.value), value_stretch(sentence, a, b, spans, bounds))
                for c, (a, b) in zip(claims, spans) if c.value.kind is not ValueKind.DATE]
     if not figures:
         return {}
