@@ -43,11 +43,12 @@ def scores(seeds_audit, topics_audit, report):
 def test_the_seeds_audit_lists_their_conflicts_and_none_of_the_traps(scores):
     seeds = scores["seeds"]
     assert seeds.conflicts == 7 and seeds.others >= 50
-    assert seeds.recall >= 6 / 7, seeds.missed
+    assert seeds.recall == 1.0, seeds.missed
     assert {"net_loss_h1_2025", "customer_count", "pre_ipo_valuation", "coding_plan_months_to_150k_paid_developers",
-            "maas_platform_developers", "coding_plan_time_to_100m_arr"} <= set(seeds.found)
+            "maas_platform_developers", "coding_plan_time_to_100m_arr",
+            "hk_public_offering_oversubscription"} == set(seeds.found)
     assert seeds.false_alarms == [], seeds.false_alarms
-    assert seeds.precision >= 0.62
+    assert seeds.precision >= 0.65
 
 
 def test_the_topics_audit_finds_most_planted_conflicts(scores):

@@ -120,13 +120,20 @@ RULES_B = ("蓝湾集团全年实现营业收入18.5亿元，同比增长18%。\
            "蓝湾集团现有员工总数为2300人。\n")
 
 
-def _audit_of(folder: Path, files: dict[str, str], sources: dict[str, dict[str, str]], embedder,  # type: ignore[no-untyped-def]
-              corpus_writer) -> AuditReport:
-    """The audit of an archive of ``files`` laid out under ``folder``."""
+def _index_of(folder: Path, files: dict[str, str], sources: dict[str, dict[str, str]], embedder,  # type: ignore[no-untyped-def]
+              corpus_writer) -> Path:
+    """The index of an archive of ``files`` laid out under ``folder``."""
     corpus = corpus_writer(folder / "corpus", files, sources)
     settings = Settings(corpus_dir=corpus, index_dir=folder / "index")
     build_index(settings, embedder=embedder, progress=False)
-    return FactChecker.load(index_dir=settings.index_dir, rebuild=False).audit()
+    return Path(settings.index_dir)
+
+
+def _audit_of(folder: Path, files: dict[str, str], sources: dict[str, dict[str, str]], embedder,  # type: ignore[no-untyped-def]
+              corpus_writer) -> AuditReport:
+    """The audit of an archive of ``files`` laid out under ``folder``."""
+    index_dir = _index_of(folder, files, sources, embedder, corpus_writer)
+    return FactChecker.load(index_dir=index_dir, rebuild=False).audit()
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +217,54 @@ def test_the_counted_noun_is_the_word_right_after_a_count():
                              ("用户数超290万。", "zh", ""), ("营收3.1亿元", "zh", "")):
         value = parse_values(text)[-1]
         assert counted_noun(text, value.end, value, lexicon(lang)) == noun, text
+
+
+# Two outlets on an invented school, worded apart: one admission rate, whose clause in the first
+# leaves what it is of (the key class) to the clause before it, and whose clause in the second
+# names the class but leaves "录取率" to the clause after it: no word around the two values is shared.
+ELSEWHERE_A = ("滨江一中是滨江市历史最悠久的公立中学，今年中考报名人数再创新高。\n"
+               "以滨江一中重点班今年招生960人计算，今年中考录取率约为8%。\n"
+               "学校还将在暑假开放校园参观日。\n")
+ELSEWHERE_B = ("濱江一中是濱江市歷史最悠久的公立中學，今年中考報名人數再創新高。\n"
+               "濱江一中重點班的招生比例為13%，錄取率為近五年最低。\n"
+               "學校還將在暑假開放校園參觀日。\n")
+
+
+@pytest.fixture(scope="module")
+def elsewhere_index(tmp_path_factory, use_embedder, corpus_writer) -> Path:
+    return _index_of(tmp_path_factory.mktemp("elsewhere"), {"school-a.txt": ELSEWHERE_A, "school-b.txt": ELSEWHERE_B},
+                     {"school-a": {"publisher": "River Daily", "date": "2025-07-01"},
+                      "school-b": {"publisher": "Riverside Post", "date": "2025-07-02"}}, use_embedder, corpus_writer)
+
+
+def test_a_figure_whose_clause_leaves_its_subject_to_another_clause_is_found(elsewhere_index):
+    from retriever.audit import AuditPolicy
+    from retriever.audit.scan import audit_index
+
+    index = FactChecker.load(index_dir=elsewhere_index, rebuild=False).index
+    listed = [_values(f) for f in audit_index(index).disagreements]
+    assert {"约为8%", "13%"} in listed, listed
+    # the control: the words around the two values alone do not make them one fact
+    alone = [_values(f) for f in audit_index(index, policy=AuditPolicy(elsewhere=False)).disagreements]
+    assert {"约为8%", "13%"} not in alone, alone
+
+
+def test_the_words_said_elsewhere_leave_out_the_stretches_of_figures_of_the_same_family():
+    from index.claims import sentence_claims
+    from index.values import lexicon
+    from retriever.audit.statements import words_elsewhere
+
+    sentence = "按景区核定承载量5万人计算，国庆当天游客接待率达96%，停车位使用率为88%。"
+    claims = sentence_claims("a", 0, 0, sentence, "2025-10-08", "")
+    start = {c.value.text: c.value.start for c in claims}
+    words = words_elsewhere(sentence, claims, lexicon("zh"))
+    rate = words[start["96%"]]
+    assert {"景区", "计算"} <= rate  # the clause before, of a count, says what is received
+    assert not {"国庆", "接待"} & rate  # its own stretch
+    assert not {"停车位", "使用率"} & rate  # another rate's: said of 88%
+    count = words[start["5万人"]]
+    assert {"接待", "停车位"} <= count and "景区" not in count  # no other count in the sentence
+    assert words[start["88%"]] == rate  # two rates: each leaves out both stretches
 
 
 def test_a_split_that_a_gold_conflict_sets_apart_is_no_false_alarm():

@@ -12,7 +12,9 @@ Two statements *link* (:func:`link`) when the alignment's rules would compare th
 units (:func:`retriever.check.comparable`), the same measure, the same period (a statement that
 names none may stand with one that does), within ``max_ratio`` of each other — and they are said
 alike: the words around their values (as the alignment's ``same_context``) and their sentences'
-vectors, or one sentence printed by both with the values at the same place. Links are merged,
+vectors, or one sentence printed by both with the values at the same place. The words of a
+figure whose clause leaves what it speaks of to another clause of its sentence are also looked
+for there (:func:`said_elsewhere`). Links are merged,
 strongest first, into facts whose every two sources link (complete linkage), one statement per
 source.
 """
@@ -57,6 +59,9 @@ class AuditPolicy:
             after the value: "4万名跑者", "40,000 runners"), which says what is counted.
         same_milestone: added to the likeness of two durations read as the time taken to reach the
             same figure (:func:`same_milestone`); their ratio is not capped by ``max_ratio``.
+        elsewhere: two figures' words are also looked for in the other's sentence outside its
+            figure's stretch (:func:`said_elsewhere`); False to compare only the words around
+            the values.
         exact_documents: up to this many documents, neighbours are found exactly; above, with an
             HNSW graph (near-linear).
     """
@@ -72,6 +77,7 @@ class AuditPolicy:
     max_ratio: float = 2.5
     same_noun: float = 0.1
     same_milestone: float = 0.3
+    elsewhere: bool = True
     exact_documents: int = 5000
 
 
@@ -207,13 +213,37 @@ class Likeness:
                 found = 1.0
             else:
                 w = self.policy.words_weight
-                found = w * weighted_overlap(a.context, b.context) + (1 - w) * max(0.0, meaning)
+                words = weighted_overlap(a.context, b.context)
+                if self.policy.elsewhere:
+                    words = max(words, said_elsewhere(a, b))
+                found = w * words + (1 - w) * max(0.0, meaning)
                 if a.noun and a.noun == b.noun:
                     found = min(1.0, found + self.policy.same_noun)
                 if a.reached is not None:
                     found = min(1.0, found + self.policy.same_milestone)
         self._cache[key] = found
         return found
+
+
+def found_in(context: dict[str, float], words: frozenset[str]) -> float:
+    """The share (by weight) of the words around a value that ``words`` hold."""
+    total = sum(context.values())
+    if not total:
+        return 0.0
+    return sum(weight for key, weight in context.items() if key in words) / total
+
+
+def said_elsewhere(a: Statement, b: Statement) -> float:
+    """How far each of two figures is said in the other's sentence outside that one's stretch
+    (:attr:`Statement.elsewhere`, :func:`~retriever.audit.statements.words_elsewhere`): the
+    smaller of the two shares (by weight) of their words found there. "以甲校重点班招生960人计算，
+    今年录取率约为8%" and "甲校重点班的招生比例为13%，录取率为近五年最低" share no word around their
+    values, but the first's sentence names the class in the clause before its figure, and the
+    second's the admission rate in the clause after. Both ways: a figure whose words the other
+    sentence merely mentions, while the other figure's are not in its own, is another fact."""
+    if not a.elsewhere or not b.elsewhere:
+        return 0.0
+    return min(found_in(a.context, b.elsewhere), found_in(b.context, a.elsewhere))
 
 
 def same_occasion(a: Statement, b: Statement) -> bool:

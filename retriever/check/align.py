@@ -456,6 +456,15 @@ def _first_item(text: str, start: int, spans: Sequence[tuple[int, int]], bounds:
     return words if _has_words(words) else ""
 
 
+def value_stretch(text: str, start: int, end: int, spans: Sequence[tuple[int, int]],
+                  bounds: Sequence[tuple[int, int]] | None = None) -> tuple[int, int]:
+    """Where the own stretch of the value at ``[start, end)`` of ``text`` lies: from the value
+    (of ``bounds``, by default all ``spans``) or clause mark before it to the value or clause mark
+    after it, as :func:`value_view` first reads it."""
+    own, _, _, lo = _stretch(text, start, end, spans, spans if bounds is None else bounds, True)
+    return lo, lo + len(own)
+
+
 def _has_words(text: str) -> bool:
     """Whether ``text`` holds a word that says what a figure is, years and digits left out."""
     return has_content(re.sub(r"\d+\s*年|\d+", " ", text))
