@@ -101,7 +101,7 @@ def test_conflict_answers_show_each_value_with_its_sources(fc, gold):
 def test_who_and_where_questions_compare_names_without_a_wrong_verdict(fc, gold, topics_fc, report):
     # issue 9's stretch: names compared like values (index/values/names.py). Measured: seeds 6
     # questions, 3 compared (all agree, right names; the CFO question no source answers is quoted,
-    # not "not found", as before); topics 11, 6 compared (2 conflicts, 4 agreements, right names)
+    # not "not found", as before); topics 11, 5 compared (2 conflicts, 3 agreements, right names)
     table = {"seeds": name_metrics(run_cases(fc, [c for c in gold_cases(gold) if asks_a_name(c)])),
              "topics": name_metrics(run_cases(topics_fc, [c for c in load_topics() if asks_a_name(c)]))}
     report(format_table(table, "who/where questions: answered by comparing names (compared), verdicts right "

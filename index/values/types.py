@@ -101,13 +101,21 @@ class Value:
 
 
 def same_name(a: str, b: str) -> bool:
-    """Two names' keys (see :func:`index.values.names.name_key`) can name one person or place: the
-    same, or one is the other with a title or given name more ("peterlindqvist",
-    "councillorpeterlindqvist"). One character is not enough to tell."""
+    """Two names' keys (:func:`index.values.names.name_key`) can name one person or place: the
+    same, or, in Latin letters, one is the other's last words ("reed", "tom reed"). Chinese names
+    must be the same: 王伟 and 王伟民 are two people, and "Ann Lee" is not "Ann Leeds"."""
+    if not a or not b:
+        return False
     if a == b:
-        return bool(a)
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 2 and (long.startswith(short) or long.endswith(short))
+        return True
+    if any(_is_cjk(ch) for ch in a + b):
+        return False
+    short, long = sorted((a.split(), b.split()), key=len)
+    return long[len(long) - len(short):] == short
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 # ----------------------------------------------------------------------------- intervals

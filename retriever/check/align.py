@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 from index.claims import Claim
 from index.text import fold, has_cjk, normalise
 from index.values import Value, ValueKind, language_of, lexicon
-from index.values.names import ANY_NAME
 
 from .names import in_list, named_for_role, with_names
 from .question import OCCURRENCES, Question, ordinals_in
@@ -162,7 +161,7 @@ def unit_fits(question: Question, value: Value) -> bool:
     if not asked or value.kind is ValueKind.DATE:
         return True
     if value.kind is ValueKind.NAME:
-        return value.unit in (asked, ANY_NAME)  # an English name may name a person or a place
+        return value.unit == asked  # a person for who, a place for where (see .names)
     if value.kind is ValueKind.NUMBER:
         # a bare number may count anything, but a magnitude alone ("营收破千亿") counts nothing the
         # question names, neither people (名, 人) nor a noun written out ("多少员工", "how many employees")

@@ -25,8 +25,8 @@ _RATIOS = {ValueKind.PERCENT, ValueKind.MULTIPLE}
 def comparable(a: Candidate, b: Candidate) -> bool:
     """The two values measure in the same unit (so their intervals can be compared)."""
     va, vb = a.value, b.value
-    if va.kind is ValueKind.DATE or vb.kind is ValueKind.DATE:
-        return va.kind is vb.kind
+    if va.kind in (ValueKind.DATE, ValueKind.NAME) or vb.kind in (ValueKind.DATE, ValueKind.NAME):
+        return va.kind is vb.kind  # a name is a name whatever the reader took it for (person, place)
     counts = (ValueKind.COUNT, ValueKind.NUMBER)
     if va.kind in counts and vb.kind in counts:
         return va.kind is ValueKind.NUMBER or vb.kind is ValueKind.NUMBER or va.unit == vb.unit or not (
