@@ -254,3 +254,16 @@ def test_a_names_conflict_is_shown_without_a_chart_of_numbers(names):
     assert all(g["number"] is None and g["kind"] == "name" for g in data["check"]["groups"])
     html = answer_html(data)
     assert "fc-chart" not in html and "Ilse Marren" in html and "Tobias Fenwick" in html
+
+
+def test_a_who_question_wants_a_person_and_a_where_question_a_place():
+    from retriever.check import read_question
+    from retriever.check.align import unit_fits
+
+    who, where = read_question("Who runs the Kettle Foundation?", None), read_question("Where was it held?", None)
+    person, place, organisation, unknown = (read_names(s)[-1] for s in (
+        "青川矿业董事长何立群表示", "The fair was held in Norbury Park.", "She thanked the Kettle Foundation.",
+        "She met Kettle Brackley."))
+    assert (person.unit, place.unit, organisation.unit, unknown.unit) == ("person", "place", "organisation", "name")
+    assert unit_fits(who, person) and not unit_fits(who, place) and not unit_fits(who, organisation)
+    assert unit_fits(where, place) and not unit_fits(where, person) and not unit_fits(where, unknown)
