@@ -141,6 +141,9 @@ def archive(tmp_path_factory, use_embedder, corpus_writer):
     ("Where did the ribbon get cut?", "where", {"name"}, "place", ""),
     ("岚溪河大堤是在哪个镇决口的？", "where", {"name"}, "place", ""),
     ("Why was the bridge closed?", "why", set(), "", ""),
+    # an English question that names something in Chinese is read as English
+    ("When did 青川矿业 list?", "date", {"date"}, "", ""),
+    ("Who is the head of the 青石镇卫生院?", "who", {"name"}, "person", ""),
     ("智谱的股票代码是多少？", "code", set(), "", ""),
 ])
 def test_questions_are_read_for_the_kind_of_value_they_ask(question, asks, kinds, unit, period):

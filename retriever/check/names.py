@@ -52,11 +52,13 @@ _ZH_HEAD = re.compile(r"([^的，,、\s]+?)\s*(?:是|为|為)?\s*(?:谁|誰|哪�
 def asked_names(question: Question) -> tuple[tuple[Value, ...], tuple[str, ...]]:
     """The names a question holds, and the keys that make a sentence's name one of them: each
     name's and each of its words' ("Norbury Hall", "Norbury")."""
-    return _asked_names(question.text)
+    return _asked_names(question.text, id(lexicon("en")), id(lexicon("zh")))
 
 
 @functools.lru_cache(maxsize=256)
-def _asked_names(text: str) -> tuple[tuple[Value, ...], tuple[str, ...]]:
+def _asked_names(text: str, *lexicons: int) -> tuple[tuple[Value, ...], tuple[str, ...]]:
+    """:func:`asked_names` of a question's text, remembered per vocabulary (``lexicons``: the
+    loaded lexicons' identities, which a user's extension replaces)."""
     named = tuple(read_names(text))
     return named, tuple(name_key(w) for v in named for w in [v.text, *v.text.split()] if len(w) >= 2)
 

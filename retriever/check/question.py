@@ -39,6 +39,7 @@ NAME_ASKS = {"who": "person", "where": "place"}
 #: the unit of "how many times": occurrences, or a multiple
 OCCURRENCES = "occurrence"
 _ASK_AFTER = re.compile(r"(?:多少|几)\s*")
+_LATIN_WORDS = re.compile(r"[a-z]{2,}")
 _CLAUSE_END = re.compile(r"[的，,。？?！!；;：:、（(]")
 _HOW_MANY = re.compile(r"\bhow\s+many\s+(?:of\s+the\s+)?([a-z][a-z'-]*)(?:\s+([a-z][a-z'-]*))?(?:\s+([a-z][a-z'-]*))?", re.I)
 
@@ -101,6 +102,11 @@ def read_question(text: str, today: str | None, idf: dict[str, float] | None = N
     lex = lexicon(lang)
     low = fold(text).lower()
     asks, kinds = _asks(low, lex)
+    if not asks and lang == "zh" and len(_LATIN_WORDS.findall(low)) >= 2:
+        # an English question naming something in Chinese ("When did 青川矿业 list?")
+        english = _asks(low, lexicon("en"))
+        if english[0]:
+            asks, kinds = english
     values = parse_values(text, today)
     dates = [v for v in values if v.kind is ValueKind.DATE]
     unit_kind, unit = _asked_unit(low, lang)
