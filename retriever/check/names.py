@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Callable
 from index.claims import Claim
 from index.text import has_cjk, normalise
 from index.text import words as split_words
-from index.values import Value, ValueKind, lexicon
+from index.values import Value, ValueKind, language_of, lexicon
 from index.values.names import ANY_NAME, name_key, read_names
 from index.values.types import same_name
 
@@ -130,7 +130,8 @@ def named_for_role(question: Question, candidates: list["Candidate"], share: flo
     for group in by_sentence.values():
         offset = group[0].claim.sentence[0]
         folded = normalise_keep(group[0].sentence.text)
-        tied = _tied_roles(group, folded, offset, role, lexicon(question.language).negations)
+        negations = lexicon(language_of(group[0].sentence.text)).negations  # the sentence's language
+        tied = _tied_roles(group, folded, offset, role, negations)
         kept += [c for c, terms in zip(group, tied) if all(t in terms for t in required)
                  and sum(t.weight for t in terms) >= share * total
                  and not any(_follows(folded, c.value.end - offset, t) for t in after)]
