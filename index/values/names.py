@@ -145,6 +145,7 @@ def _english(text: str) -> list[Value]:
     lex = lexicon("en")
     skip = _leading_words()
     titles = {t.lower() for t in lex.name_titles}
+    first = len(text) - len(text.lstrip())  # where the sentence's first word stands
     out: list[Value] = []
     for run in _runs(text):
         while run and (run[0][2].lower() in skip or run[0][2].lower() in titles):
@@ -157,12 +158,13 @@ def _english(text: str) -> list[Value]:
         words = [w for _, _, w in run]
         if len(words) == 1 and words[0].isupper():
             continue  # capitals alone are mostly acronyms ("CEO", "MVP", "AI"), not a person or a place
-        opens = not text[:start].strip() or text[:start].rstrip()[-1:] in "\"“‘'(:;"
+        window = text[max(0, start - _LOOK_BACK):start]
+        opens = start <= first or window.rstrip()[-1:] in "\"“‘'(:;"
         if opens and len(words) == 1:
             continue  # one capitalised word opening the sentence: any word ("Police said")
-        before = [w.lower() for w in text[max(0, start - _LOOK_BACK):start].split()]
+        before = [w.lower() for w in window.split()]
         while before and before[-1] in ("the", "a", "an"):
-            before.pop()  # "held in the Carrow Playhouse"
+            before.pop()  # "held in the Town Hall"
         unit = str(lex.name_words.get(words[-1]) or ANY_NAME)
         if before and before[-1] in _PLACE_BEFORE:
             unit = "place"
