@@ -175,6 +175,21 @@ def corpus_writer():
 
 
 @pytest.fixture(scope="session")
+def checker_for(tmp_path_factory, use_embedder):
+    """``checker_for(name, files, sources=None)``: a FactChecker over ``files`` (and an optional
+    sources.json), indexed with the real embedder in a fresh temporary folder."""
+    from retriever import FactChecker
+
+    def build(name: str, files: dict[str, str | bytes], sources: dict | None = None) -> "FactChecker":
+        folder = tmp_path_factory.mktemp(name)
+        corpus = write_corpus(folder / "corpus", files, sources)
+        build_index(Settings(corpus_dir=corpus, index_dir=folder / "index"), embedder=use_embedder, progress=False)
+        return FactChecker.load(index_dir=folder / "index", rebuild=False)
+
+    return build
+
+
+@pytest.fixture(scope="session")
 def small_corpus_files() -> dict[str, str]:
     return dict(SMALL_CORPUS)
 

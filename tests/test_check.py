@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from index import Settings, build_index
-from retriever import FactChecker, Verdict
+from retriever import Verdict
 from index.claims import sentence_claims
 from index.text import normalise
 from index.values import lexicon
@@ -98,17 +97,9 @@ SOURCES = {
 }
 
 
-def _checker(tmp_path_factory, name: str, texts: dict, sources: dict, embedder, corpus_writer) -> FactChecker:
-    """A fact-checker over ``texts``, indexed with the real embedder in a fresh folder."""
-    folder = tmp_path_factory.mktemp(name)
-    corpus = corpus_writer(folder / "corpus", texts, sources)
-    build_index(Settings(corpus_dir=corpus, index_dir=folder / "index"), embedder=embedder, progress=False)
-    return FactChecker.load(index_dir=folder / "index", rebuild=False)
-
-
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory, use_embedder, corpus_writer):
-    return _checker(tmp_path_factory, "archive", ARCHIVE, SOURCES, use_embedder, corpus_writer)
+def archive(checker_for):
+    return checker_for("archive", ARCHIVE, SOURCES)
 
 
 # ----------------------------------------------------------------------------- reading questions
@@ -490,8 +481,8 @@ MILESTONE_SOURCES = {
 
 
 @pytest.fixture(scope="module")
-def milestone(tmp_path_factory, use_embedder, corpus_writer):
-    return _checker(tmp_path_factory, "milestone", MILESTONE, MILESTONE_SOURCES, use_embedder, corpus_writer)
+def milestone(checker_for):
+    return checker_for("milestone", MILESTONE, MILESTONE_SOURCES)
 
 
 def test_two_sources_timing_the_milestone_the_question_names_are_compared(milestone):
@@ -594,14 +585,14 @@ def test_a_share_of_something_no_source_speaks_of_is_not_found(milestone):
 
 
 @pytest.fixture(scope="module")
-def far_milestone(tmp_path_factory, use_embedder, corpus_writer):
+def far_milestone(checker_for):
     texts = {
         "app-a.txt": "星桥App用户数公布\n\n星桥App由一家杭州公司开发。星桥App上线两个月，注册用户已经突破100万，"
                      "公司计划明年进入东南亚市场。",
         "app-b.txt": "星橋App創下紀錄\n\n星橋App是杭州一家初創企業的產品，主打即時翻譯。推出3個月，星橋App的用戶超過"
                      "100萬名，其中海外用戶約佔兩成。",
     }
-    return _checker(tmp_path_factory, "far-milestone", texts, MILESTONE_SOURCES, use_embedder, corpus_writer)
+    return checker_for("far-milestone", texts, MILESTONE_SOURCES)
 
 
 def test_a_source_stating_the_milestone_is_compared_though_it_answers_the_question_less_well(far_milestone):
@@ -623,8 +614,8 @@ KIN_SOURCES = {
 
 
 @pytest.fixture(scope="module")
-def kin_archive(tmp_path_factory, use_embedder, corpus_writer):
-    return _checker(tmp_path_factory, "kin", KIN, KIN_SOURCES, use_embedder, corpus_writer)
+def kin_archive(checker_for):
+    return checker_for("kin", KIN, KIN_SOURCES)
 
 
 def test_a_source_that_words_the_verb_its_own_way_is_compared(kin_archive):
@@ -663,8 +654,8 @@ CONTRAST_SOURCES = {name: {"publisher": f"outlet-{i}", "date": f"2025-04-0{i + 1
 
 
 @pytest.fixture(scope="module")
-def contrast(tmp_path_factory, use_embedder, corpus_writer):
-    return _checker(tmp_path_factory, "contrast", CONTRAST, CONTRAST_SOURCES, use_embedder, corpus_writer)
+def contrast(checker_for):
+    return checker_for("contrast", CONTRAST, CONTRAST_SOURCES)
 
 
 @pytest.mark.parametrize("question", ["清江上游水位有多高？", "青禾软件员工平均月薪是多少？"])
@@ -680,8 +671,8 @@ SPEED_SOURCES = {name: {"publisher": f"outlet-{i}", "date": f"2025-04-0{i + 1}"}
 
 
 @pytest.fixture(scope="module")
-def speed(tmp_path_factory, use_embedder, corpus_writer):
-    return _checker(tmp_path_factory, "speed", SPEED, SPEED_SOURCES, use_embedder, corpus_writer)
+def speed(checker_for):
+    return checker_for("speed", SPEED, SPEED_SOURCES)
 
 
 @pytest.mark.parametrize("question", ["青江高铁的速度有多快？", "How fast is the Qingjiang high-speed railway?"])

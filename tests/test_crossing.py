@@ -38,17 +38,8 @@ CHINESE_QUESTION = "白石湾海洋博物馆去年接待了多少游客？"
 
 
 @pytest.fixture(scope="module")
-def crossing_fc(tmp_path_factory, use_embedder):
-    from index import Settings, build_index
-    from retriever import FactChecker
-
-    folder = tmp_path_factory.mktemp("crossing")
-    (folder / "corpus").mkdir()
-    for name, text in CROSSING_CORPUS.items():
-        (folder / "corpus" / name).write_text(text, encoding="utf-8")
-    settings = Settings(corpus_dir=folder / "corpus", index_dir=folder / "index")
-    build_index(settings, embedder=use_embedder, progress=False)
-    return FactChecker.load(index_dir=settings.index_dir, rebuild=False)
+def crossing_fc(checker_for):
+    return checker_for("crossing", CROSSING_CORPUS)
 
 
 def test_an_english_question_over_chinese_articles_crosses_and_a_chinese_one_does_not(crossing_fc):

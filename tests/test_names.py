@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index import Settings, build_index
 from index.values import ValueKind
 from index.values.names import chinese_names_available, name_key, read_names
 from index.values.types import same_name
@@ -80,11 +79,8 @@ SOURCES = {
 
 
 @pytest.fixture(scope="module")
-def names(tmp_path_factory, use_embedder, corpus_writer):
-    folder = tmp_path_factory.mktemp("names")
-    corpus = corpus_writer(folder / "corpus", NAMES, SOURCES)
-    build_index(Settings(corpus_dir=corpus, index_dir=folder / "index"), embedder=use_embedder, progress=False)
-    return FactChecker.load(index_dir=folder / "index", rebuild=False)
+def names(checker_for):
+    return checker_for("names", NAMES, SOURCES)
 
 
 # ----------------------------------------------------------------------------- reading names

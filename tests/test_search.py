@@ -217,17 +217,8 @@ LEAD_QUESTION = "When was the Kestrel Harbour breakwater extended?"
 
 
 @pytest.fixture(scope="module")
-def lead_fc(tmp_path_factory, use_embedder):
-    from index import Settings, build_index
-    from retriever import FactChecker
-
-    folder = tmp_path_factory.mktemp("lead")
-    (folder / "corpus").mkdir()
-    for name, text in LEAD_CORPUS.items():
-        (folder / "corpus" / name).write_text(text, encoding="utf-8")
-    settings = Settings(corpus_dir=folder / "corpus", index_dir=folder / "index")
-    build_index(settings, embedder=use_embedder, progress=False)
-    return FactChecker.load(index_dir=settings.index_dir, rebuild=False)
+def lead_fc(checker_for):
+    return checker_for("lead", LEAD_CORPUS)
 
 
 def _breakwater_chunk(fc) -> int:

@@ -211,6 +211,6 @@ def _leading_words() -> frozenset[str]:
     """Words capitalised only because they open a sentence or a title: the English lexicon's
     function words and question words, months and weekdays (dates, read as such)."""
     lex = lexicon("en")
-    months = ("january february march april may june july august september october november december "
-              "monday tuesday wednesday thursday friday saturday sunday").split()
-    return frozenset(w.lower() for w in lex.not_counters) | frozenset(lex.question_words) | frozenset(months)
+    days = "monday tuesday wednesday thursday friday saturday sunday".split()
+    return (frozenset(w.lower() for w in lex.not_counters) | frozenset(lex.question_words)
+            | frozenset(w.lower() for w in lex.months.table) | frozenset(days))

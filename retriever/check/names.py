@@ -34,7 +34,7 @@ from index.values.types import same_name
 
 from ..bridge import gloss_words
 from .question import Question
-from .terms import Term, latin_words, normalise_keep, word_stem
+from .terms import Term, normalise_keep, stem_positions, word_stem
 
 if TYPE_CHECKING:
     from ..answer import ScoredSentence
@@ -152,7 +152,7 @@ def _tied_roles(group: list["Candidate"], folded: str, offset: int, role: list[T
     """For each name of one sentence, the role's words that stand nearer to it than to any other of
     its names, with no negation between ("did not score", "未入选"). Words written together
     ("首席科学家", "chief executive") go to one name as one phrase."""
-    positions = _stem_positions(folded)
+    positions = stem_positions(folded)
     hits = sorted(((a, b, term) for term in role for a, b in term.places(folded, positions)[0]),
                   key=lambda h: (h[0], h[1]))
     phrases: list[tuple[int, int, list[Term]]] = []
@@ -183,13 +183,7 @@ def _role_phrases(question: Question, role: list[Term]) -> list[Term]:
     *director*", "chief *financial* officer"): together they name which role it is, so a name
     must have them all ("best actor" is another prize). A word alone ("who *won*") may be said
     otherwise by a source ("went to")."""
-    tokens = [t for t in split_words(normalise(question.text)) if any(ch.isalnum() for ch in t)]
-
-    def term_of(token: str) -> Term | None:
-        stem = word_stem(token)
-        return next((t for t in role if token == t.word or token in t.chinese or stem in t.stems), None)
-
-    marks = [term_of(t) for t in tokens]
+    marks = [term for _, term in _role_marks(question, role)]
     required: list[Term] = []
     for i, term in enumerate(marks):
         near = (i > 0 and marks[i - 1] not in (None, term)) or (i + 1 < len(marks) and marks[i + 1] not in (None, term))
@@ -214,14 +208,20 @@ def _unheard_inside(question: Question, role: list[Term]) -> bool:
     unheard = set(question.terms.unheard)
     if not unheard:
         return False
+    marks = _role_marks(question, role)
+    return any(marks[i][0] in unheard and marks[i - 1][1] is not None and marks[i + 1][1] is not None
+               for i in range(1, len(marks) - 1))
+
+
+def _role_marks(question: Question, role: list[Term]) -> list[tuple[str, Term | None]]:
+    """The question's words in order, each with the word of the role it is (None for another)."""
     tokens = [t for t in split_words(normalise(question.text)) if any(ch.isalnum() for ch in t)]
-    known = {t.word for t in role} | {f for t in role for f in (*t.chinese, *t.stems)}
 
-    def in_role(token: str) -> bool:
-        return token in known or word_stem(token) in known
+    def term_of(token: str) -> Term | None:
+        stem = word_stem(token)
+        return next((t for t in role if token == t.word or token in t.chinese or stem in t.stems), None)
 
-    return any(tokens[i] in unheard and in_role(tokens[i - 1]) and in_role(tokens[i + 1])
-               for i in range(1, len(tokens) - 1))
+    return [(t, term_of(t)) for t in tokens]
 
 
 def in_list(candidate: "Candidate", claims: list[Claim]) -> bool:
@@ -246,13 +246,5 @@ def _follows(folded: str, end: int, term: Term, gap: int = 3) -> bool:
     characters between: "'s", a space)."""
     longest = max((len(f) for f in term.chinese + term.phrases), default=len(term.word))
     window = folded[end:end + gap + longest + 2]
-    hits, _ = term.places(window, _stem_positions(window))
+    hits, _ = term.places(window, stem_positions(window))
     return any(a <= gap for a, _ in hits)
-
-
-def _stem_positions(folded: str) -> dict[str, list[int]]:
-    """Where each English word's stem stands in ``folded`` (for :meth:`Term.places`)."""
-    positions: dict[str, list[int]] = {}
-    for at, word in latin_words(folded):
-        positions.setdefault(word_stem(word), []).append(at)
-    return positions

@@ -46,6 +46,14 @@ def english_stems(text: str) -> frozenset[str]:
     return frozenset(word_stem(w) for _, w in latin_words(text))
 
 
+def stem_positions(folded: str) -> dict[str, list[int]]:
+    """Where each English word's stem stands in ``folded`` (for :meth:`Term.places`)."""
+    positions: dict[str, list[int]] = {}
+    for at, word in latin_words(folded):
+        positions.setdefault(word_stem(word), []).append(at)
+    return positions
+
+
 def latin_words(text: str) -> list[tuple[int, str]]:
     """The Latin words of a lower-cased text with their offsets; a hyphenated word also gives its
     parts ("t-shirt": t-shirt, t, shirt), as the tokenizer cuts the question's."""
@@ -237,10 +245,7 @@ class Terms:
         total = sum(weights)
         if not total:
             return 0.0
-        positions: dict[str, list[int]] = {}
-        if self.english:
-            for at, word in latin_words(folded):
-                positions.setdefault(word_stem(word), []).append(at)
+        positions = stem_positions(folded) if self.english else {}
         found = 0.0
         for term, weight in zip(self.terms, weights):
             hits, credit = term.places(folded, positions)
