@@ -59,6 +59,7 @@ from .tables import (
     ChunkTable,
     DocumentTable,
     SentenceTable,
+    load_array,
     read_rows,
     write_rows,
 )
@@ -219,7 +220,7 @@ def _build(settings: Settings, directory: Path, embedder: Embedder | None, progr
     _drop_unused_collections(directory, index.manifest, settings)
     log.info("built index %s in %.1fs (%s)", directory, time.perf_counter() - started, timings)
     if index.sentence_vectors is not None:
-        index.sentence_vectors = np.load(directory / generation / "sentences.npy", allow_pickle=False, mmap_mode="r")
+        index.sentence_vectors = load_array(directory / generation / "sentences.npy")
     return index, problems
 
 
@@ -536,7 +537,7 @@ class _RowWriter:
 
     def close(self) -> np.ndarray:
         """Write the row count into the header; the rows, memory-mapped."""
-        return np.load(self.seal(), allow_pickle=False, mmap_mode="r")
+        return load_array(self.seal())
 
 
 def _row_blocks(path: Path, rows: int) -> Iterator[np.ndarray]:
@@ -904,7 +905,7 @@ def _load_generation(directory: Path, name: str | None, verify: bool) -> Index:
         # memory-mapped: a question reads the rows of the passages it retrieves, not every row
         chunks = ChunkTable(read_rows(gen / CHUNKS_FILE, 5), documents)
         sentences = SentenceTable(read_rows(gen / SENTENCES_FILE, 3), documents)
-        centroid = np.load(gen / CENTROID_FILE, allow_pickle=False) if (gen / CENTROID_FILE).is_file() else None
+        centroid = load_array(gen / CENTROID_FILE, mmap_mode=None) if (gen / CENTROID_FILE).is_file() else None
         lexical = LexicalIndex.load(gen, vocabulary_only=milvus)
         if milvus:
             dense = sentence_vectors = None
@@ -913,7 +914,7 @@ def _load_generation(directory: Path, name: str | None, verify: bool) -> Index:
             layout = manifest.get("dense_index") or {}
             if layout.get("kind") == "hnsw" and hasattr(dense, "hnsw"):
                 dense.hnsw.efSearch = int(layout.get("ef_search", dense.hnsw.efSearch))
-            sentence_vectors = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r")
+            sentence_vectors = load_array(gen / "sentences.npy")
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"Index at {directory} cannot be read ({type(exc).__name__}: {exc}). {hint}") from None
     dim = int(manifest["embedder"]["dim"])

@@ -231,8 +231,19 @@ def write_rows(path: Path, rows: np.ndarray, write_bytes) -> None:  # type: igno
     write_bytes(path, buffer.getbuffer())
 
 
+#: numpy reads an .npy header with ast.literal_eval, which CPython 3.11 cannot run in two threads
+#: at once ("AST constructor recursion depth mismatch"): two readers loading a new generation
+_NPY_LOCK = threading.Lock()
+
+
+def load_array(path: Path | str, mmap_mode: str | None = "r") -> np.ndarray:
+    """An .npy array (memory-mapped by default), never a pickle; safe to call from several threads."""
+    with _NPY_LOCK:
+        return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
+
+
 def read_rows(path: Path, columns: int) -> np.ndarray:
-    rows = np.load(path, allow_pickle=False, mmap_mode="r")
+    rows = load_array(path)
     if rows.ndim != 2 or rows.shape[1] != columns or rows.dtype != np.int32:
         raise ValueError(f"{path.name} holds {rows.shape} {rows.dtype}, not rows of {columns} int32")
     return rows

@@ -42,7 +42,7 @@ from .store import (
     read_manifest,
     stale_reasons,
 )
-from .tables import ChunkTable, DocumentTable, SentenceTable
+from .tables import ChunkTable, DocumentTable, SentenceTable, load_array
 from .text import lexical_terms
 
 REMOVED_DIR = ".removed"
@@ -246,7 +246,7 @@ def _rewrite(directory: Path, index: Index, keep, new_docs: list[Document], embe
         _publish(directory, generation)
     _drop_unused_collections(directory, updated.manifest)
     if updated.sentence_vectors is not None:
-        updated.sentence_vectors = np.load(directory / generation / "sentences.npy", allow_pickle=False, mmap_mode="r")
+        updated.sentence_vectors = load_array(directory / generation / "sentences.npy")
     return updated
 
 
