@@ -222,9 +222,12 @@ def _stem(token: str) -> str:
 
 def lexical_terms(text: str) -> list[str]:
     """The terms BM25 indexes and searches: :func:`tokenize`'s tokens, English stopwords dropped
-    and English words stemmed, so one index serves Chinese, English and mixed text alike."""
+    and English words stemmed, so one index serves Chinese, English and mixed text alike; and each
+    number written in pieces as its digits (:func:`index.values.number_terms`)."""
+    from .values import number_terms
+
     stop = _english_stopwords()
-    return [lexical_key(t) for t in tokenize(text) if t not in stop]
+    return [lexical_key(t) for t in tokenize(text) if t not in stop] + number_terms(text)
 
 
 #: jieba's part-of-speech tags of places, people, organisations and other proper names

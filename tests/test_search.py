@@ -268,3 +268,24 @@ def test_term_weights_are_the_bm25_weights_term_scores_adds(lead_fc):
     for j, term in enumerate(terms):
         np.testing.assert_allclose(weights[:, j], lexical.term_scores([term]), rtol=1e-6)
     np.testing.assert_allclose(lead_fc.index.vectors.term_weights(terms, ids[::-1]), weights[::-1])
+
+
+# A number the question writes in digits and the article in words (or the other way round, or in
+# Chinese numerals): the lexical side holds it as one term of its digits. Invented.
+NUMBER_CORPUS = {
+    "dunmore.txt": "Some ten thousand people came to the autumn fair at Dunmore.\n",
+    "ferry.txt": "The ferry timetable changed in spring, with two crossings a day.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def number_fc(checker_for):
+    return checker_for("numbers", NUMBER_CORPUS)
+
+
+@pytest.mark.parametrize("question", ["Which town counted 10,000 visitors?", "哪个镇有一万名访客？"])
+def test_a_number_finds_the_passage_that_writes_it_another_way(number_fc, question):
+    # "town", "counted", "visitors" are in no article: the number alone carries the lexical side
+    found = number_fc.search(question, k=2, mode="lexical")
+    assert [p.doc_id for p in found] == ["dunmore"]
+    assert found[0].lexical_score > 0

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.values import Hedge, LexiconError, ValueKind, extend_lexicon, interval, parse_values, reset_lexicons
+from index.values import (Hedge, LexiconError, ValueKind, extend_lexicon, interval, number_terms, parse_values,
+                          reset_lexicons)
 
 DATA = Path(__file__).parent / "data"
 DATE = "2026-01-08"
@@ -226,3 +227,39 @@ def test_a_magnitude_written_with_no_number_after_a_hedging_word_is_one_of_it():
     revenue = parse_values("上線半年即實現過億年度經常性收入")
     assert [(v.text, v.kind.value) for v in revenue] == [("半年", "duration"), ("過億", "number")]  # not 1e8 years
     assert parse_values("营收亿元级别") == [] and parse_values("经过亿万年") == []  # no word before: no value
+
+
+# ----------------------------------------------------------------------------- numbers as lexical terms
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("By 1879 it had grown to ten thousand volumes", ["10000"]),
+    ("it reached 10,000 books", ["10000"]),
+    ("藏书达一万册", ["10000"]),
+    ("藏書達1萬冊", ["10000"]),
+    ("sales of 2.5 million units", ["2500000"]),
+    ("销量250万台", ["2500000"]),
+    ("全长三百五十公里", ["350"]),
+    ("from 3,000 to 5,000 people", ["3000", "5000"]),
+    ("3\u200b5亿元", ["3500000000"]),
+    # already one token as written, or too small to tell passages apart: nothing added
+    ("10000 people in 1879, 2.5%", []),
+    ("one of the three boats", []),
+    ("哪一天上市", []),
+    ("the XR-4500 model", []),
+])
+def test_a_number_written_in_pieces_is_also_one_term_of_its_digits(text, terms):
+    assert number_terms(text) == terms
+
+
+def test_one_number_gives_one_term_however_it_is_written():
+    from index.text import lexical_terms
+
+    writings = ["ten thousand volumes", "10,000 volumes", "一万册", "1萬冊", "10000 volumes"]
+    assert all("10000" in lexical_terms(w) for w in writings)
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=200, deadline=None)
+def test_number_terms_never_raise(text):
+    assert all(term and term.replace(".", "").lstrip("-").isdigit() for term in number_terms(text))

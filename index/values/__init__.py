@@ -23,7 +23,7 @@ from .types import Grain, Hedge, Value, ValueKind, interval, year_span
 log = logging.getLogger(__name__)
 
 __all__ = ["Grain", "Hedge", "LexiconError", "Value", "ValueKind", "extend_lexicon", "interval", "language_of",
-           "lexicon", "parse_values", "reset_lexicons", "strip_invisible", "year_span"]
+           "lexicon", "number_terms", "parse_values", "reset_lexicons", "strip_invisible", "year_span"]
 
 # Removed before parsing, as not part of a figure: zero-width and bidi control characters
 # ("3\u200b5亿元" reads as 35亿元), and the brackets a prospectus template leaves around a figure
@@ -111,3 +111,42 @@ def parse_values(text: str, article_date: str | None = None, language: str | Non
 def _original(v: Value, text: str, start: int, end: int) -> Value:
     """The value with its span and text in the original (unfolded) string."""
     return replace(v, start=start, end=end, text=text[start:end])
+
+
+def number_terms(text: str) -> list[str]:
+    """Each number of ``text`` that is written in more than one piece, as the one lexical term
+    its digits make: "10,000", "ten thousand", "1万" and "一万" all give ``10000``; "2.5 million"
+    and "250万" give ``2500000``. So a question's number finds a passage's, however each writes
+    it. A number already written as its digits ("1879", "2.5") gives nothing more, nor does one
+    below ten: "一" of 哪一天 and "one" of "one of them" say nothing of which passage answers."""
+    if not text:
+        return []
+    reader = _reader(language_of(text))
+    clean = fold(strip_invisible(text)[0])
+    terms = []
+    try:
+        for core in reader.cores(clean, []):
+            if reader.skip(clean, core):
+                continue
+            number, end = core.number, core.end
+            magnitude = reader.magnitude(clean, end, "")
+            if magnitude is not None:
+                number, end = number * magnitude[0], magnitude[1]
+            term = _digits(number) if abs(number) >= 10 else ""
+            if term and term != clean[core.start:end]:
+                terms.append(term)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001 - as parse_values: a piece that cannot be read adds no term
+        log.exception("could not read numbers from %r", text[:80])
+    return terms
+
+
+def _digits(number: float) -> str:
+    """``number`` in plain digits: 10000.0 → "10000", 0.35 → "0.35" ("" when not finite)."""
+    if number != number or number in (float("inf"), float("-inf")) or abs(number) >= 1e18:
+        return ""
+    if number == int(number):
+        return str(int(number))
+    return f"{number:.6f}".rstrip("0").rstrip(".")
+
