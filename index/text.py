@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from typing import Iterator
 
@@ -222,12 +223,27 @@ def _stem(token: str) -> str:
 
 def lexical_terms(text: str) -> list[str]:
     """The terms BM25 indexes and searches: :func:`tokenize`'s tokens, English stopwords dropped
-    and English words stemmed, so one index serves Chinese, English and mixed text alike; and each
-    number written in pieces as its digits (:func:`index.values.number_terms`)."""
-    from .values import number_terms
+    and English words stemmed, so one index serves Chinese, English and mixed text alike. A number
+    not written as its plain digits is one term of its digits instead of its written pieces
+    ("10,000" and "ten thousand": ``10000``; :func:`index.values.number_terms`)."""
+    from .values import is_number_piece, number_terms
 
     stop = _english_stopwords()
-    return [lexical_key(t) for t in tokenize(text) if t not in stop] + number_terms(text)
+    terms = [lexical_key(t) for t in tokenize(text) if t not in stop]
+    numbers = number_terms(text)
+    if not numbers:
+        return terms
+    # the pieces the numbers were written in ("10", "000"; "ten", "thousand"; 一万; "187.1" of
+    # 187.1万) leave, so a chunk is no longer for its numbers than it was; the words around them
+    # ("万股", "million") stay
+    pieces = Counter(lexical_key(p) for n in numbers for p in tokenize(n.written) if is_number_piece(p))
+    kept = []
+    for term in terms:
+        if pieces[term] > 0:
+            pieces[term] -= 1
+            continue
+        kept.append(term)
+    return kept + [n.term for n in numbers]
 
 
 #: jieba's part-of-speech tags of places, people, organisations and other proper names

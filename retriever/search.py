@@ -33,7 +33,6 @@ import numpy as np
 
 from index.lexical import query_terms
 from index.text import fold, has_cjk, lexical_terms, tokenize
-from index.values import number_terms
 from index.vectors import LexicalQuery
 
 from .bridge import Translation, holds, translate
@@ -231,8 +230,7 @@ class HybridSearcher:
         """The question's lexical side: its own terms, and its words carried into the corpus'
         other language at ``bridge_weight`` (``cross_bridge_weight`` for a crossing question; a
         word's translations share its weight)."""
-        terms = query_terms(query.tokens) + number_terms(query.text)
-        return LexicalQuery(tuple(terms), query.bridged, self._bridge_weight(query.crossing))
+        return LexicalQuery(tuple(lexical_terms(query.text)), query.bridged, self._bridge_weight(query.crossing))
 
     def _from_lead(self, query: Query, ids: np.ndarray) -> np.ndarray:
         """For each chunk of ``ids``, the BM25 weight its document's first chunk has for the

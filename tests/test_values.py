@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.values import (Hedge, LexiconError, ValueKind, extend_lexicon, interval, number_terms, parse_values,
-                          reset_lexicons)
+                          reset_lexicons, strip_invisible)
+from index.text import fold, lexical_terms
 
 DATA = Path(__file__).parent / "data"
 DATE = "2026-01-08"
@@ -242,24 +243,40 @@ def test_a_magnitude_written_with_no_number_after_a_hedging_word_is_one_of_it():
     ("全长三百五十公里", ["350"]),
     ("from 3,000 to 5,000 people", ["3000", "5000"]),
     ("3\u200b5亿元", ["3500000000"]),
+    ("每股116.20港元", ["116.2"]),
     # already one token as written, or too small to tell passages apart: nothing added
     ("10000 people in 1879, 2.5%", []),
     ("one of the three boats", []),
     ("哪一天上市", []),
     ("the XR-4500 model", []),
 ])
-def test_a_number_written_in_pieces_is_also_one_term_of_its_digits(text, terms):
-    assert number_terms(text) == terms
+def test_a_number_not_written_as_its_digits_is_one_term_of_them(text, terms):
+    found = number_terms(text)
+    assert [n.term for n in found] == terms
+    assert all(n.written in fold(strip_invisible(text)[0]) for n in found)
 
 
 def test_one_number_gives_one_term_however_it_is_written():
-    from index.text import lexical_terms
-
     writings = ["ten thousand volumes", "10,000 volumes", "一万册", "1萬冊", "10000 volumes"]
     assert all("10000" in lexical_terms(w) for w in writings)
+
+
+@pytest.mark.parametrize("text, gone, kept", [
+    ("it reached 10,000 books", ["10", "000"], ["reach", "book", "10000"]),
+    ("ten thousand volumes", ["ten", "thousand"], ["volum", "10000"]),
+    ("香港公开发售187.1万股H股", ["187.1"], ["万股", "1871000"]),
+    ("sales of 2.5 million units", ["2.5"], ["million", "unit", "2500000"]),
+    ("全长三百五十公里", ["三百", "五十"], ["公里", "350"]),
+])
+def test_the_pieces_a_number_was_written_in_give_way_to_its_term(text, gone, kept):
+    # a chunk is no longer for its numbers (BM25 weighs a term by the chunk's length); the words
+    # around a number stay
+    terms = lexical_terms(text)
+    assert not set(gone) & set(terms)
+    assert all(k in terms for k in kept)
 
 
 @given(st.text(max_size=200))
 @settings(max_examples=200, deadline=None)
 def test_number_terms_never_raise(text):
-    assert all(term and term.replace(".", "").lstrip("-").isdigit() for term in number_terms(text))
+    assert all(n.term and n.term.replace(".", "").lstrip("-").isdigit() for n in number_terms(text))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
+from typing import NamedTuple
 
 from ..text import fold, has_cjk
 from .lexicon import LexiconError, extend_lexicon, lexicon, reset_lexicons
@@ -23,7 +24,7 @@ from .types import Grain, Hedge, Value, ValueKind, interval, year_span
 log = logging.getLogger(__name__)
 
 __all__ = ["Grain", "Hedge", "LexiconError", "Value", "ValueKind", "extend_lexicon", "interval", "language_of",
-           "lexicon", "number_terms", "parse_values", "reset_lexicons", "strip_invisible", "year_span"]
+           "is_number_piece", "lexicon", "NumberTerm", "number_terms", "parse_values", "reset_lexicons", "strip_invisible", "year_span"]
 
 # Removed before parsing, as not part of a figure: zero-width and bidi control characters
 # ("3\u200b5亿元" reads as 35亿元), and the brackets a prospectus template leaves around a figure
@@ -113,12 +114,21 @@ def _original(v: Value, text: str, start: int, end: int) -> Value:
     return replace(v, start=start, end=end, text=text[start:end])
 
 
-def number_terms(text: str) -> list[str]:
-    """Each number of ``text`` that is written in more than one piece, as the one lexical term
-    its digits make: "10,000", "ten thousand", "1万" and "一万" all give ``10000``; "2.5 million"
-    and "250万" give ``2500000``. So a question's number finds a passage's, however each writes
-    it. A number already written as its digits ("1879", "2.5") gives nothing more, nor does one
-    below ten: "一" of 哪一天 and "one" of "one of them" say nothing of which passage answers."""
+class NumberTerm(NamedTuple):
+    """A number as one lexical term of its digits (``term``), and how the text wrote it (``written``,
+    folded: Simplified, half-width)."""
+
+    term: str
+    written: str
+
+
+def number_terms(text: str) -> list[NumberTerm]:
+    """Each number of ``text`` not written as its plain digits, with the one lexical term its
+    digits make: "10,000", "ten thousand", "1万" and "一万" all give ``10000``; "2.5 million" and
+    "250万" give ``2500000``; "116.20" gives ``116.2``. So a question's number finds a passage's,
+    however each writes it. A number written as its digits ("1879", "2.5") gives nothing, nor
+    does one below ten: "一" of 哪一天 and "one" of "one of them" say nothing of which passage
+    answers."""
     if not text:
         return []
     reader = _reader(language_of(text))
@@ -133,13 +143,25 @@ def number_terms(text: str) -> list[str]:
             if magnitude is not None:
                 number, end = number * magnitude[0], magnitude[1]
             term = _digits(number) if abs(number) >= 10 else ""
-            if term and term != clean[core.start:end]:
-                terms.append(term)
+            written = clean[core.start:end]
+            if term and term != written:
+                terms.append(NumberTerm(term, written))
     except (RecursionError, MemoryError):
         raise
     except Exception:  # noqa: BLE001 - as parse_values: a piece that cannot be read adds no term
         log.exception("could not read numbers from %r", text[:80])
     return terms
+
+
+_NUMBER_PIECE = re.compile(r"[\d.,]+|[零〇一二两三四五六七八九十百千万亿]+")
+
+
+def is_number_piece(token: str) -> bool:
+    """Whether a token is a piece a number is written in: digits ("10", "000", "187.1"), Chinese
+    numerals (一万, 三百) or an English number word ("ten", "thousand"), not a unit or a word."""
+    from .en import is_number_word
+
+    return bool(_NUMBER_PIECE.fullmatch(token)) or is_number_word(token)
 
 
 def _digits(number: float) -> str:
@@ -149,4 +171,3 @@ def _digits(number: float) -> str:
     if number == int(number):
         return str(int(number))
     return f"{number:.6f}".rstrip("0").rstrip(".")
-

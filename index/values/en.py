@@ -41,6 +41,14 @@ _COUNTED = re.compile(r"\s+([a-z][a-z'-]*(?:\s+old)?)")
 _ORD = r"(?:st|nd|rd|th)?"
 
 
+_ONE_WORD = re.compile(rf"(?i)(?:{_NUMBER_WORD})")
+
+
+def is_number_word(word: str) -> bool:
+    """Whether ``word`` is one of the words numbers are spelled with ("ten", "thousand", "dozen")."""
+    return bool(_ONE_WORD.fullmatch(word))
+
+
 def words_number(text: str) -> float | None:
     """The value of number words: "fifty-seven" → 57, "two hundred and five" → 205, "a dozen" → 12."""
     tokens = [t for t in re.split(r"[\s-]+", text.lower()) if t and t != "and"]
