@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import textwrap
@@ -249,11 +250,23 @@ def test_a_magnitude_written_with_no_number_after_a_hedging_word_is_one_of_it():
     ("one of the three boats", []),
     ("哪一天上市", []),
     ("the XR-4500 model", []),
+    # the magnitude word read with its number is not read again alone ("thousand" is no 1000 here)
+    ("3.5 thousand people", ["3500"]),
+    ("some 10 thousand volumes", ["10000"]),
+    # "m" after money is millions, as parse_values reads it ("$300m" is "$300 million")
+    ("raised $300m in cash", ["300000000"]),
+    ("ran 300m", []),
+    # a sentence mostly in one language writing a number the other's way: both readers' numbers count
+    ("The company sold 250万 units in 2024", ["2500000"]),
+    ("Did the group raise 1.5亿元 in its listing?", ["150000000"]),
+    ("公司当年卖出了 2.5 million 台设备", ["2500000"]),
+    ("藏书达一万册，约 10,000 volumes", ["10000", "10000"]),  # each writing once, not twice
 ])
 def test_a_number_not_written_as_its_digits_is_one_term_of_them(text, terms):
     found = number_terms(text)
     assert [n.term for n in found] == terms
-    assert all(n.written in fold(strip_invisible(text)[0]) for n in found)
+    clean = fold(strip_invisible(text)[0])
+    assert all(clean[n.start:n.end] == n.written for n in found)
 
 
 def test_one_number_gives_one_term_however_it_is_written():
@@ -280,3 +293,13 @@ def test_the_pieces_a_number_was_written_in_give_way_to_its_term(text, gone, kep
 @settings(max_examples=200, deadline=None)
 def test_number_terms_never_raise(text):
     assert all(n.term and n.term.replace(".", "").lstrip("-").isdigit() for n in number_terms(text))
+
+
+def test_number_words_too_large_for_a_float_are_no_number(caplog):
+    # "hundred hundred …" multiplies past any float: that piece is no number, and the sentence's
+    # other numbers are still read (it raised OverflowError, which dropped them all)
+    text = "Some ten thousand people came. " + "hundred " * 200
+    with caplog.at_level(logging.ERROR):
+        assert [n.term for n in number_terms(text)] == ["10000"]
+        assert [v.number for v in parse_values(text)] == [10000.0]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

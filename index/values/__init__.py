@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from ..text import fold, has_cjk
 from .lexicon import LexiconError, extend_lexicon, lexicon, reset_lexicons
+from .reader import overlaps
 from .types import Grain, Hedge, Value, ValueKind, interval, year_span
 
 log = logging.getLogger(__name__)
@@ -115,41 +116,58 @@ def _original(v: Value, text: str, start: int, end: int) -> Value:
 
 
 class NumberTerm(NamedTuple):
-    """A number as one lexical term of its digits (``term``), and how the text wrote it (``written``,
-    folded: Simplified, half-width)."""
+    """A number as one lexical term of its digits (``term``), how the text wrote it (``written``)
+    and where (``start``/``end``, in the folded text: Simplified, half-width, invisibles out)."""
 
     term: str
     written: str
+    start: int
+    end: int
 
 
 def number_terms(text: str) -> list[NumberTerm]:
     """Each number of ``text`` not written as its plain digits, with the one lexical term its
-    digits make: "10,000", "ten thousand", "1万" and "一万" all give ``10000``; "2.5 million" and
-    "250万" give ``2500000``; "116.20" gives ``116.2``. So a question's number finds a passage's,
-    however each writes it. A number written as its digits ("1879", "2.5") gives nothing, nor
-    does one below ten: "一" of 哪一天 and "one" of "one of them" say nothing of which passage
-    answers."""
+    digits make: "10,000", "ten thousand", "1万" and "一万" all give ``10000``; "2.5 million",
+    "$2.5m" and "250万" give ``2500000``; "116.20" gives ``116.2``. So a question's number finds a
+    passage's, however each writes it. A number written as its digits ("1879", "2.5") gives
+    nothing, nor does one below ten: "一" of 哪一天 and "one" of "one of them" say nothing of which
+    passage answers. Text mixing Chinese and Latin script is read by both languages' readers
+    ("sold 250万 units"), a number both read counting once."""
     if not text:
         return []
-    reader = _reader(language_of(text))
     clean = fold(strip_invisible(text)[0])
+    language = language_of(text)
+    found = _number_terms(_reader(language), clean)
+    if has_cjk(clean) and _LATIN_WORDS.search(clean):
+        taken = sorted((t.start, t.end) for t in found)
+        other = _number_terms(_reader("en" if language == "zh" else "zh"), clean)
+        found = sorted(found + [t for t in other if not overlaps(taken, t.start, t.end)], key=lambda t: t.start)
+    return found
+
+
+def _number_terms(reader, clean: str) -> list[NumberTerm]:  # type: ignore[no-untyped-def]
+    """:func:`number_terms` as one language's reader reads them."""
     terms = []
+    last_end = -1
     try:
         for core in reader.cores(clean, []):
-            if reader.skip(clean, core):
-                continue
+            if core.start < last_end or reader.skip(clean, core):
+                continue  # the "thousand" of "3.5 thousand" was read with the 3.5
             number, end = core.number, core.end
-            magnitude = reader.magnitude(clean, end, "")
+            prefix = reader.lex.currency_prefix.ending_at(clean, core.start, 12)  # "$300m" is millions
+            currency = str(reader.lex.currency_prefix.get(prefix[0])) if prefix else ""
+            magnitude = reader.magnitude(clean, end, currency)
             if magnitude is not None:
                 number, end = number * magnitude[0], magnitude[1]
+            last_end = end
             term = _digits(number) if abs(number) >= 10 else ""
             written = clean[core.start:end]
             if term and term != written:
-                terms.append(NumberTerm(term, written))
+                terms.append(NumberTerm(term, written, core.start, end))
     except (RecursionError, MemoryError):
         raise
     except Exception:  # noqa: BLE001 - as parse_values: a piece that cannot be read adds no term
-        log.exception("could not read numbers from %r", text[:80])
+        log.exception("could not read numbers from %r", clean[:80])
     return terms
 
 

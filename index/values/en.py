@@ -73,7 +73,9 @@ def words_number(text: str) -> float | None:
             total += (current or 1) * 1000
             current = 0
         seen = True
-    return float(total + current) if seen else None
+    if not seen or total + current >= 1e300:
+        return None  # "hundred hundred …" past any float is no number
+    return float(total + current)
 
 
 class EnglishReader(Reader):
