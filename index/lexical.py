@@ -15,6 +15,7 @@ from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
+from .tables import NPY_LOCK
 from .text import _english_stopwords, content_tokens, lexical_key
 
 BM25_DIR = "bm25"
@@ -256,5 +257,6 @@ class LexicalIndex:
             return cls(None, idf, int(data["n_chunks"]), {str(k): int(v) for k, v in ids.items()})
         bm25s = _bm25s()
 
-        model = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, load_corpus=False, mmap=mmap)
+        with NPY_LOCK:  # bm25s reads its arrays with np.load
+            model = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False, load_corpus=False, mmap=mmap)
         return cls(model, idf, int(data["n_chunks"]))

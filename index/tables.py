@@ -232,13 +232,14 @@ def write_rows(path: Path, rows: np.ndarray, write_bytes) -> None:  # type: igno
 
 
 #: numpy reads an .npy header with ast.literal_eval, which CPython 3.11 cannot run in two threads
-#: at once ("AST constructor recursion depth mismatch"): two readers loading a new generation
-_NPY_LOCK = threading.Lock()
+#: at once ("AST constructor recursion depth mismatch"): two readers loading a new generation.
+#: Held by every reader of .npy files, ours and the libraries' (bm25s: :mod:`index.lexical`).
+NPY_LOCK = threading.Lock()
 
 
 def load_array(path: Path | str, mmap_mode: str | None = "r") -> np.ndarray:
     """An .npy array (memory-mapped by default), never a pickle; safe to call from several threads."""
-    with _NPY_LOCK:
+    with NPY_LOCK:
         return np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
 
 
