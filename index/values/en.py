@@ -33,7 +33,9 @@ _TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60
                "ninety": 90}
 _SCALE_WORDS = {"hundred": 100, "thousand": 1000}
 _NUMBER_WORD = "|".join(sorted([*_UNITS_WORDS, *_TENS_WORDS, *_SCALE_WORDS, "dozen", "a"], key=len, reverse=True))
-_WORDS = re.compile(rf"(?i)\b(?:{_NUMBER_WORD})\b(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORD})\b)*")
+# "and" joins number words only after a hundred or a thousand ("two hundred and five"); "twenty
+# and thirty" are two numbers (a range after "between"), not fifty
+_WORDS = re.compile(rf"(?i)\b(?:{_NUMBER_WORD})\b(?:(?:(?:(?<=hundred)|(?<=thousand))\s+and\s+|[\s-]+)(?:{_NUMBER_WORD})\b)*")
 _DIGITS = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 _YEAR = r"(?:1\d{3}|20\d{2})"
 _PART_YEAR = re.compile(rf"\s*(?:of\s+|,\s*)?(?:(?:about|around|circa|c\.)\s+)?(?:(?:fiscal|FY)\s*)?(?P<year>{_YEAR})\b", re.I)
