@@ -83,6 +83,9 @@ def words_number(text: str) -> float | None:
 class EnglishReader(Reader):
     keep_bare = True
 
+    def bare_scale(self, text: str, core: Core) -> bool:
+        return text[core.start:core.end].split()[0].lower() in _SCALE_WORDS
+
     def __init__(self, lex: Lexicon) -> None:
         super().__init__(lex)
         months = "|".join(sorted((re.escape(m) for m in lex.months.table), key=len, reverse=True)) or "(?!)"

@@ -54,7 +54,7 @@ _WORD_TABLES = {
     "question_kinds": "kinds", "ordinals": "number", "question_grains": "grain", "asked_nouns": "noun_kind",
     "asked_words": "words", "dimension_nouns": "dimension", "name_words": "name_kind",
 }
-_LIST_TABLES = {"name_titles": ("words",), "negations": ("words",), "not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",), "not_units": ("words",), "contrasts": ("pairs",),
+_LIST_TABLES = {"name_titles": ("words",), "negations": ("words",), "not_counters": ("words",), "not_hedges": ("words",), "numeral_words": ("words",), "vague_before": ("words",), "not_units": ("words",), "contrasts": ("pairs",),
                 "question_words": ("words",), "complements": ("words",),
                 "change": ("words", "to_words"), "sentences": ("abbreviations", "final_abbreviations"),
                 "framing": ("modifiers",), "scales": ("words",), "shares": ("between", "of_total", "whole_first", "of_whole", "part_after")}
@@ -178,6 +178,7 @@ class Lexicon:
     not_units: Words  # "年度" (annual) begins with the unit 年 but is no span of years
     contrasts: frozenset[frozenset[str]]  # 上/下, 月/年: words differing only by these say different things
     numeral_words: Words
+    vague_before: Words  # "数", "several": a bare 十万 or "thousand" after these is a vague amount, no figure
     modifiers: Words
     framing: frozenset[str]  # modifier names that frame the rest of their sentence ("planned", "expected")
     ordinals: Words  # "first", "第二": which one of a series a figure is said of
@@ -411,6 +412,7 @@ def _build(language: str, tables: dict[str, Any], sources: tuple[str, ...]) -> L
         not_units=Words(tables.get("not_units.words", [])),
         contrasts=frozenset(frozenset(p) for p in tables.get("contrasts.pairs", []) if len(set(p)) == 2),
         numeral_words=Words(tables.get("numeral_words.words", [])),
+        vague_before=Words(tables.get("vague_before.words", []), any_case=True),
         modifiers=phrases("modifiers"), framing=framing, ordinals=phrases("ordinals"), change_words=Words(tables.get("change.words", []), any_case=True),
         change_to=Words(tables.get("change.to_words", []), any_case=True),
         months=Words(tables.get("dates.months", {})), bc=Words(tables.get("dates.bc", [])),

@@ -73,8 +73,15 @@ class Reader:
             return float(self.lex.magnitudes.get(found[0])), found[1]
         return None
 
+    def bare_scale(self, text: str, core: Core) -> bool:
+        """A number written as its scale alone ("thousand", 十万), which "several"/数 make vague."""
+        return False
+
     def skip(self, text: str, core: Core) -> bool:
-        """A number that is part of a name or code, not a value (XR-4.5, S25, 5G, 3rd)."""
+        """A number that is part of a name or code, not a value (XR-4.5, S25, 5G, 3rd), or a
+        vague amount ("several thousand", 数十万)."""
+        if self.bare_scale(text, core) and self.lex.vague_before.ending_at(text, core.start, 12) is not None:
+            return True
         before = text[max(0, core.start - 2):core.start]
         if before[-1:].isascii() and before[-1:].isalpha():
             return True

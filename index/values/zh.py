@@ -30,6 +30,7 @@ from .types import Grain, Hedge, Value, ValueKind, year_span
 
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUM = _CN_DIGIT + "十百千万亿点"
+_SCALE_CHARS = frozenset("十百千万亿")
 _CORE = re.compile(rf"\d+(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|[{_CN_NUM}]+")
 
 _MONTH = r"1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]"
@@ -164,6 +165,9 @@ class ChineseReader(Reader):
         if text[pos:pos + 1] == "个" and text[pos + 1:pos + 2] in ("亿", "万"):
             pos += 1  # "3个亿": colloquial 3亿
         return super().magnitude(text, pos, currency)
+
+    def bare_scale(self, text: str, core: Core) -> bool:
+        return text[core.start:core.start + 1] in _SCALE_CHARS
 
     def skip(self, text: str, core: Core) -> bool:
         if _ORDINAL.search(text, max(0, core.start - 3), core.start):
