@@ -24,8 +24,9 @@ from .types import Grain, Hedge, Value, ValueKind, interval, year_span
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Grain", "Hedge", "LexiconError", "Value", "ValueKind", "extend_lexicon", "interval", "language_of",
-           "is_number_piece", "lexicon", "NumberTerm", "number_terms", "parse_values", "reset_lexicons", "strip_invisible", "year_span"]
+__all__ = ["Grain", "Hedge", "LexiconError", "NumberTerm", "Value", "ValueKind", "extend_lexicon", "interval",
+           "is_number_piece", "language_of", "lexicon", "number_terms", "parse_values", "reset_lexicons",
+           "strip_invisible", "year_span"]
 
 # Removed before parsing, as not part of a figure: zero-width and bidi control characters
 # ("3\u200b5亿元" reads as 35亿元), and the brackets a prospectus template leaves around a figure
@@ -171,15 +172,16 @@ def _number_terms(reader, clean: str) -> list[NumberTerm]:  # type: ignore[no-un
     return terms
 
 
-_NUMBER_PIECE = re.compile(r"[\d.,]+|[零〇一二两三四五六七八九十百千万亿]+")
+_DIGIT_PIECE = re.compile(r"[\d.,]+")
 
 
 def is_number_piece(token: str) -> bool:
-    """Whether a token is a piece a number is written in: digits ("10", "000", "187.1"), Chinese
-    numerals (一万, 三百) or an English number word ("ten", "thousand"), not a unit or a word."""
+    """Whether a token (folded) is a piece a number is written in: digits ("10", "000", "187.1"),
+    Chinese numerals (一万, 三百) or an English number word ("ten", "thousand"), not a unit or a word."""
     from .en import is_number_word
+    from .zh import is_numeral
 
-    return bool(_NUMBER_PIECE.fullmatch(token)) or is_number_word(token)
+    return bool(_DIGIT_PIECE.fullmatch(token)) or is_numeral(token) or is_number_word(token)
 
 
 def _digits(number: float) -> str:

@@ -83,9 +83,6 @@ def words_number(text: str) -> float | None:
 class EnglishReader(Reader):
     keep_bare = True
 
-    def bare_scale(self, text: str, core: Core) -> bool:
-        return text[core.start:core.end].split()[0].lower() in _SCALE_WORDS
-
     def __init__(self, lex: Lexicon) -> None:
         super().__init__(lex)
         months = "|".join(sorted((re.escape(m) for m in lex.months.table), key=len, reverse=True)) or "(?!)"
@@ -106,6 +103,9 @@ class EnglishReader(Reader):
         self._fiscal = re.compile(rf"\b(?:fiscal(?:\s+year)?\s+|FY\s*)(?P<year>{_YEAR}|\d{{2}})\b")
 
     # ------------------------------------------------------------------ numbers
+    def bare_scale(self, text: str, core: Core) -> bool:
+        return text[core.start:core.end].split()[0].lower() in _SCALE_WORDS
+
     def cores(self, text: str, taken: list[tuple[int, int]]) -> Iterable[Core]:
         found = []
         for m in _DIGITS.finditer(text):

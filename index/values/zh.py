@@ -57,6 +57,14 @@ _HALF_UNITS = {"年": 365.25, "月": 30.4375, "天": 1.0, "小时": 1 / 24, "钟
                "世纪": 36525.0}
 
 
+_NUMERALS = re.compile(f"[{_CN_NUM}]+")
+
+
+def is_numeral(word: str) -> bool:
+    """Whether ``word`` (folded) is written in Chinese numerals alone (一万, 三百, 五十)."""
+    return bool(_NUMERALS.fullmatch(word))
+
+
 @lru_cache(maxsize=4096)
 def chinese_number(text: str) -> float | None:
     """A Chinese numeral's value (两 → 2, 一九八六 → 1986, 三百五十 → 350, 百亿 → 10¹⁰); None if it
