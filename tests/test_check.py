@@ -753,10 +753,44 @@ def test_a_source_giving_the_leading_figure_is_not_compared_on_a_lesser_figure_t
     policy = AlignPolicy()
     assert alike(loss[0], leader) >= policy.same_context > alike(same[0], leader)
     chosen, ambiguous, _ = _per_source([leader, *same, *loss], policy, alike, lambda c, o: False,
-                                       lambda a, b: 1.0, lambda c: frozenset(), lambda c: frozenset())
+                                       lambda a, b: 1.0, lambda c: frozenset(), lambda c: frozenset(), lambda c: None)
     assert [(c.doc_id, c.value.text) for c in chosen] == [("a", "9.87亿元")] and not ambiguous
     # without the leading figure in it, the same source's figure said of what the leader's is
     # said of is still compared
     chosen, _, _ = _per_source([leader, *loss], policy, alike, lambda c, o: False,
-                               lambda a, b: 1.0, lambda c: frozenset(), lambda c: frozenset())
+                               lambda a, b: 1.0, lambda c: frozenset(), lambda c: frozenset(), lambda c: None)
     assert ("b", "12.34億元") in [(c.doc_id, c.value.text) for c in chosen]
+
+
+
+def test_of_listed_counts_the_one_counting_the_asked_noun_answers(fc):
+    # The README's example: 赛乐咨询 writes "拥有机构客户超1.2万家,开发者超4500万,终端设备部署超8000万台".
+    # For the English question the three score within the contrast margin, and 开发者超4500万 has no
+    # word of its own the question does not ask (机构客户超1.2万家 has 机构): but it counts developers,
+    # and 1.2万家 the customers asked about
+    answer = fc.ask("How many enterprise customers does Zhipu have?")
+    shown = {v.value for v in answer.check.values}
+    assert not any("4500" in v for v in shown), answer.text
+    twelve = [v for v in answer.check.values if "1.2" in v.value or "12000" in v.value]
+    assert len({s.doc_id for v in twelve for s in v.sources}) >= 4, answer.text
+
+
+def test_a_tie_of_one_sentence_is_told_by_the_noun_each_value_counts():
+    from retriever.check.align import AlignPolicy, _per_source
+
+    text = "星河科技拥有机构客户超1.2万家,开发者超4500万,终端设备部署超8000万台。"
+    customers, developers, devices = _candidates("a", 1, text, {"超1.2万家": 0.70, "超4500万": 0.62, "超8000万台": 0.62})
+    leader = _candidates("b", 2, "星河科技的企业客户已达1.2万家。", {"1.2万家": 0.75})[0]
+    counted = {id(customers): True, id(developers): False, id(devices): False, id(leader): True}
+    unasked = {id(customers): frozenset({"机构"}), id(developers): frozenset(), id(devices): frozenset({"部署"}),
+               id(leader): frozenset()}
+
+    def choose(counts):
+        chosen, _, _ = _per_source([leader, customers, developers, devices], AlignPolicy(),
+                                   lambda c, o: 1.0 if c.value.overlaps(o.value) else 0.2, lambda c, o: False,
+                                   lambda a, b: 1.0, lambda c: frozenset(), lambda c: unasked[id(c)], counts)
+        return {(c.doc_id, c.value.text) for c in chosen}
+
+    # by the words alone, 4500万 (no word of its own) would be the answer; by what it counts, 1.2万家 is
+    assert choose(lambda c: None) == {("b", "1.2万家"), ("a", "超4500万")}
+    assert choose(lambda c: counted[id(c)]) == {("b", "1.2万家"), ("a", "超1.2万家")}

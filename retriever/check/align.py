@@ -362,8 +362,14 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
         """The words around the value that no question word is found in."""
         return frozenset(k for k in context(c) if not k.startswith("=") and not terms.found(k))
 
+    def counts_asked(c: Candidate) -> bool | None:
+        """Whether the noun the value counts is one the question asks ("客户超1.2万家" asked of
+        customers: yes; "开发者超4500万": no); None when it counts no noun."""
+        nouns = [k[1:] for k in context(c) if k.startswith("=")]
+        return any(terms.found(n) for n in nouns) if nouns else None
+
     chosen, ambiguous, unmatched = _per_source(candidates, policy, alike, milestone, sources.document_similarity,
-                                               names, unasked)
+                                               names, unasked, counts_asked)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
     compared = {c.doc_id for c in chosen}
@@ -531,7 +537,8 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
 
 def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callable[[Candidate, Candidate], float],
                 milestone: Callable[[Candidate, Candidate], bool], similarity: Callable[[str, str], float],
-                names: Callable[[Candidate], frozenset[str]], unasked: Callable[[Candidate], frozenset[str]]
+                names: Callable[[Candidate], frozenset[str]], unasked: Callable[[Candidate], frozenset[str]],
+                counts_asked: Callable[[Candidate], bool | None]
                 ) -> tuple[list[Candidate], dict[str, list[Candidate]], list[Candidate]]:
     """Each source's best candidate(s), for the sources that answer what the best of all answers;
     the sources whose best sentence holds several values that cannot be told apart; and the other
@@ -591,7 +598,7 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
         # values of one sentence nearly as good: the one whose own words the question asks
         close = [c for c in ranked if c.sentence.sentence_id == best.sentence.sentence_id
                  and best.score - c.score <= policy.contrast_margin]
-        told = _told_by_contrast(close, unasked) if len(close) > 1 else None
+        told = (_told_by_noun(close, counts_asked) or _told_by_contrast(close, unasked)) if len(close) > 1 else None
         if told is not None and told is not best:
             best, ranked = told, [told] + [c for c in ranked if c is not told]
         tied = [c for c in ranked if abs(c.score - best.score) <= policy.tie]
@@ -614,6 +621,16 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
                   and alike(c, best) >= policy.self_context]
         chosen.extend([best] + others[:1])
     return chosen, ambiguous, unmatched
+
+
+def _told_by_noun(tied: list[Candidate], counts_asked: Callable[[Candidate], bool | None]) -> Candidate | None:
+    """Of tied values of one sentence, the one alone in counting the noun the question asks, when
+    every other one counts another noun ("机构客户超1.2万家,开发者超4500万,终端设备部署超8000万台"
+    asked of customers); else None."""
+    asked = [c for c in tied if counts_asked(c)]
+    if len(asked) != 1 or any(counts_asked(c) is not False for c in tied if c is not asked[0]):
+        return None
+    return asked[0]
 
 
 def _told_by_contrast(tied: list[Candidate], unasked: Callable[[Candidate], frozenset[str]]) -> Candidate | None:
