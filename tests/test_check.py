@@ -663,6 +663,52 @@ def test_a_figure_of_the_contrasting_word_is_no_conflict(contrast, question):
     assert contrast.ask(question).verdict is Verdict.SINGLE_SOURCE
 
 
+SUBJECT = {
+    # reports on one musical (its name, the subject of every one, is all most of them share with
+    # the questions below), one paragraph each, and other news
+    "star-a.txt": "As of 4 May 2021, Marrow Star had sold 2.1 million tickets worldwide. The musical opened in Leeds.",
+    "star-b.txt": "As of 4 May 2021, Marrow Star had sold 2.1 million tickets worldwide. Critics praised the staging.",
+    "star-c.txt": "The producers of Marrow Star have not said who will write new songs for its tour; a composer "
+                  "is expected to be hired soon.",
+    "star-d.txt": "Marrow Star opened in Leeds to a full house.",
+    **{f"tour-{city.lower()}.txt": f"The Marrow Star cast played {n} shows in {city}."
+       for city, n in (("Derby", 14), ("York", 9), ("Bath", 12), ("Hull", 7), ("Ripon", 5), ("Selby", 6),
+                       ("Whitby", 8), ("Ely", 4), ("Goole", 3), ("Malton", 11), ("Thirsk", 10), ("Leyburn", 2))},
+    **{f"news-{i}.txt": text for i, text in enumerate((
+        "The harbour board will dredge the eastern channel to let larger ferries dock.",
+        "A village bakery won the regional prize for its rye loaf and seeded rolls.",
+        "The coast road will shut for resurfacing while crews replace the drains.",
+        "The county library now stays open late on Thursdays for students.",
+        "Engineers raised the river wall after the winter storms damaged the banks.",
+        "The cycling club added a junior ride on Saturday mornings around the park.",
+        "Pupils planted beans and potatoes in the new school garden beside the gym.",
+        "The Sunday market gained stalls selling cheese, honey and hand-made soap."))},
+    **{f"weather-{town.lower()}.txt": f"Rain and a cool breeze are forecast for {town}."
+       for town in ("Aldby", "Brant", "Colme", "Dunsby", "Eskdale", "Farrow", "Gilling", "Hawes", "Ingle", "Jervaulx",
+                    "Kettle", "Lund", "Masham", "Nunby", "Oswald", "Pately", "Quarry", "Reeth", "Sleights", "Thorne",
+                    "Ulley", "Vale", "Welby", "Yarm")},
+}
+SUBJECT_SOURCES = {name: {"publisher": f"outlet-{i}", "date": f"2025-05-{i % 28 + 1:02d}"} for i, name in enumerate(SUBJECT)}
+
+
+@pytest.fixture(scope="module")
+def subject(checker_for):
+    return checker_for("subject", SUBJECT, SUBJECT_SOURCES)
+
+
+def test_sources_that_share_only_the_questions_subject_are_not_said_to_agree(subject):
+    # Two outlets print one sentence on the musical's ticket sales; the question asks when its
+    # composer was hired, which no outlet says. Their sentence holds only the subject's words
+    # (every retrieved article names the musical), none of the fact's: quoted, not compared.
+    answer = subject.ask("When was the composer of Marrow Star hired?")
+    assert answer.verdict is Verdict.QUOTED, answer.text
+    assert any("composer" in note for note in answer.notes)
+    # sources whose documents say the fact asked still agree
+    answer = subject.ask("How many tickets had Marrow Star sold?")
+    assert answer.verdict is Verdict.CONSISTENT, answer.text
+    assert {v.value for v in answer.check.values} == {"2.1 million tickets"}
+
+
 SPEED = {
     "rail-a.txt": "青江高铁设计时速350公里，全长286公里，于2024年通车。",
     "rail-b.txt": "青江高鐵最高時速達350公里，全線長280公里。",

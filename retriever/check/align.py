@@ -24,7 +24,7 @@ from index.values import Value, ValueKind, language_of, lexicon
 from .names import in_list, named_for_role, with_names
 from .question import OCCURRENCES, Question, ordinals_in
 from .shares import MIN_IDF, other_part, share_in, swapped, unheard
-from .terms import context_words, has_content, weighted_overlap
+from .terms import Term, context_words, english_stems, has_content, weighted_overlap
 
 if TYPE_CHECKING:
     from ..answer import ScoredSentence
@@ -83,6 +83,12 @@ class AlignPolicy:
         period_weight: bonus for a value of exactly the period the question names.
         focus_documents: near a value, words found in few of the first this many retrieved
             documents count more (they name the fact; the others, its subject).
+        subject_share: a question word found in at least this share of those documents names its
+            subject ("Spectre" when every retrieved article is on the film); the others name the
+            fact asked ("actors", "announced"). When the question has such fact words and each
+            compared source's document, in the question's language, holds none of them, the
+            sources speak of the subject, not of the fact: their values are quoted, and "agree"
+            is not said (:attr:`Alignment.subject_only`).
         name_role: a name answers a who/where question only where the words of the asked role
             nearest to it make up this share of the role (:func:`.names.named_for_role`).
     """
@@ -112,6 +118,7 @@ class AlignPolicy:
     diff_sentences: int = 6
     period_weight: float = 0.1
     focus_documents: int = 12
+    subject_share: float = 0.9
     name_role: float = 0.5
 
 
@@ -149,6 +156,9 @@ class Alignment:
     considered: int
     notes: list[str] = field(default_factory=list)
     unheard: tuple[str, ...] = ()  # words of the asked share no source uses: nothing answers it
+    # the question's fact words when the chosen sources' documents hold none of them, only its
+    # subject's (see AlignPolicy.subject_share): their values answer something else about it
+    subject_only: tuple[str, ...] = ()
 
     @property
     def docs(self) -> list[str]:
@@ -254,9 +264,12 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     terms = question.terms
     idf = terms.idf
     focus = None
+    fact_words: list[Term] = []
     if terms:
-        docs = list(dict.fromkeys(s.passage.doc_id for s in sentences))[:policy.focus_documents]
-        focus = terms.focus([document_text(d) for d in docs])
+        docs = [document_text(d) for d in
+                list(dict.fromkeys(s.passage.doc_id for s in sentences))[:policy.focus_documents]]
+        focus = terms.focus(docs)
+        fact_words = [t for t, share in zip(terms.terms, terms.shares(docs)) if share < policy.subject_share]
     # "海外收入占服装业务收入的比例": a share of what in what
     asked_share = share_in(fold(question.text).lower(), lexicon(question.language), question=True) \
         if ValueKind.PERCENT in question.kinds else None
@@ -376,7 +389,23 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     # where sources are compared, another's figure nearly as good an answer is shown beside them
     shown = [replace(c, apart=Apart.UNMATCHED) for c in unmatched if c.doc_id not in compared] \
         if len(compared) >= 2 else []
-    return Alignment(chosen, shown + [c for c in apart if c.score >= top - policy.margin], considered, notes, missing)
+    return Alignment(chosen, shown + [c for c in apart if c.score >= top - policy.margin], considered, notes, missing,
+                     _subject_only(question, chosen, fact_words, document_text))
+
+
+def _subject_only(question: Question, chosen: Sequence[Candidate], fact_words: Sequence[Term],
+                  document_text: Callable[[str], str]) -> tuple[str, ...]:
+    """The question's fact words (those that do not name its subject) when no chosen source's
+    document holds any of them, even in part; else ``()``. Only said of sources in the question's
+    language: a translation words the fact otherwise."""
+    if not chosen or not fact_words or any(language_of(c.sentence.text) != question.language for c in chosen):
+        return ()
+    for doc in {c.doc_id for c in chosen}:
+        text = document_text(doc)
+        stems = english_stems(text) if any(t.stems for t in fact_words) else frozenset()
+        if any(t.found_in(text, stems) > 0 for t in fact_words):
+            return ()
+    return tuple(t.word for t in fact_words)
 
 
 def claim_view(text: str, claims: Sequence[Claim], claim: Claim) -> tuple[str, int, int]:

@@ -2,8 +2,10 @@
 
 Values are grouped when they can be the same (their intervals overlap, after units are made
 common: durations in days, lengths in metres, one currency). One group from two or more sources
-is agreement; groups that cannot be the same, from different sources, are a conflict. A source
-whose own values fall in two groups contradicts itself, and is named as such.
+is agreement, unless their documents hold none of the words that name the fact asked, only its
+subject's (the values are then quoted, not compared); groups that cannot be the same, from
+different sources, are a conflict. A source whose own values fall in two groups contradicts
+itself, and is named as such.
 """
 
 from __future__ import annotations
@@ -136,7 +138,8 @@ def compare(question: Question, alignment: Alignment) -> Comparison:
     elif len(groups) > 1:
         verdict = Verdict.CONFLICT
     elif len(docs) > 1:
-        verdict = Verdict.CONSISTENT
+        # sources that speak only of the question's subject are not said to agree on its fact
+        verdict = Verdict.QUOTED if alignment.subject_only else Verdict.CONSISTENT
     else:
         verdict = Verdict.SINGLE_SOURCE
     notes = [f"{d} states more than one value for this" for d in contradicting] + alignment.notes

@@ -260,12 +260,13 @@ class Terms:
         every retrieved article is about Roosevelt)."""
         if not documents:
             return [t.weight for t in self.terms]
-        out = []
-        for term in self.terms:
-            share = sum(term.found_in(d, english_stems(d) if term.stems else frozenset()) >= 1.0
-                        for d in documents) / len(documents)
-            out.append(term.weight * (1.2 - share))
-        return out
+        return [term.weight * (1.2 - share) for term, share in zip(self.terms, self.shares(documents))]
+
+    def shares(self, documents: Sequence[str]) -> list[float]:
+        """Per word, the share of ``documents`` (normalised) that hold it."""
+        stems = [english_stems(d) for d in documents] if self.english else [frozenset()] * len(documents)
+        return [sum(term.found_in(d, st if term.stems else frozenset()) >= 1.0 for d, st in zip(documents, stems))
+                / len(documents) if documents else 0.0 for term in self.terms]
 
     def names_in(self, text: str) -> frozenset[str]:
         """The question's names (see :attr:`Term.name`) found in ``text`` (normalised)."""

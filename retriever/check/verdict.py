@@ -10,7 +10,8 @@ class Verdict(str, Enum):
 
     ``CONSISTENT`` and ``CONFLICT`` are said only after the values of at least two sources were
     compared; ``QUOTED`` means sentences are quoted but no values were compared (a who/why
-    question, or values that could not be aligned with the question).
+    question, values that could not be aligned with the question, or values of sources whose
+    documents hold only the question's subject words, none of those that name the fact asked).
     """
 
     CONFLICT = "conflict"
