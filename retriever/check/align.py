@@ -84,8 +84,8 @@ class AlignPolicy:
         focus_documents: near a value, words found in few of the first this many retrieved
             documents count more (they name the fact; the others, its subject).
         subject_share: a question word found in at least this share of those documents names its
-            subject ("Spectre" when every retrieved article is on the film); the others name the
-            fact asked ("actors", "announced"). When the question has such fact words and each
+            subject ("Marrow Star" when every retrieved article is on that musical); the others name
+            the fact asked ("composer", "hired"). When the question has such fact words and each
             compared source's document, in the question's language, holds none of them, the
             sources speak of the subject, not of the fact: their values are quoted, and "agree"
             is not said (:attr:`Alignment.subject_only`).
@@ -376,8 +376,8 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
         return frozenset(k for k in context(c) if not k.startswith("=") and not terms.found(k))
 
     def counts_asked(c: Candidate) -> bool | None:
-        """Whether the noun the value counts is one the question asks ("客户超1.2万家" asked of
-        customers: yes; "开发者超4500万": no); None when it counts no noun."""
+        """Whether the noun the value counts is one the question asks ("客户超3.4万家" asked of
+        customers: yes; "注册用户超900万": no); None when it counts no noun."""
         nouns = [k[1:] for k in context(c) if k.startswith("=")]
         return any(terms.found(n) for n in nouns) if nouns else None
 
@@ -654,7 +654,7 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
 
 def _told_by_noun(tied: list[Candidate], counts_asked: Callable[[Candidate], bool | None]) -> Candidate | None:
     """Of tied values of one sentence, the one alone in counting the noun the question asks, when
-    every other one counts another noun ("机构客户超1.2万家,开发者超4500万,终端设备部署超8000万台"
+    every other one counts another noun ("拥有机构客户超3.4万家,注册用户超900万,门店超1200家"
     asked of customers); else None."""
     asked = [c for c in tied if counts_asked(c)]
     if len(asked) != 1 or any(counts_asked(c) is not False for c in tied if c is not asked[0]):
