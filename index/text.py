@@ -233,8 +233,8 @@ def lexical_terms(text: str) -> list[str]:
     numbers = number_terms(text)
     if not numbers:
         return terms
-    # the pieces the numbers were written in ("10", "000"; "ten", "thousand"; 一万; "187.1" of
-    # 187.1万) leave, so a chunk is no longer for its numbers than it was; the words around them
+    # the pieces the numbers were written in ("10", "000"; "ten", "thousand"; 一万; "36.4" of
+    # 36.4万) leave, so a chunk is no longer for its numbers than it was; the words around them
     # ("万股", "million") stay
     pieces = Counter(lexical_key(p) for n in numbers for p in tokenize(n.written) if is_number_piece(p))
     kept = []

@@ -1,8 +1,8 @@
 """What a sentence states: numbers, amounts, percentages, measures, durations and dates.
 
     >>> from index.values import parse_values
-    >>> [(v.text, v.kind.value, v.unit, v.number) for v in parse_values("营收约3.12亿元,同比增长325%")]
-    [('约3.12亿元', 'money', 'CNY', 312000000.0), ('325%', 'percent', '%', 325.0)]
+    >>> [(v.text, v.kind.value, v.unit, v.number) for v in parse_values("营收约4.5亿元,同比增长218%")]
+    [('约4.5亿元', 'money', 'CNY', 450000000.0), ('218%', 'percent', '%', 218.0)]
     >>> [(v.text, v.label) for v in parse_values("He was born on 21 August 1968.")]
     [('21 August 1968', '1968-08-21')]
 
@@ -30,7 +30,7 @@ __all__ = ["Grain", "Hedge", "LexiconError", "NumberTerm", "Value", "ValueKind",
 
 # Removed before parsing, as not part of a figure: zero-width and bidi control characters
 # ("3\u200b5亿元" reads as 35亿元), and the brackets a prospectus template leaves around a figure
-# ("发行【2150.6】万股" reads as 2150.6万股).
+# ("发行【2480.5】万股" reads as 2480.5万股).
 _IGNORED = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
                       "|【(?=[0-9０-９][0-9０-９.,．，]*】)|(?<=[0-9０-９])】")
 
@@ -129,7 +129,7 @@ class NumberTerm(NamedTuple):
 def number_terms(text: str) -> list[NumberTerm]:
     """Each number of ``text`` not written as its plain digits, with the one lexical term its
     digits make: "10,000", "ten thousand", "1万" and "一万" all give ``10000``; "2.5 million",
-    "$2.5m" and "250万" give ``2500000``; "116.20" gives ``116.2``. So a question's number finds a
+    "$2.5m" and "250万" give ``2500000``; "58.30" gives ``58.3``. So a question's number finds a
     passage's, however each writes it. A number written as its digits ("1879", "2.5") gives
     nothing, nor does one below ten: "一" of 哪一天 and "one" of "one of them" say nothing of which
     passage answers. Text mixing Chinese and Latin script is read by both languages' readers
@@ -176,7 +176,7 @@ _DIGIT_PIECE = re.compile(r"[\d.,]+")
 
 
 def is_number_piece(token: str) -> bool:
-    """Whether a token (folded) is a piece a number is written in: digits ("10", "000", "187.1"),
+    """Whether a token (folded) is a piece a number is written in: digits ("10", "000", "36.4"),
     Chinese numerals (一万, 三百) or an English number word ("ten", "thousand"), not a unit or a word."""
     from .en import is_number_word
     from .zh import is_numeral
