@@ -175,7 +175,9 @@ class ChineseReader(Reader):
         return super().magnitude(text, pos, currency)
 
     def bare_scale(self, text: str, core: Core) -> bool:
-        return text[core.start:core.start + 1] in _SCALE_CHARS
+        # 十万, 百万, 千: scales alone ("数十万" is vague); 十二万, 十万零五百 are figures, even
+        # after a word ending in 数 ("受影响人数十二万人")
+        return bool(core.end > core.start) and set(text[core.start:core.end]) <= _SCALE_CHARS
 
     def skip(self, text: str, core: Core) -> bool:
         if _ORDINAL.search(text, max(0, core.start - 3), core.start):
