@@ -381,8 +381,12 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
         nouns = [k[1:] for k in context(c) if k.startswith("=")]
         return any(terms.found(n) for n in nouns) if nouns else None
 
+    # of a sentence's values, those that count another noun are not its answer when one of them
+    # counts the asked noun ("客户数3.4万家，开发者数60万" asked of developers: 60万)
+    counting = {c.claim.sentence_id for c in candidates if counts_asked(c)}
+    candidates = [c for c in candidates if c.claim.sentence_id not in counting or counts_asked(c) is not False]
     chosen, ambiguous, unmatched = _per_source(candidates, policy, alike, milestone, sources.document_similarity,
-                                               names, unasked, counts_asked)
+                                               names, unasked)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)
     top = max((c.score for c in chosen), default=0.0)
     compared = {c.doc_id for c in chosen}
@@ -566,8 +570,7 @@ def _apart(question: Question, claim: Claim) -> Apart | None:
 
 def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callable[[Candidate, Candidate], float],
                 milestone: Callable[[Candidate, Candidate], bool], similarity: Callable[[str, str], float],
-                names: Callable[[Candidate], frozenset[str]], unasked: Callable[[Candidate], frozenset[str]],
-                counts_asked: Callable[[Candidate], bool | None]
+                names: Callable[[Candidate], frozenset[str]], unasked: Callable[[Candidate], frozenset[str]]
                 ) -> tuple[list[Candidate], dict[str, list[Candidate]], list[Candidate]]:
     """Each source's best candidate(s), for the sources that answer what the best of all answers;
     the sources whose best sentence holds several values that cannot be told apart; and the other
@@ -627,7 +630,7 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
         # values of one sentence nearly as good: the one whose own words the question asks
         close = [c for c in ranked if c.sentence.sentence_id == best.sentence.sentence_id
                  and best.score - c.score <= policy.contrast_margin]
-        told = (_told_by_noun(close, counts_asked) or _told_by_contrast(close, unasked)) if len(close) > 1 else None
+        told = _told_by_contrast(close, unasked) if len(close) > 1 else None
         if told is not None and told is not best:
             best, ranked = told, [told] + [c for c in ranked if c is not told]
         tied = [c for c in ranked if abs(c.score - best.score) <= policy.tie]
@@ -650,16 +653,6 @@ def _per_source(candidates: list[Candidate], policy: AlignPolicy, alike: Callabl
                   and alike(c, best) >= policy.self_context]
         chosen.extend([best] + others[:1])
     return chosen, ambiguous, unmatched
-
-
-def _told_by_noun(tied: list[Candidate], counts_asked: Callable[[Candidate], bool | None]) -> Candidate | None:
-    """Of tied values of one sentence, the one alone in counting the noun the question asks, when
-    every other one counts another noun ("拥有机构客户超3.4万家,注册用户超900万,门店超1200家"
-    asked of customers); else None."""
-    asked = [c for c in tied if counts_asked(c)]
-    if len(asked) != 1 or any(counts_asked(c) is not False for c in tied if c is not asked[0]):
-        return None
-    return asked[0]
 
 
 def _told_by_contrast(tied: list[Candidate], unasked: Callable[[Candidate], frozenset[str]]) -> Candidate | None:
