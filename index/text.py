@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from typing import Iterator
+from typing import Iterator, Sequence
 
 # Sentence ends: Chinese full stops and friends, runs of them, then closing
 # quotes/brackets that belong to the sentence. Latin ".!?" only end a sentence
@@ -221,15 +221,16 @@ def _stem(token: str) -> str:
     return _english_stemmer().stemWord(token) if _LATIN_TOKEN.fullmatch(token) else token
 
 
-def lexical_terms(text: str) -> list[str]:
+def lexical_terms(text: str, tokens: Sequence[str] | None = None) -> list[str]:
     """The terms BM25 indexes and searches: :func:`tokenize`'s tokens, English stopwords dropped
     and English words stemmed, so one index serves Chinese, English and mixed text alike. A number
     not written as its plain digits is one term of its digits instead of its written pieces
-    ("10,000" and "ten thousand": ``10000``; :func:`index.values.number_terms`)."""
+    ("10,000" and "ten thousand": ``10000``; :func:`index.values.number_terms`). ``tokens``:
+    :func:`tokenize`'s tokens of ``text``, when the caller has them already (a prepared question)."""
     from .values import is_number_piece, number_terms
 
     stop = _english_stopwords()
-    terms = [lexical_key(t) for t in tokenize(text) if t not in stop]
+    terms = [lexical_key(t) for t in (tokenize(text) if tokens is None else tokens) if t not in stop]
     numbers = number_terms(text)
     if not numbers:
         return terms

@@ -191,7 +191,7 @@ class FactChecker:
                 # one source's name: another may name someone in words not tied to the question, so
                 # "no other source names one" is not said; the best sentences are quoted instead
                 why = "names were tied to the question in one source only"
-            elif comparison.verdict is Verdict.QUOTED:
+            elif comparison.verdict is Verdict.QUOTED and alignment.subject_only:
                 why = ("the sources whose values fit speak of the subject only: none holds "
                        + ", ".join(f'"{w}"' for w in alignment.subject_only) + "; the values are not compared")
             elif comparison.groups:

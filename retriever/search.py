@@ -230,7 +230,8 @@ class HybridSearcher:
         """The question's lexical side: its own terms, and its words carried into the corpus'
         other language at ``bridge_weight`` (``cross_bridge_weight`` for a crossing question; a
         word's translations share its weight)."""
-        return LexicalQuery(tuple(lexical_terms(query.text)), query.bridged, self._bridge_weight(query.crossing))
+        return LexicalQuery(tuple(lexical_terms(query.text, query.tokens)), query.bridged,
+                            self._bridge_weight(query.crossing))
 
     def _from_lead(self, query: Query, ids: np.ndarray) -> np.ndarray:
         """For each chunk of ``ids``, the BM25 weight its document's first chunk has for the

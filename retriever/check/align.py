@@ -268,8 +268,9 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
     if terms:
         docs = [document_text(d) for d in
                 list(dict.fromkeys(s.passage.doc_id for s in sentences))[:policy.focus_documents]]
-        focus = terms.focus(docs)
-        fact_words = [t for t, share in zip(terms.terms, terms.shares(docs)) if share < policy.subject_share]
+        shares = terms.shares(docs) if docs else None
+        focus = terms.focus(shares)
+        fact_words = [t for t, share in zip(terms.terms, shares or ()) if share < policy.subject_share]
     # "海外收入占服装业务收入的比例": a share of what in what
     asked_share = share_in(fold(question.text).lower(), lexicon(question.language), question=True) \
         if ValueKind.PERCENT in question.kinds else None
@@ -383,8 +384,9 @@ def align(question: Question, sentences: Sequence["ScoredSentence"], sources: So
 
     # of a sentence's values, those that count another noun are not its answer when one of them
     # counts the asked noun ("客户数3.4万家，开发者数60万" asked of developers: 60万)
-    counting = {c.claim.sentence_id for c in candidates if counts_asked(c)}
-    candidates = [c for c in candidates if c.claim.sentence_id not in counting or counts_asked(c) is not False]
+    counts = {id(c): counts_asked(c) for c in candidates}
+    counting = {c.claim.sentence_id for c in candidates if counts[id(c)]}
+    candidates = [c for c in candidates if c.claim.sentence_id not in counting or counts[id(c)] is not False]
     chosen, ambiguous, unmatched = _per_source(candidates, policy, alike, milestone, sources.document_similarity,
                                                names, unasked)
     chosen, notes = _differences(question, chosen, ambiguous, candidates, claims_of, policy)

@@ -41,8 +41,10 @@ def word_stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+@lru_cache(maxsize=64)
 def english_stems(text: str) -> frozenset[str]:
-    """Stems of the Latin words of a lower-cased text."""
+    """Stems of the Latin words of a lower-cased text (a retrieved document's are asked for by
+    several rules of one alignment: kept for the last few texts)."""
     return frozenset(word_stem(w) for _, w in latin_words(text))
 
 
@@ -254,13 +256,14 @@ class Terms:
                 found += weight * credit * reach / (reach + gap)
         return found / total
 
-    def focus(self, documents: Sequence[str]) -> list[float]:
-        """Weights that favour the words few of ``documents`` (normalised) contain: the words that
-        tell the asked fact from other facts about the same subject ("当选" more than "罗斯福" when
-        every retrieved article is about Roosevelt)."""
-        if not documents:
+    def focus(self, shares: Sequence[float] | None) -> list[float]:
+        """Weights that favour the words few of the retrieved documents contain (``shares``, from
+        :meth:`shares`; None: no documents): the words that tell the asked fact from other facts
+        about the same subject ("当选" more than "罗斯福" when every retrieved article is about
+        Roosevelt)."""
+        if shares is None:
             return [t.weight for t in self.terms]
-        return [term.weight * (1.2 - share) for term, share in zip(self.terms, self.shares(documents))]
+        return [term.weight * (1.2 - share) for term, share in zip(self.terms, shares)]
 
     def shares(self, documents: Sequence[str]) -> list[float]:
         """Per word, the share of ``documents`` (normalised) that hold it."""
